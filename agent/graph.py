@@ -1,0 +1,100 @@
+"""The conversation graph: one thread per contact. This module only wires nodes and routes.
+
+load_context → understand → route → action nodes (one or several) → compose → guard → deliver
+Timers, outreach and restarts enter at load_context as inbox events like client messages.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+
+from agent.context import AgentContext
+from agent.nodes.book_demo import book_demo
+from agent.nodes.close import close
+from agent.nodes.compose import compose
+from agent.nodes.deliver import deliver
+from agent.nodes.follow_up import follow_up
+from agent.nodes.guard import guard
+from agent.nodes.handoff import handoff
+from agent.nodes.load_context import load_context
+from agent.nodes.opt_out import opt_out
+from agent.nodes.outreach import outreach
+from agent.nodes.pause import pause
+from agent.nodes.pitch import pitch
+from agent.nodes.present import present
+from agent.nodes.refer import refer
+from agent.nodes.restart import restart
+from agent.nodes.understand import understand
+from agent.state import ConversationState, InputState
+from agent.understanding.schema import Understanding
+
+ActionNode = Literal[
+    "pitch", "present", "book_demo", "refer", "pause", "opt_out", "handoff", "close", "restart", "deliver"
+]
+TIMER_NODES = {"outreach": "outreach", "follow_up": "follow_up", "pause_end": "follow_up", "close": "close"}
+
+
+def route_after_load_context(
+    state: ConversationState,
+) -> Literal["understand", "outreach", "follow_up", "close", "restart", "__end__"]:
+    if state.get("skip"):
+        return END
+    event = state["event"]
+    if event["kind"] == "timer":
+        return TIMER_NODES[event.get("timer_kind") or "follow_up"]  # type: ignore[return-value]
+    if event["kind"] in ("outreach", "restart"):
+        return event["kind"]
+    return "understand"
+
+
+def route_after_understand(state: ConversationState) -> list[ActionNode]:
+    """The action nodes for this message; several run side by side for a mixed message."""
+    reading = Understanding.model_validate(state["understanding"])
+    intent, status = reading.intent, state["contact"].get("status")
+    if intent == "opt_out":
+        return ["opt_out"]
+    if intent == "restart":
+        return ["restart"]
+    if intent in ("bounce", "auto_reply"):  # never answered
+        if intent == "auto_reply":
+            return ["pause"] if reading.pause_until else ["deliver"]
+        return ["close"]
+    if status in ("handoff", "opted_out"):  # a person has the thread: record, do not reply
+        return ["deliver"]
+    if state.get("handoff_reason") or intent == "other":
+        return ["handoff"]
+    if intent == "referral":
+        return ["refer"]
+    if intent == "not_interested":
+        return ["close"]
+    nodes: list[ActionNode] = []
+    if reading.wants_demo or intent == "demo":
+        nodes.append("book_demo")
+    if reading.wants_presentation or intent == "presentation":
+        nodes.append("present")
+    if intent == "pause" or (reading.wants_pause and not nodes):
+        nodes.append("pause")
+    if intent in ("question", "interested") or (reading.topics and intent != "pause"):
+        nodes.append("pitch")
+    return nodes or ["pitch"]
+
+
+def build_graph(checkpointer: BaseCheckpointSaver | None = None) -> CompiledStateGraph:
+    builder = StateGraph(ConversationState, context_schema=AgentContext, input_schema=InputState)
+    for node in (load_context, understand, outreach, follow_up, close, restart, pitch, present, book_demo,
+                 refer, pause, opt_out, handoff, compose, guard, deliver):
+        builder.add_node(node)
+    builder.add_edge(START, "load_context")
+    builder.add_conditional_edges("load_context", route_after_load_context)
+    builder.add_conditional_edges("understand", route_after_understand)
+    for node in ("outreach", "follow_up", "close", "restart", "pitch", "present", "book_demo", "refer", "pause",
+                 "opt_out", "handoff"):
+        builder.add_edge(node, "compose")
+    builder.add_edge("compose", "guard")
+    builder.add_edge("guard", "deliver")
+    builder.add_edge("deliver", END)
+    return builder.compile(checkpointer=checkpointer)

@@ -1,0 +1,44 @@
+"""compose: one reply from the turn's parts — greeting, parts in order, signature on email."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from agent.context import AgentContext
+from agent.state import ConversationState
+from agent.tools.effects import first_name
+
+
+def outbound_channel(state: ConversationState) -> str:
+    event = state["event"]
+    if event["kind"] == "message" and event["channel"] != "system":
+        return event["channel"]
+    return state["contact"].get("channel") or "console"
+
+
+def compose_text(ctx: AgentContext, state: ConversationState, parts: list[dict[str, Any]]) -> str | None:
+    if not parts:
+        return None
+    contact = state["contact"]
+    body = "\n\n".join(p["text"] for p in sorted(parts, key=lambda p: p["order"]) if p["text"])
+    channel = outbound_channel(state)
+    name = first_name(contact)
+    greeting = ctx.prompts.render("greeting", first_name=name) if name else ctx.prompts.render("greeting_no_name")
+    sections = [body] if any(p.get("greets") for p in parts) else [greeting, body]
+    if channel == "email":
+        settings = ctx.settings
+        sections.append(ctx.prompts.render("signature", sender_name=settings.sender_name,
+                                           sender_company=settings.sender_company))
+    return "\n\n".join(sections)
+
+
+def body_of(parts: list[dict[str, Any]]) -> str:
+    return "\n\n".join(p["text"] for p in parts)
+
+
+async def compose(state: ConversationState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
+    if state.get("skip") or "opt_out" in state.get("actions", []):
+        return {"reply": None}
+    return {"reply": compose_text(runtime.context, state, state.get("parts", []))}

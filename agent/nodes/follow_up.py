@@ -1,0 +1,44 @@
+"""follow_up: a timer fired with no reply from the client — a nudge, or the reminder after a pause."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from agent.context import AgentContext
+from agent.state import ConversationState
+from agent.tools import effects
+from agent.tools.cadence import after_nudge, cadence_timer
+from agent.tools.calendar import format_date
+
+
+async def follow_up(state: ConversationState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
+    ctx = runtime.context
+    contact, event = state["contact"], state["event"]
+    if event.get("timer_kind") == "pause_end":
+        asked_on = contact.get("pause_asked_on") or ctx.now()
+        text = ctx.prompts.render("follow_up_pause_end",
+                                  asked_on_text=format_date(asked_on.astimezone(ctx.tz(contact)).date()))
+        return {
+            "actions": ["follow_up"],
+            "parts": [effects.part(text, "answer")],
+            "followups_sent": 0,
+            "effects": [
+                effects.contact_update(status="active", stage="pause_reminded"),
+                effects.fact("follow_up", kind="pause_end"),
+                cadence_timer(ctx, state),
+            ],
+        }
+    sent = state.get("followups_sent", 0) + 1
+    template = "follow_up_1" if sent == 1 else "follow_up_2"
+    return {
+        "actions": ["follow_up"],
+        "parts": [effects.part(ctx.prompts.render(template), "answer")],
+        "followups_sent": sent,
+        "effects": [
+            effects.contact_update(stage=f"follow_up_{sent}"),
+            effects.fact("follow_up", number=sent),
+            after_nudge(ctx, contact, sent),
+        ],
+    }

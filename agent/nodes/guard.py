@@ -1,0 +1,43 @@
+"""guard: the reply must be in the client's language, short, and promise nothing outside the
+product facts. A model-written answer gets one redraft; then the conversation is handed off."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from agent.context import AgentContext
+from agent.nodes.compose import body_of, compose_text
+from agent.nodes.handoff import handoff_update
+from agent.state import ConversationState
+from agent.tools.drafting import redraft_answer
+from agent.tools.reply_rules import violations
+
+
+def check(ctx: AgentContext, state: ConversationState, parts: list[dict[str, Any]]) -> list[str]:
+    language = (state.get("understanding") or {}).get("language", "ru")
+    return violations(body_of(parts), language=language, max_words=ctx.settings.max_reply_words,
+                      product_facts=ctx.prompts.text("product_facts"))
+
+
+async def guard(state: ConversationState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
+    ctx = runtime.context
+    parts = state.get("parts", [])
+    if state.get("reply") is None or not parts:
+        return {}
+    problems = check(ctx, state, parts)
+    if not problems:
+        return {}
+    drafted = [p for p in parts if p["source"] == "llm"]
+    if drafted:
+        redraft = await redraft_answer(ctx, state, drafted[0]["text"], problems)
+        if redraft:
+            fixed = [{**p, "text": redraft} if p is drafted[0] else p for p in parts]
+            if not check(ctx, state, fixed):
+                return {"reply": compose_text(ctx, state, fixed), "guard_violations": problems}
+    update = handoff_update(ctx, state, "ответ не прошёл проверку: " + "; ".join(problems), "handoff_client")
+    update["reply"] = compose_text(ctx, state, update["parts"])
+    update["guard_violations"] = problems
+    del update["parts"]
+    return update

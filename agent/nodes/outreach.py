@@ -1,0 +1,41 @@
+"""outreach: the first message, personalised from the contact's fields."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from agent.context import AgentContext
+from agent.state import ConversationState
+from agent.tools import effects
+from agent.tools.cadence import cadence_timer
+from agent.tools.personalise import industry_hint
+
+
+async def outreach(state: ConversationState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
+    ctx = runtime.context
+    contact = state["contact"]
+    if contact.get("status") not in ("new", "active") or contact.get("outreach_sent_at"):
+        return {"skip": "outreach already sent or contact not open"}
+    company = contact.get("company") or "вашей компании"
+    if contact.get("referred_by"):
+        text = ctx.prompts.render("outreach_referral", referrer_name=contact.get("referrer_name") or "коллега",
+                                  company=company)
+    else:
+        hint = industry_hint(ctx.prompts, contact.get("company"))
+        text = re.sub(r" {2,}", " ", ctx.prompts.render("outreach", company=company, industry_hint=hint))
+    subject = ctx.prompts.render("outreach_subject", company=company)
+    return {
+        "actions": [],
+        "parts": [effects.part(text, "answer")],
+        "followups_sent": 0,
+        "effects": [
+            effects.contact_update(status="active", stage="outreach_sent", outreach_sent_at=ctx.now(),
+                                   thread_subject=subject),
+            effects.fact("outreach_sent"),
+            cadence_timer(ctx, state),
+            {"type": "subject", "subject": subject},
+        ],
+    }

@@ -1,0 +1,41 @@
+"""pitch: answer the client's question or interest from the product facts; keep the cadence."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from agent.context import AgentContext
+from agent.nodes.understand import reading_of
+from agent.state import ConversationState
+from agent.tools import effects
+from agent.tools.cadence import cadence_timer
+from agent.tools.drafting import redraft_answer
+
+
+async def pitch(state: ConversationState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
+    ctx = runtime.context
+    reading = reading_of(state)
+    parts: list[dict[str, Any]] = []
+    answer = reading.answer
+    if state.get("regenerate") and answer:
+        answer = await redraft_answer(ctx, state, answer, state.get("guard_violations", []))
+    if answer:
+        parts.append(effects.part(answer, "answer", source="llm"))
+    elif reading.intent == "interested" and not reading.topics:
+        parts.append(effects.part(ctx.prompts.render("interested"), "answer"))
+    else:
+        for topic in reading.topics or ["unknown"]:
+            parts.append(effects.part(ctx.prompts.render(f"answers/{topic}"), "answer"))
+    committing = reading.wants_presentation or reading.wants_demo
+    if not committing and reading.intent != "interested":
+        parts.append(effects.part(ctx.prompts.render("answers/closing_offer"), "offer"))
+    return {
+        "parts": parts,
+        "effects": [
+            cadence_timer(ctx, state),
+            effects.contact_update(status="active", stage="engaged"),
+            effects.fact("replied", intent=reading.intent),
+        ],
+    }

@@ -1,0 +1,29 @@
+"""present: send the presentation (link, and the PDF when one is configured)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from agent.context import AgentContext
+from agent.nodes.understand import reading_of
+from agent.state import ConversationState
+from agent.tools import effects
+from agent.tools.cadence import cadence_timer
+
+
+async def present(state: ConversationState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
+    ctx = runtime.context
+    settings = ctx.settings
+    text = ctx.prompts.render("present", presentation_url=settings.presentation_url)
+    turn_effects = [
+        effects.fact("deck_sent", url=settings.presentation_url),
+        effects.contact_update(order=1, status="active", stage="deck_sent", deck_sent_at=ctx.now()),
+        cadence_timer(ctx, state),
+    ]
+    if settings.presentation_path:
+        turn_effects.append(effects.attach(str(settings.presentation_path)))
+    if reading_of(state).intent == "presentation":
+        turn_effects.append(effects.fact("replied", intent="presentation"))
+    return {"actions": ["send_presentation"], "parts": [effects.part(text, "present")], "effects": turn_effects}

@@ -1,0 +1,104 @@
+"""Assembles a running agent: storage (embedded or real MongoDB), checkpointer, graph, model."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from langgraph.checkpoint.mongodb import MongoDBSaver
+from langgraph.graph.state import CompiledStateGraph
+from pymongo import MongoClient
+
+from agent import embedded_mongo
+from agent.clock import Clock, SystemClock
+from agent.context import AgentContext
+from agent.graph import build_graph
+from agent.llm import Provider, StructuredLlm, resolve_provider
+from agent.prompts import PromptLibrary
+from agent.settings import Settings
+from agent.store import Store, connect_store
+from agent.worker import Worker
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class AgentRuntime:
+    settings: Settings
+    store: Store
+    graph: CompiledStateGraph
+    clock: Clock
+    prompts: PromptLibrary
+    provider: Provider
+    llm: StructuredLlm | None
+    notice: str | None = None
+    mongo_uri: str = ""
+    embedded: bool = False
+    workers: list[Worker] = field(default_factory=list)
+
+    def context(self, final_attempt: bool = False) -> AgentContext:
+        return AgentContext(store=self.store, settings=self.settings, clock=self.clock, prompts=self.prompts,
+                            llm=self.llm, final_attempt=final_attempt)
+
+    def worker(self, name: str | None = None) -> Worker:
+        worker = Worker(self.store, self.graph, self.context, name)
+        self.workers.append(worker)
+        return worker
+
+
+@asynccontextmanager
+async def open_store(settings: Settings) -> AsyncIterator[tuple[Store, str, bool]]:
+    """The store on MONGODB_URI, or on the embedded server (started here, stopped on exit)."""
+    server = None
+    if settings.mongodb_uri:
+        uri = settings.mongodb_uri.get_secret_value()
+    else:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        server = embedded_mongo.start(settings.storage_path(), settings.embedded_mongo_port,
+                                      log_path=settings.data_dir / "mongo.log")
+        uri = server.uri
+    store = connect_store(uri, settings.mongodb_db)
+    try:
+        await store.init()
+        yield store, uri, server is not None
+    finally:
+        await store.close()
+        if server is not None:
+            embedded_mongo.stop(server, settings.storage_path())
+
+
+@asynccontextmanager
+async def open_runtime(
+    settings: Settings,
+    clock: Clock | None = None,
+    provider: Provider | None = None,
+    llm: StructuredLlm | None = None,
+) -> AsyncIterator[AgentRuntime]:
+    """Everything a command needs. `provider`/`llm` override the configured model (tests, evals)."""
+    notice = None
+    if llm is not None:
+        provider = "ollama"
+    elif provider is None:
+        provider, notice = await resolve_provider(settings)
+    if provider == "ollama" and llm is None:
+        llm = StructuredLlm.from_settings(settings)
+    async with open_store(settings) as (store, uri, embedded):
+        sync_client: MongoClient = MongoClient(uri, tz_aware=True)
+        try:
+            saver = MongoDBSaver(sync_client, db_name=settings.mongodb_db)
+            yield AgentRuntime(
+                settings=settings,
+                store=store,
+                graph=build_graph(saver),
+                clock=clock or SystemClock(),
+                prompts=PromptLibrary(settings.prompts_dir, settings.product_facts_path),
+                provider=provider,
+                llm=llm if provider == "ollama" else None,
+                notice=notice,
+                mongo_uri=uri,
+                embedded=embedded,
+            )
+        finally:
+            sync_client.close()

@@ -1,0 +1,39 @@
+"""The scheduler: due timers become inbox events. The inbox key is the timer id, so a timer
+that fired before a crash and fires again after it is ingested once."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from agent.clock import Clock
+from agent.settings import Settings
+from agent.store import Store
+from channels.base import InboundMessage
+
+
+async def fire_due_timers(store: Store, clock: Clock, limit: int = 100) -> int:
+    now = clock.now()
+    fired = 0
+    for timer in await store.timers.due(now, limit):
+        kind = timer["kind"]
+        event = InboundMessage(
+            key=f"timer:{timer['_id']}",
+            kind="timer",
+            channel="system",
+            contact_id=timer["contact_id"],
+            timer_kind=kind,
+            timer_id=timer["_id"],
+            received_at=now,
+        )
+        if await store.inbox.ingest(event, now):
+            fired += 1
+        await store.timers.mark_fired(timer["_id"], now)
+    return fired
+
+
+async def run_scheduler(store: Store, clock: Clock, settings: Settings, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        await fire_due_timers(store, clock)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=settings.scheduler_tick_s)

@@ -1,0 +1,71 @@
+"""Settings from the environment / `.env` (pydantic-settings). Read once at start-up, then injected."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LlmProvider = Literal["auto", "ollama", "rules"]
+
+
+class Settings(BaseSettings):
+    """Every setting the agent reads; `.env.example` documents each one."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # --- storage ---------------------------------------------------------------------------
+    mongodb_uri: SecretStr | None = Field(default=None, description="Real MongoDB; unset = embedded")
+    mongodb_db: str = "sales_agent"
+    data_dir: Path = Path(".data")
+    embedded_mongo_port: int = 0  # 0 = pick a free port
+
+    # --- model -----------------------------------------------------------------------------
+    llm_provider: LlmProvider = "auto"
+    ollama_base_url: str | None = None
+    ollama_model: str = "qwen2:72b-instruct-q4_0"
+    ollama_timeout_s: float = 120.0
+    ollama_probe_timeout_s: float = 3.0
+    llm_retries: int = 2
+    llm_history_turns: int = 8
+
+    # --- persona and product ---------------------------------------------------------------
+    sender_name: str = "Анна"
+    sender_company: str = "Napoleon IT"
+    sender_email: str = "otzyvy@napoleonit.ru"
+    sales_team_email: str = "sales@napoleonit.ru"
+    team_channel: Literal["console", "email"] = "console"  # where hand-off / demo notices go
+    meeting_link: str = "https://meet.napoleonit.ru/otzyvy-demo"
+    presentation_url: str = "https://napoleonit.ru/otzyvy/presentation.pdf"
+    presentation_path: Path | None = None
+    prompts_dir: Path | None = None
+    product_facts_path: Path | None = None
+
+    # --- behaviour -------------------------------------------------------------------------
+    default_timezone: str = "Europe/Moscow"
+    send_window_start_hour: int = 9
+    send_window_end_hour: int = 19
+    send_on_weekends: bool = False
+    follow_up_1_working_days: int = 3
+    follow_up_2_days: int = 7
+    close_after_days: int = 7
+    demo_duration_min: int = 30
+    demo_slot_hours: tuple[int, ...] = (11, 15)
+    max_reply_words: int = 120
+
+    # --- worker ----------------------------------------------------------------------------
+    worker_lease_s: float = 120.0
+    worker_max_attempts: int = 5
+    worker_poll_s: float = 0.2
+    scheduler_tick_s: float = 1.0
+    retry_backoff_s: float = 5.0
+
+    def storage_path(self) -> Path:
+        return self.data_dir / "mongo"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from env / `.env`; keyword overrides win (used by tests and the CLI)."""
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,32 @@
+"""Graph state. The input is one normalised inbound event; the rest is the conversation."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, TypedDict
+
+
+def per_turn(left: list[Any] | None, right: list[Any] | None) -> list[Any]:
+    """Accumulates within a turn; `None` (written by load_context) starts the next turn empty."""
+    if right is None:
+        return []
+    return [*(left or []), *right]
+
+
+class InputState(TypedDict):
+    event: dict[str, Any]  # channels.base.InboundMessage, dumped
+
+
+class ConversationState(InputState, total=False):
+    contact: dict[str, Any]
+    history: list[dict[str, Any]]  # recent turns {role, text, at, intent}
+    understanding: dict[str, Any] | None
+    handoff_reason: str | None
+    actions: Annotated[list[str], per_turn]  # DIALOGS.md action names of this turn
+    parts: Annotated[list[dict[str, Any]], per_turn]  # reply pieces {order, text, source}
+    effects: Annotated[list[dict[str, Any]], per_turn]  # side effects deliver applies
+    reply: str | None
+    guard_violations: list[str]
+    regenerate: bool
+    followups_sent: int
+    processed: list[str]  # recent event keys: a replayed event is skipped
+    skip: str | None  # why this event needs no action

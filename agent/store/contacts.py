@@ -1,0 +1,99 @@
+"""Contacts: the leads, their addresses, status and next timer."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any, Literal
+
+from pymongo import ASCENDING, DESCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from agent.store.errors import ContactNotFound, StoreError
+
+ContactStatus = Literal["new", "active", "paused", "handoff", "closed", "opted_out"]
+CONTACT_STATUSES: tuple[str, ...] = ContactStatus.__args__  # type: ignore[attr-defined]
+ADDRESS_FIELDS = ("email", "telegram", "telegram_chat_id", "phone")
+
+
+def new_contact_id() -> str:
+    return "c-" + secrets.token_hex(4)
+
+
+def normalise_address(field: str, value: str | int | None) -> str | None:
+    if value is None or value == "":
+        return None
+    text = str(value).strip()
+    if field == "email":
+        return text.lower()
+    if field == "telegram":
+        return "@" + text.lstrip("@").lower()
+    return text
+
+
+class ContactRepo:
+    def __init__(self, db: AsyncDatabase) -> None:
+        self.col = db["contacts"]
+
+    async def ensure_indexes(self) -> None:
+        for field in ADDRESS_FIELDS:
+            await self.col.create_index(
+                [(field, ASCENDING)], unique=True, sparse=True, name=f"{field}_unique"
+            )
+        await self.col.create_index([("status", ASCENDING), ("updated_at", DESCENDING)])
+
+    async def create(self, fields: dict[str, Any], now: datetime) -> dict[str, Any]:
+        """Insert a contact; an address already used by another contact is a StoreError."""
+        doc: dict[str, Any] = {k: v for k, v in fields.items() if v not in (None, "")}
+        for field in ADDRESS_FIELDS:
+            if field in doc:
+                doc[field] = normalise_address(field, doc[field])
+        doc.setdefault("_id", new_contact_id())
+        doc.setdefault("status", "new")
+        doc.setdefault("stage", "new")
+        doc.setdefault("channel", "email" if doc.get("email") else "telegram" if doc.get("telegram") else "console")
+        doc.setdefault("unreachable", [])
+        doc["created_at"] = now
+        doc["updated_at"] = now
+        try:
+            await self.col.insert_one(doc)
+        except DuplicateKeyError as exc:
+            clash = next((f for f in ADDRESS_FIELDS if f in str(exc.details)), "id")
+            raise StoreError(f"a contact with this {clash} already exists ({doc.get(clash, doc['_id'])})") from exc
+        return doc
+
+    async def get(self, contact_id: str) -> dict[str, Any] | None:
+        return await self.col.find_one({"_id": contact_id})
+
+    async def require(self, contact_id: str) -> dict[str, Any]:
+        doc = await self.get(contact_id)
+        if doc is None:
+            raise ContactNotFound(contact_id)
+        return doc
+
+    async def find_by_address(self, field: str, value: str | int) -> dict[str, Any] | None:
+        return await self.col.find_one({field: normalise_address(field, value)})
+
+    async def update(self, contact_id: str, now: datetime, **fields: Any) -> None:
+        await self.col.update_one({"_id": contact_id}, {"$set": {**fields, "updated_at": now}})
+
+    async def list(self, status: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+        query = {"status": status} if status else {}
+        cursor = self.col.find(query).sort("created_at", ASCENDING).limit(limit)
+        return [doc async for doc in cursor]
+
+    async def count_by_status(self) -> dict[str, int]:
+        counts = {status: 0 for status in CONTACT_STATUSES}
+        async for row in await self.col.aggregate([{"$group": {"_id": "$status", "n": {"$sum": 1}}}]):
+            counts[row["_id"]] = row["n"]
+        return counts
+
+    async def exists_address(self, field: str, value: str) -> bool:
+        return await self.find_by_address(field, value) is not None
+
+
+def ensure_status(status: str) -> str:
+    if status not in CONTACT_STATUSES:
+        raise StoreError(f"unknown status {status!r}; one of: {', '.join(CONTACT_STATUSES)}")
+    return status

@@ -1,0 +1,53 @@
+"""Connecting to MongoDB and the `Store` that groups the collections' repositories."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+from agent.store.contacts import ContactRepo
+from agent.store.events import EventRepo
+from agent.store.inbox import InboxRepo
+from agent.store.outbox import OutboxRepo
+from agent.store.suppressions import SuppressionRepo
+from agent.store.timers import TimerRepo
+
+INBOX_RETENTION_DAYS = 90
+
+
+@dataclass
+class Store:
+    client: AsyncMongoClient
+    db: AsyncDatabase
+    contacts: ContactRepo
+    inbox: InboxRepo
+    outbox: OutboxRepo
+    timers: TimerRepo
+    suppressions: SuppressionRepo
+    events: EventRepo
+    retention_days: int = INBOX_RETENTION_DAYS
+
+    async def init(self) -> None:
+        """Create every index; safe to run any number of times."""
+        for repo in (self.contacts, self.inbox, self.outbox, self.timers, self.suppressions, self.events):
+            await repo.ensure_indexes()
+
+    async def close(self) -> None:
+        await self.client.close()
+
+
+def connect_store(uri: str, db_name: str) -> Store:
+    client: AsyncMongoClient = AsyncMongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=10_000)
+    db = client[db_name]
+    return Store(
+        client=client,
+        db=db,
+        contacts=ContactRepo(db),
+        inbox=InboxRepo(db),
+        outbox=OutboxRepo(db),
+        timers=TimerRepo(db),
+        suppressions=SuppressionRepo(db),
+        events=EventRepo(db),
+    )

@@ -1,0 +1,11 @@
+"""Domain errors the CLI turns into one-line messages."""
+
+
+class StoreError(Exception):
+    """Something about stored data a user can act on (unknown id, duplicate address, …)."""
+
+
+class ContactNotFound(StoreError):
+    def __init__(self, contact_id: str) -> None:
+        super().__init__(f"no contact with id {contact_id!r} (see `sales-agent contacts list`)")
+        self.contact_id = contact_id

@@ -1,0 +1,56 @@
+"""Append-only facts for audit and analytics (sent, replied, deck_sent, demo_booked, …)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+
+EVENT_TYPES = (
+    "outreach_sent",
+    "replied",
+    "deck_sent",
+    "demo_booked",
+    "referral_created",
+    "paused",
+    "opted_out",
+    "handoff",
+    "bounced",
+    "closed",
+    "follow_up",
+    "restarted",
+    "sent",
+    "send_failed",
+)
+
+
+class EventRepo:
+    def __init__(self, db: AsyncDatabase) -> None:
+        self.col = db["events"]
+
+    async def ensure_indexes(self) -> None:
+        await self.col.create_index([("contact_id", ASCENDING), ("at", ASCENDING)])
+        await self.col.create_index([("type", ASCENDING)])
+
+    async def record(self, key: str, contact_id: str, type_: str, at: datetime, data: dict[str, Any] | None = None) -> None:
+        """Idempotent by key: replaying the same turn records the fact once."""
+        await self.col.update_one(
+            {"_id": key},
+            {"$setOnInsert": {"contact_id": contact_id, "type": type_, "at": at, "data": data or {}}},
+            upsert=True,
+        )
+
+    async def count_by_type(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        async for row in await self.col.aggregate([{"$group": {"_id": "$type", "n": {"$sum": 1}}}]):
+            counts[row["_id"]] = row["n"]
+        return counts
+
+    async def contacts_with(self, type_: str) -> set[str]:
+        return {doc["contact_id"] async for doc in self.col.find({"type": type_}, {"contact_id": 1})}
+
+    async def for_contact(self, contact_id: str) -> list[dict[str, Any]]:
+        cursor = self.col.find({"contact_id": contact_id}).sort("at", ASCENDING)
+        return [doc async for doc in cursor]

@@ -1,0 +1,110 @@
+"""Inbound events: idempotent ingest, leased claims, retries and quarantine."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from pymongo import ASCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from agent.store.leases import claim_one
+from channels.base import InboundMessage
+
+PENDING, PROCESSING, DONE, QUARANTINED = "pending", "processing", "done", "quarantined"
+
+
+class InboxRepo:
+    def __init__(self, db: AsyncDatabase) -> None:
+        self.col = db["inbox"]
+
+    async def ensure_indexes(self) -> None:
+        await self.col.create_index([("status", ASCENDING), ("available_at", ASCENDING)])
+        await self.col.create_index([("contact_id", ASCENDING), ("received_at", ASCENDING)])
+        await self.col.create_index([("expire_at", ASCENDING)], expireAfterSeconds=0)
+
+    async def ingest(self, message: InboundMessage, now: datetime) -> bool:
+        """Store an event once. Returns False when its key was seen before (a no-op)."""
+        doc = message.model_dump()
+        doc["_id"] = doc.pop("key")
+        doc.update(status=PENDING, attempts=0, available_at=now, lease_until=None, ingested_at=now)
+        try:
+            await self.col.insert_one(doc)
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def claim(self, worker: str, now: datetime, lease_s: float) -> dict[str, Any] | None:
+        ready = {"status": PENDING, "available_at": {"$lte": now}}
+        return await claim_one(
+            self.col, ready=ready, claimed_status=PROCESSING, claimer=worker, now=now, lease_s=lease_s
+        )
+
+    async def complete(self, key: str, now: datetime, result: dict[str, Any], retention_days: int) -> None:
+        await self.col.update_one(
+            {"_id": key},
+            {
+                "$set": {
+                    "status": DONE,
+                    "processed_at": now,
+                    "lease_until": None,
+                    "result": result,
+                    "expire_at": now + timedelta(days=retention_days),
+                }
+            },
+        )
+
+    async def postpone(self, key: str, now: datetime, delay_s: float) -> None:
+        """Give a claimed event back without counting the try (e.g. its contact is busy)."""
+        await self.col.update_one(
+            {"_id": key},
+            {
+                "$set": {"status": PENDING, "available_at": now + timedelta(seconds=delay_s), "lease_until": None},
+                "$inc": {"attempts": -1},
+            },
+        )
+
+    async def fail(self, key: str, now: datetime, reason: str, *, max_attempts: int, backoff_s: float) -> str:
+        """Record a failed try: retry later with backoff, or quarantine after `max_attempts`."""
+        doc = await self.col.find_one({"_id": key}, {"attempts": 1})
+        attempts = (doc or {}).get("attempts", max_attempts)
+        if attempts >= max_attempts:
+            await self.quarantine(key, now, reason)
+            return QUARANTINED
+        delay = backoff_s * (2 ** max(attempts - 1, 0))
+        await self.col.update_one(
+            {"_id": key},
+            {
+                "$set": {"status": PENDING, "available_at": now + timedelta(seconds=delay), "lease_until": None},
+                "$push": {"errors": {"at": now, "reason": reason[:2000]}},
+            },
+        )
+        return PENDING
+
+    async def quarantine(self, key: str, now: datetime, reason: str) -> None:
+        await self.col.update_one(
+            {"_id": key},
+            {"$set": {"status": QUARANTINED, "lease_until": None, "quarantined_at": now, "error": reason[:2000]}},
+        )
+
+    async def get(self, key: str) -> dict[str, Any] | None:
+        return await self.col.find_one({"_id": key})
+
+    async def save_understanding(self, key: str, understanding: dict[str, Any]) -> None:
+        """Cache the model's reading so a replay after a crash reads the message the same way."""
+        await self.col.update_one({"_id": key}, {"$set": {"understanding": understanding}})
+
+    async def for_contact(self, contact_id: str) -> list[dict[str, Any]]:
+        cursor = self.col.find({"contact_id": contact_id}).sort("received_at", ASCENDING)
+        return [doc async for doc in cursor]
+
+    async def count_by_status(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        async for row in await self.col.aggregate([{"$group": {"_id": "$status", "n": {"$sum": 1}}}]):
+            counts[row["_id"]] = row["n"]
+        return counts
+
+    async def quarantined(self, limit: int = 50) -> list[dict[str, Any]]:
+        cursor = self.col.find({"status": QUARANTINED}).sort("available_at", ASCENDING).limit(limit)
+        return [doc async for doc in cursor]

@@ -1,0 +1,52 @@
+"""Atomic claims with a lease, shared by the inbox (worker) and the outbox (senders).
+
+A claim is a `find` for candidates followed by a compare-and-set `update_one` on `_id` and the
+fields read. Both use indexes on MongoDB and on SecantusDB (whose `find_one_and_update` scans the
+whole collection), and only one of several racing claimers gets `modified_count == 1`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from pymongo.asynchronous.collection import AsyncCollection
+
+CANDIDATES = 8
+
+
+async def claim_one(
+    collection: AsyncCollection,
+    *,
+    ready: dict[str, Any],
+    claimed_status: str,
+    claimer: str,
+    now: datetime,
+    lease_s: float,
+    extra_filter: dict[str, Any] | None = None,
+) -> dict[str, Any] | None:
+    """Claim the oldest ready document, or one whose lease expired. Returns it after the claim."""
+    expired = {"status": claimed_status, "lease_until": {"$lt": now}}
+    base = extra_filter or {}
+    for query in ({**ready, **base}, {**expired, **base}):
+        cursor = collection.find(query).sort("available_at", 1).limit(CANDIDATES)
+        async for doc in cursor:
+            guard = {"_id": doc["_id"], "status": doc["status"], "lease_until": doc.get("lease_until")}
+            lease_until = now + timedelta(seconds=lease_s)
+            result = await collection.update_one(
+                guard,
+                {
+                    "$set": {"status": claimed_status, "lease_until": lease_until, "claimed_by": claimer},
+                    "$inc": {"attempts": 1},
+                },
+            )
+            if result.modified_count == 1:
+                doc.update(
+                    status=claimed_status,
+                    lease_until=lease_until,
+                    claimed_by=claimer,
+                    attempts=doc.get("attempts", 0) + 1,
+                    reclaimed=doc["status"] == claimed_status,
+                )
+                return doc
+    return None

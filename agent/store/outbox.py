@@ -1,0 +1,103 @@
+"""Outbound messages. Written once per idempotency key; senders claim them with a lease.
+
+States: pending → sending → sent | failed | suppressed | uncertain. A message found in `sending`
+after its lease expired (a sender died mid-send) is not resent blindly: the channel's
+`was_delivered` check decides, and without one it becomes `uncertain` for a person to review.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from pymongo import ASCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+
+from agent.store.leases import claim_one
+from channels.base import OutboundMessage
+
+PENDING, SENDING, SENT, FAILED, SUPPRESSED, UNCERTAIN = (
+    "pending",
+    "sending",
+    "sent",
+    "failed",
+    "suppressed",
+    "uncertain",
+)
+
+
+class OutboxRepo:
+    def __init__(self, db: AsyncDatabase) -> None:
+        self.col = db["outbox"]
+
+    async def ensure_indexes(self) -> None:
+        await self.col.create_index([("status", ASCENDING), ("channel", ASCENDING), ("available_at", ASCENDING)])
+        await self.col.create_index([("contact_id", ASCENDING), ("created_at", ASCENDING)])
+        await self.col.create_index([("expire_at", ASCENDING)], expireAfterSeconds=0)
+
+    async def enqueue(self, message: OutboundMessage, now: datetime, available_at: datetime | None = None) -> bool:
+        """Insert once per key; a replayed turn upserts onto the same document and changes nothing."""
+        doc = message.model_dump()
+        key = doc.pop("key")
+        doc.update(status=PENDING, attempts=0, created_at=now, available_at=available_at or now, lease_until=None)
+        result = await self.col.update_one({"_id": key}, {"$setOnInsert": doc}, upsert=True)
+        return result.upserted_id is not None
+
+    async def claim(self, channel: str, sender: str, now: datetime, lease_s: float) -> dict[str, Any] | None:
+        ready = {"status": PENDING, "channel": channel, "available_at": {"$lte": now}}
+        return await claim_one(
+            self.col,
+            ready=ready,
+            claimed_status=SENDING,
+            claimer=sender,
+            now=now,
+            lease_s=lease_s,
+            extra_filter={"channel": channel},
+        )
+
+    async def _finish(self, key: str, status: str, now: datetime, **fields: Any) -> None:
+        await self.col.update_one(
+            {"_id": key}, {"$set": {"status": status, "lease_until": None, "finished_at": now, **fields}}
+        )
+
+    async def mark_sent(self, key: str, now: datetime, provider_id: str | None, retention_days: int) -> None:
+        await self._finish(key, SENT, now, sent_at=now, provider_id=provider_id,
+                           expire_at=now + timedelta(days=retention_days))
+
+    async def mark_failed(self, key: str, now: datetime, reason: str) -> None:
+        await self._finish(key, FAILED, now, error=reason[:2000])
+
+    async def mark_suppressed(self, key: str, now: datetime, reason: str) -> None:
+        await self._finish(key, SUPPRESSED, now, error=reason)
+
+    async def mark_uncertain(self, key: str, now: datetime, reason: str) -> None:
+        await self._finish(key, UNCERTAIN, now, error=reason)
+
+    async def retry_later(self, key: str, now: datetime, delay_s: float, reason: str) -> None:
+        await self.col.update_one(
+            {"_id": key},
+            {
+                "$set": {"status": PENDING, "available_at": now + timedelta(seconds=delay_s), "lease_until": None},
+                "$push": {"errors": {"at": now, "reason": reason[:500]}},
+            },
+        )
+
+    async def suppress_pending_for(self, contact_id: str, now: datetime, reason: str) -> int:
+        result = await self.col.update_many(
+            {"contact_id": contact_id, "status": PENDING},
+            {"$set": {"status": SUPPRESSED, "error": reason, "finished_at": now}},
+        )
+        return result.modified_count
+
+    async def get(self, key: str) -> dict[str, Any] | None:
+        return await self.col.find_one({"_id": key})
+
+    async def for_contact(self, contact_id: str) -> list[dict[str, Any]]:
+        cursor = self.col.find({"contact_id": contact_id}).sort("created_at", ASCENDING)
+        return [doc async for doc in cursor]
+
+    async def count_by_status(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        async for row in await self.col.aggregate([{"$group": {"_id": "$status", "n": {"$sum": 1}}}]):
+            counts[row["_id"]] = row["n"]
+        return counts

@@ -1,0 +1,54 @@
+"""Timers: outreach, follow-ups, pause ends and closes, fired by the scheduler as inbox events.
+
+A timer id is derived from the event that set it, so a replayed turn re-sets the same timer.
+A contact has at most one scheduled timer: setting one cancels the others.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+
+SCHEDULED, FIRED, CANCELLED = "scheduled", "fired", "cancelled"
+
+
+class TimerRepo:
+    def __init__(self, db: AsyncDatabase) -> None:
+        self.col = db["timers"]
+
+    async def ensure_indexes(self) -> None:
+        await self.col.create_index([("status", ASCENDING), ("due_at", ASCENDING)])
+        await self.col.create_index([("contact_id", ASCENDING), ("status", ASCENDING)])
+
+    async def schedule(self, timer_id: str, contact_id: str, kind: str, due_at: datetime, now: datetime,
+                       meta: dict[str, Any] | None = None) -> None:
+        await self.col.update_one(
+            {"_id": timer_id},
+            {"$setOnInsert": {"contact_id": contact_id, "kind": kind, "due_at": due_at, "status": SCHEDULED,
+                              "created_at": now, "meta": meta or {}}},
+            upsert=True,
+        )
+
+    async def cancel_for_contact(self, contact_id: str, now: datetime, keep: str | None = None) -> int:
+        query: dict[str, Any] = {"contact_id": contact_id, "status": SCHEDULED}
+        if keep:
+            query["_id"] = {"$ne": keep}
+        result = await self.col.update_many(query, {"$set": {"status": CANCELLED, "cancelled_at": now}})
+        return result.modified_count
+
+    async def due(self, now: datetime, limit: int = 100) -> list[dict[str, Any]]:
+        cursor = self.col.find({"status": SCHEDULED, "due_at": {"$lte": now}}).sort("due_at", ASCENDING).limit(limit)
+        return [doc async for doc in cursor]
+
+    async def mark_fired(self, timer_id: str, now: datetime) -> None:
+        await self.col.update_one({"_id": timer_id, "status": SCHEDULED}, {"$set": {"status": FIRED, "fired_at": now}})
+
+    async def next_due(self) -> datetime | None:
+        doc = await self.col.find_one({"status": SCHEDULED}, sort=[("due_at", ASCENDING)])
+        return doc["due_at"] if doc else None
+
+    async def scheduled_for(self, contact_id: str) -> dict[str, Any] | None:
+        return await self.col.find_one({"contact_id": contact_id, "status": SCHEDULED})

@@ -1,0 +1,32 @@
+"""Asking the model once more for an answer the guard can accept."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel
+
+from agent.llm import LlmBadAnswer, LlmUnavailable
+from agent.understanding.reading import conversation, system_prompt
+
+if TYPE_CHECKING:
+    from agent.context import AgentContext
+    from agent.state import ConversationState
+
+
+class AnswerDraft(BaseModel):
+    answer: str
+
+
+async def redraft_answer(ctx: AgentContext, state: ConversationState, previous: str, problems: list[str]) -> str | None:
+    """One corrective call; None when the model cannot help (the guard then hands off)."""
+    if ctx.llm is None:
+        return None
+    system = system_prompt(ctx, state["contact"], ctx.now(), ctx.tz(state["contact"]))
+    feedback = ctx.prompts.render("redraft", previous=previous, problems="; ".join(problems))
+    messages = [*conversation(state, ctx.settings.llm_history_turns), ("human", feedback)]
+    try:
+        draft, _usage = await ctx.llm.ask(system, messages, AnswerDraft)
+    except (LlmBadAnswer, LlmUnavailable):
+        return None
+    return draft.answer  # type: ignore[attr-defined]

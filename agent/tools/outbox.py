@@ -1,0 +1,69 @@
+"""Queueing outbound messages. The sender re-checks suppressions when it sends; this is the
+first gate, not the last."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from agent.store.suppressions import address_key, contact_addresses
+from channels.base import OutboundMessage
+
+if TYPE_CHECKING:
+    from agent.context import AgentContext
+
+
+def address_for(contact: dict[str, Any], channel: str) -> str | None:
+    if channel == "email":
+        return contact.get("email")
+    if channel == "telegram":
+        chat = contact.get("telegram_chat_id")
+        return str(chat) if chat else None
+    return contact["_id"]
+
+
+def reply_subject(contact: dict[str, Any]) -> str | None:
+    subject = contact.get("thread_subject")
+    if not subject:
+        return None
+    return subject if subject.lower().startswith("re:") else f"Re: {subject}"
+
+
+async def queue_message(ctx: AgentContext, *, key: str, contact: dict[str, Any], channel: str, text: str,
+                        kind: str, subject: str | None, attachments: list[str], event: dict[str, Any]) -> bool:
+    """Queue a message to the contact. False when there is no address or it is suppressed."""
+    to = address_for(contact, channel)
+    if to is None or channel in contact.get("unreachable", []):
+        return False
+    keys = [*contact_addresses(contact), address_key(channel, to)]
+    if await ctx.store.suppressions.any_suppressed(keys):
+        return False
+    in_reply_to = event.get("meta", {}).get("message_id") if event["kind"] == "message" else None
+    message = OutboundMessage(
+        key=key,
+        contact_id=contact["_id"],
+        channel=channel,  # type: ignore[arg-type]
+        to=to,
+        kind=kind,
+        subject=subject or reply_subject(contact),
+        text=text,
+        attachments=attachments,
+        in_reply_to=in_reply_to,
+    )
+    return await ctx.store.outbox.enqueue(message, ctx.now())
+
+
+async def queue_team_note(ctx: AgentContext, *, key: str, contact: dict[str, Any], template: str,
+                          values: dict[str, Any]) -> bool:
+    text = ctx.prompts.render(
+        template,
+        contact_name=contact.get("name") or contact["_id"],
+        company=contact.get("company") or "—",
+        contact_id=contact["_id"],
+        **values,
+    )
+    settings = ctx.settings
+    channel = "email" if settings.team_channel == "email" else "console"
+    message = OutboundMessage(key=key, contact_id=contact["_id"], channel=channel,
+                              to=settings.sales_team_email if channel == "email" else "team",
+                              kind="team", subject=text.splitlines()[0][:150], text=text)
+    return await ctx.store.outbox.enqueue(message, ctx.now())

@@ -1,0 +1,231 @@
+"""Russian/English date and time resolution against a frozen `now` in the contact's time zone.
+
+Deterministic regex rules (see date_scan.py for parsing); no dateparser, so results never depend
+on the machine's clock, locale or library version. Conventions:
+
+* A naive `now` is taken to be in `tz`; an aware one is converted to `tz` first.
+* A day-month without a year is this year's; one more than 31 days in the past is next year's
+  (so «с 23.11 по 06.12» on 25.11 is this year's range, «5 января» on 28.12 is next year's).
+* «в четверг» is the nearest Thursday after today. The weekday that is today means today only when
+  a time is given and has not passed yet, otherwise next week's. «в следующий четверг» / «next
+  Thursday» / «в четверг на следующей неделе» is the Thursday of the next calendar week (Mon–Sun).
+* Hours without am/pm or «утра/дня/вечера»: 1–7 mean 13:00–19:00, 8–23 as written; a zero-padded
+  hour («07:30») is taken literally. «в половине третьего» = 14:30, «в полдень» = 12:00.
+  A time followed by «по Москве/МСК» is read in Europe/Moscow and converted to `tz`.
+* A time without a day is today's if still ahead, else tomorrow's.
+
+`pause_until` — the first day the agent may write again:
+* a named day: «вернусь 7 декабря» / «с 7 декабря» → that day; «после 10 декабря», «до 7 декабря»,
+  «по 6 декабря», «until Dec 7» → the day after; several days → the latest of them;
+  a day with a definite time → an aware datetime.
+* a duration, exact and not moved to a working day: «через месяц» = same day next month clamped to
+  its end, «через 2 недели» = +14 days, «через пару дней» = +2, «несколько» = 3, «полгода» = 6
+  months; «через 2 часа» → datetime.
+* named periods → the first working day (Mon–Fri minus fixed Russian public holidays, see
+  calendar_ru.py) of: «в январе» / «в начале января» / «к январю» → that month (the next one
+  to come); «в середине …» → from the 15th; «в конце …» → from the 20th; «после января» → February;
+  «после Нового года» / «в новом году» / «в следующем году» → January after the holidays
+  (2027-01-11 for now = 2026-11-25); «после праздников» → after the next public-holiday block;
+  «на следующей неделе» → next Monday; «в следующем месяце» → the 1st of next month;
+  «весной/летом/осенью/зимой» → March/June/September/December (None inside that season).
+* nothing resolvable («позже», «потом», «в ноябре» said in November) → None.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from agent.understanding.calendar_ru import (
+    MONTH_RE,
+    add_months,
+    after_next_holidays,
+    first_working_day_of,
+    month_number,
+    next_working_day,
+    upcoming_month,
+)
+from agent.understanding.date_scan import DayRef, TimeRef, scan
+
+
+@dataclass(frozen=True, slots=True)
+class When:
+    """A point in time a message names: `at` (day and time), or only `day`, or a vague period."""
+
+    at: datetime | None = None
+    day: date | None = None
+    vague: bool = False
+
+
+_VAGUE = re.compile(
+    r"\bна\s+(?:следующей|будущей|этой|той|текущей)?\s*неделе\b|\b(?:next|this|coming)\s+week\b|"
+    r"\bв\s+(?:начале|середине|конце)\b|\bближе\s+к\b|\bк\s+концу\b|\bво?\s+(?:первой|второй)\s+половине\b|"
+    r"\b(?:после|до)\s+обеда\b|\bв\s+обед\b|\bутром\b|\bднем\b|\bвечером\b|"
+    r"\bin\s+the\s+(?:morning|afternoon|evening)\b|\b(?:по|попо)зже\b|\bпотом\b|\blater\b|\bна\s+днях\b|"
+    r"\bв\s+ближайш|\bкак-нибудь\b|\bsometime\b|\bв\s+(?:следующем|этом|будущем)\s+(?:месяце|году|квартале)\b|"
+    r"\bnext\s+(?:month|year|quarter)\b|\bпосле\s+(?:нового\s+года|нг|новогодних|праздник|каникул)|"
+    r"\bafter\s+(?:the\s+)?(?:holidays|new\s+year)\b|\b(?:весной|летом|осенью|зимой)\b|"
+    rf"\b(?:в|во|к|до|после|in|by|early|mid|late)\s+{MONTH_RE}"
+)
+_AFTER_PREPS = frozenset({"до", "по", "после", "until", "till", "through", "after"})
+_BOUND_PREPS = _AFTER_PREPS | {"с", "со", "от", "from", "since", "before", "by"}
+
+
+def _local_now(now: datetime, tz: ZoneInfo) -> datetime:
+    return now.replace(tzinfo=tz) if now.tzinfo is None else now.astimezone(tz)
+
+
+def _combine(day: date, ref: TimeRef, tz: ZoneInfo) -> datetime:
+    if ref.zone is not None and ref.zone.key != tz.key:
+        return datetime.combine(day, ref.value, tzinfo=ref.zone).astimezone(tz)
+    return datetime.combine(day, ref.value, tzinfo=tz)
+
+
+def _pick_day(days: list[DayRef], clock: TimeRef | None) -> DayRef:
+    """The day nearest to the clock time in the text, or the last day mentioned."""
+    if clock is not None:
+        return min(days, key=lambda d: abs(d.start - clock.start))
+    return max(days, key=lambda d: d.start)
+
+
+def resolve_when(text: str, now: datetime, tz: ZoneInfo) -> When:
+    """When a meeting/call should happen: definite `at`, a `day` only, or `vague`."""
+    now_local = _local_now(now, tz)
+    today = now_local.date()
+    found = scan(text, now_local)
+    vague = bool(_VAGUE.search(found.text))
+    clock = found.clock()
+    days = list(found.days)
+    if found.duration is not None:
+        if found.duration.unit in ("minute", "hour"):
+            at = (now_local + found.duration.delta).replace(second=0, microsecond=0)
+            return When(at=at, vague=vague)
+        if found.duration.unit == "day" and not days:
+            days = [DayRef(-1, today + found.duration.delta, False)]
+        else:
+            vague = True
+    if not days:
+        if clock is None or vague:
+            return When(vague=vague or clock is not None)
+        at = _combine(today, clock, tz)
+        if at <= now_local:
+            at = _combine(today + timedelta(days=1), clock, tz)
+        return When(at=at)
+    picked = _pick_day(days, clock)
+    if picked.prep in _BOUND_PREPS:  # «после 10 декабря», «до пятницы»: a bound, not a day
+        return When(vague=True)
+    if len({d.day for d in days}) > 1:
+        return When(day=picked.day, vague=True)
+    if clock is None:
+        ranged = any(not t.definite for t in found.times)
+        return When(day=picked.day, vague=vague or ranged)
+    return When(at=_combine(picked.day, clock, tz))
+
+
+def pause_until(text: str, now: datetime, tz: ZoneInfo) -> date | datetime | None:
+    """The first day (or moment, when the client gave a time) the agent may write again."""
+    now_local = _local_now(now, tz)
+    today = now_local.date()
+    found = scan(text, now_local)
+    clock = found.clock()
+    if found.days:
+        refs = [d for d in found.days if d.explicit] or found.days
+        shifted = [(d.day + timedelta(days=1), True) if d.prep in _AFTER_PREPS else (d.day, False) for d in refs]
+        best, moved = max(shifted)
+        if clock is not None and not moved and len({d for d, _ in shifted}) == 1:
+            return _combine(best, clock, tz)
+        return best
+    if found.duration is not None:
+        duration = found.duration
+        if duration.unit in ("minute", "hour"):
+            return (now_local + duration.delta).replace(second=0, microsecond=0)
+        return add_months(today, duration.months) + duration.delta
+    period = _period(found.text, today)
+    if period is not None or clock is None:
+        return period
+    at = _combine(today, clock, tz)
+    return at if at > now_local else _combine(today + timedelta(days=1), clock, tz)
+
+
+# --- named periods ----------------------------------------------------------------------------
+_HOLIDAYS = re.compile(r"\bпосле\s+(?:праздник\w*|каникул\w*)|\bafter\s+(?:the\s+)?holidays\b")
+_NEW_YEAR = re.compile(
+    r"\bпосле\s+(?:нового\s+года|нг\b|новогодн\w*)|\b(?:в|с)\s+нов(?:ом|ого)\s+год\w*|"
+    r"\b(?:в|на)\s+следующем\s+году\b|\bв\s+начале\s+(?:следующего\s+)?года\b|"
+    r"\bafter\s+(?:the\s+)?new\s+year\b|\bin\s+the\s+new\s+year\b|\bnext\s+year\b"
+)
+_NEXT_MONTH = re.compile(r"\b(?:в|на)\s+следующем\s+месяце\b|\bв\s+начале\s+следующего\s+месяца\b|\bnext\s+month\b")
+_MONTH_END = re.compile(r"\b(?:в|к)\s+конц[еу]\s+(?:этого\s+)?месяца\b|\bend\s+of\s+(?:the|this)\s+month\b")
+_NEXT_WEEK = re.compile(r"\bна\s+(?:следующей|будущей)\s+неделе\b|\bnext\s+week\b")
+_WEEK_END = re.compile(r"\bв\s+конце\s+(?:этой\s+)?недели\b|\bend\s+of\s+(?:the|this)\s+week\b")
+_MONTH = re.compile(
+    r"\b(?P<pos>в\s+начале|в\s+середине|в\s+конце|ближе\s+к\s+(?:концу|середине|началу)|к\s+(?:концу|середине|началу)|"
+    r"после|до|к|в|во|с|со|in|after|by|from|until|early|mid|late|end\s+of|beginning\s+of|"
+    rf"(?:the\s+)?middle\s+of)(?:\s+|\s*-\s*)(?P<m>{MONTH_RE})"
+)
+_SEASONS: tuple[tuple[re.Pattern[str], int], ...] = (
+    (re.compile(r"\b(?:весной|к\s+весне|in\s+(?:the\s+)?spring)\b"), 3),
+    (re.compile(r"\b(?:летом|к\s+лету|in\s+(?:the\s+)?summer)\b"), 6),
+    (re.compile(r"\b(?:осенью|к\s+осени|после\s+лета|in\s+(?:the\s+)?(?:autumn|fall))\b"), 9),
+    (re.compile(r"\b(?:зимой|к\s+зиме|in\s+(?:the\s+)?winter)\b"), 12),
+)
+
+
+def _anchor(pos: str) -> int:
+    """Day of month a position word points to: start 1, middle 15, end 20."""
+    if "серед" in pos or "mid" in pos:
+        return 15
+    if "конц" in pos or "late" in pos or "end" in pos:
+        return 20
+    return 1
+
+
+def _month_period(text: str, today: date) -> date | None:
+    found = _MONTH.search(text)
+    if not found:
+        return None
+    pos, month = found.group("pos"), month_number(found.group("m"))
+    if pos in ("после", "after"):
+        month = month % 12 + 1
+        pos = ""
+    anchor = _anchor(pos)
+    if month == today.month:
+        if anchor > today.day:
+            return next_working_day(date(today.year, month, anchor))
+        return next_working_day(today + timedelta(days=1)) if anchor > 1 else None
+    year, month = upcoming_month(today, month)
+    return next_working_day(date(year, month, anchor))
+
+
+def _new_year(today: date) -> date:
+    year = today.year if today < date(today.year, 1, 9) else today.year + 1
+    return first_working_day_of(year, 1)
+
+
+def _period(text: str, today: date) -> date | None:
+    if _HOLIDAYS.search(text):
+        return after_next_holidays(today)
+    if _NEW_YEAR.search(text):
+        return _new_year(today)
+    if _NEXT_MONTH.search(text):
+        year, month = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
+        return first_working_day_of(year, month)
+    if _MONTH_END.search(text):
+        end = date(today.year, today.month, 20)
+        return next_working_day(end if end > today else today + timedelta(days=1))
+    if _NEXT_WEEK.search(text):
+        return next_working_day(today + timedelta(days=7 - today.weekday()))
+    if _WEEK_END.search(text):
+        friday = today + timedelta(days=4 - today.weekday())
+        return next_working_day(friday if friday > today else friday + timedelta(days=7))
+    if (month := _month_period(text, today)) is not None:
+        return month
+    for pattern, month in _SEASONS:
+        if pattern.search(text):
+            season = {month, month % 12 + 1, (month + 1) % 12 + 1}
+            if today.month in season:
+                return None
+            return first_working_day_of(*upcoming_month(today, month))
+    return None

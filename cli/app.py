@@ -1,0 +1,30 @@
+"""The `sales-agent` command."""
+
+from __future__ import annotations
+
+import typer
+
+from cli.chat import chat
+from cli.contacts import contacts_app
+from cli.db import db_app
+from cli.demo import demo
+from cli.run import run_all, worker
+from cli.stats import stats
+
+app = typer.Typer(
+    name="sales-agent",
+    help="An AI sales agent for Napoleon IT Отзывы: writes to leads, answers, books demos, stops on request.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(contacts_app, name="contacts")
+app.add_typer(db_app, name="db")
+app.command("run")(run_all)
+app.command("worker")(worker)
+app.command("stats")(stats)
+app.command("demo")(demo)
+app.command("chat")(chat)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,67 @@
+"""`sales-agent chat`: play the client in the terminal against the real pipeline."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+
+from agent.clock import SimulatedClock
+from agent.demo.runner import parse_duration
+from agent.operations import add_contact
+from agent.pump import pump
+from agent.runtime import open_runtime
+from channels.console import ConsoleChannel, say
+from cli.common import console, err_console, run, settings_or_exit
+
+HELP = "Type as the client. Commands: /wait P3D (let simulated time pass), /start, /quit."
+
+
+def chat(
+    name: Annotated[str, typer.Option(help="Your name as the lead")] = "Иван Петров",
+    company: Annotated[str, typer.Option(help="Your company as the lead")] = "Сеть кофеен «Утро»",
+    llm: Annotated[str, typer.Option(help="auto | rules | ollama")] = "auto",
+) -> None:
+    """Talk to the agent as a client. It writes first; time can be moved with /wait to see
+    follow-ups and pause reminders. Uses a separate database (`<MONGODB_DB>_chat`)."""
+    settings = settings_or_exit(llm_provider=llm)
+    settings = settings.model_copy(update={"mongodb_db": settings.mongodb_db + "_chat"})
+
+    async def go() -> None:
+        clock = SimulatedClock(datetime.now(UTC))
+        async with open_runtime(settings, clock=clock) as rt:
+            if rt.notice:
+                err_console.print(rt.notice, highlight=False)
+            contact, _ = await add_contact(rt.store, settings, clock,
+                                           {"name": name, "company": company, "channel": "console"}, start=False)
+            await rt.store.timers.schedule(f"t:chat:{contact['_id']}", contact["_id"], "outreach", clock.now(),
+                                           clock.now())
+            await rt.store.contacts.update(contact["_id"], clock.now(), next_timer={
+                "id": f"t:chat:{contact['_id']}", "kind": "outreach", "due_at": clock.now()})
+            printer = ConsoleChannel(console, lambda m: name)
+            console.print(HELP)
+            await pump(rt, [printer])
+            while True:
+                try:
+                    line = console.input("[bold green]вы:[/bold green] ").strip()
+                except EOFError:
+                    break
+                if not line:
+                    continue
+                if line in ("/quit", "/exit"):
+                    break
+                if line.startswith("/wait"):
+                    try:
+                        clock.advance(parse_duration(line.removeprefix("/wait").strip() or "P1D"))
+                    except ValueError as exc:
+                        err_console.print(str(exc))
+                        continue
+                    console.print(f"[dim]time is now {clock.now():%Y-%m-%d %H:%M} UTC[/dim]")
+                else:
+                    await say(rt.store, contact["_id"], line, clock.now())
+                await pump(rt, [printer])
+                if (await rt.store.contacts.require(contact["_id"]))["status"] == "opted_out":
+                    console.print("[dim]you opted out: the agent will not write again[/dim]")
+
+    run(go)

@@ -1,0 +1,58 @@
+"""What every command shares: settings, the runtime, async running and one-line errors."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from agent.contacts_import import ImportFileError
+from agent.embedded_mongo import EmbeddedMongoError
+from agent.prompts import PromptError
+from agent.settings import Settings, load_settings
+from agent.store.errors import StoreError
+
+T = TypeVar("T")
+console = Console()
+err_console = Console(stderr=True)
+
+DOMAIN_ERRORS = (StoreError, ImportFileError, EmbeddedMongoError, PromptError)
+
+
+def fail(message: str) -> typer.Exit:
+    err_console.print(f"[red]error:[/red] {message}", highlight=False)
+    return typer.Exit(code=1)
+
+
+def settings_or_exit(**overrides: Any) -> Settings:
+    try:
+        return load_settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]).upper()
+        raise fail(f"setting {where}: {first['msg']}") from None
+
+
+def run(make: Callable[[], Awaitable[T]]) -> T:
+    """Run a coroutine; a domain error becomes one line on stderr and exit code 1."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return asyncio.run(make())
+    except DOMAIN_ERRORS as exc:
+        raise fail(str(exc)) from None
+    except KeyboardInterrupt:
+        raise typer.Exit(code=130) from None
+
+
+def fmt_time(value: Any, tz: Any = None) -> str:
+    if value is None:
+        return "—"
+    if hasattr(value, "astimezone"):
+        local = value.astimezone(tz) if tz else value
+        return local.strftime("%Y-%m-%d %H:%M %Z").strip()
+    return str(value)

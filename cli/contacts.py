@@ -1,0 +1,192 @@
+"""`sales-agent contacts …`: add, import, list, show, restart, opt-out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from agent.contacts_import import count_rows, read_rows
+from agent.operations import add_contact, opt_out, restart, schedule_outreach
+from agent.runtime import open_store
+from agent.store.contacts import CONTACT_STATUSES, ensure_status
+from agent.store.errors import StoreError
+from agent.tools.calendar import zone
+from cli.common import console, err_console, fmt_time, run, settings_or_exit
+from cli.history import history_table
+
+contacts_app = typer.Typer(help="Leads: add, import from CSV, list, inspect, restart, opt out.", no_args_is_help=True)
+
+
+@contacts_app.command("add")
+def add(
+    name: Annotated[str, typer.Option(help="Full name, e.g. 'Иван Петров'")],
+    company: Annotated[str | None, typer.Option(help="Company name")] = None,
+    email: Annotated[str | None, typer.Option(help="Email address")] = None,
+    telegram: Annotated[str | None, typer.Option(help="Telegram handle, e.g. @ivan_p")] = None,
+    phone: Annotated[str | None, typer.Option(help="Phone number")] = None,
+    timezone: Annotated[str | None, typer.Option(help="IANA zone, e.g. Asia/Yekaterinburg (default: setting)")] = None,
+    start: Annotated[bool, typer.Option(help="Schedule the first message in the next send window")] = True,
+) -> None:
+    """Add one lead; by default the agent writes to them in the next send window."""
+    from agent.clock import SystemClock
+    from agent.contacts_import import validate_row
+
+    fields, error = validate_row({"name": name, "company": company or "", "email": email or "",
+                                  "telegram": telegram or "", "phone": phone or "", "timezone": timezone or ""})
+    if error:
+        raise _bad(error)
+    settings = settings_or_exit()
+
+    async def go() -> None:
+        async with open_store(settings) as (store, _uri, _embedded):
+            contact, due = await add_contact(store, settings, SystemClock(), fields or {}, start=start)
+            when = fmt_time(due, zone(contact.get("timezone"), settings)) if due else "not scheduled (--no-start)"
+            console.print(f"added [bold]{contact['_id']}[/bold] {contact['name']}; first message: {when}")
+
+    run(go)
+
+
+def _bad(message: str) -> typer.Exit:
+    err_console.print(f"[red]error:[/red] {message}", highlight=False)
+    return typer.Exit(code=1)
+
+
+@contacts_app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="CSV with a header: name, company, email, telegram, phone, timezone")],
+    start: Annotated[bool, typer.Option(help="Schedule the first message for every imported lead")] = True,
+) -> None:
+    """Import leads from CSV. Bad rows are reported with their row number; good rows still import."""
+    from agent.clock import SystemClock
+
+    settings = settings_or_exit()
+    total = count_rows(file) if file.exists() else 0
+
+    async def go() -> None:
+        imported, errors = 0, []
+        async with open_store(settings) as (store, _uri, _embedded):
+            clock = SystemClock()
+            columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn())
+            with Progress(*columns, console=err_console, transient=True) as progress:
+                task = progress.add_task("import", total=total)
+                for number, fields, error in read_rows(file):
+                    progress.advance(task)
+                    if error or fields is None:
+                        errors.append(f"row {number}: {error}")
+                        continue
+                    try:
+                        await add_contact(store, settings, clock, fields, start=start)
+                        imported += 1
+                    except StoreError as exc:
+                        errors.append(f"row {number}: {exc}")
+        for line in errors:
+            err_console.print(f"[yellow]{line}[/yellow]", highlight=False)
+        console.print(f"imported {imported} contact(s), skipped {len(errors)} row(s)")
+        if errors and not imported:
+            raise typer.Exit(code=1)
+
+    run(go)
+
+
+@contacts_app.command("list")
+def list_(
+    status: Annotated[str | None, typer.Option(help=f"Only this status: {', '.join(CONTACT_STATUSES)}")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many rows")] = 200,
+) -> None:
+    """Contacts with their status, stage and next timer."""
+    settings = settings_or_exit()
+
+    async def go() -> None:
+        async with open_store(settings) as (store, _uri, _embedded):
+            rows = await store.contacts.list(ensure_status(status) if status else None, limit)
+        table = Table("id", "name", "company", "channel", "status", "stage", "next timer")
+        for c in rows:
+            timer = c.get("next_timer") or {}
+            when = f"{timer.get('kind')} {fmt_time(timer.get('due_at'), zone(c.get('timezone'), settings))}" if timer else "—"
+            table.add_row(c["_id"], c.get("name", ""), c.get("company", ""), c.get("channel", ""), c["status"],
+                          c.get("stage", ""), when)
+        console.print(table if rows else "no contacts yet: `sales-agent contacts add --help`")
+
+    run(go)
+
+
+@contacts_app.command("show")
+def show(contact_id: Annotated[str, typer.Argument(help="Contact id, e.g. c-1a2b3c4d")]) -> None:
+    """Status, stage, next timer and the whole history with the intent understood for each message."""
+    settings = settings_or_exit()
+
+    async def go() -> None:
+        async with open_store(settings) as (store, _uri, _embedded):
+            contact = await store.contacts.require(contact_id)
+            inbox = await store.inbox.for_contact(contact_id)
+            outbox = await store.outbox.for_contact(contact_id)
+        print_contact(contact, inbox, outbox, settings)
+
+    run(go)
+
+
+def print_contact(contact: dict[str, Any], inbox: list[dict[str, Any]], outbox: list[dict[str, Any]],
+                  settings: Any) -> None:
+    tz = zone(contact.get("timezone"), settings)
+    timer = contact.get("next_timer") or {}
+    console.print(f"[bold]{contact.get('name', '')}[/bold] ({contact['_id']}) — {contact.get('company') or '—'}")
+    addresses = ", ".join(f"{f}: {contact[f]}" for f in ("email", "telegram", "phone") if contact.get(f))
+    console.print(f"addresses: {addresses or '—'}; time zone: {tz.key}")
+    console.print(f"status: [bold]{contact['status']}[/bold]; stage: {contact.get('stage', '—')}")
+    console.print(f"next timer: {timer.get('kind', '—')} {fmt_time(timer.get('due_at'), tz) if timer else ''}")
+    for extra in ("demo_at", "paused_until", "handoff_reason", "referred_by", "referred_contact_id", "outcome"):
+        if contact.get(extra):
+            console.print(f"{extra.replace('_', ' ')}: {fmt_time(contact[extra], tz)}")
+    console.print(history_table(inbox, outbox, tz))
+
+
+@contacts_app.command("restart")
+def restart_(contact_id: Annotated[str, typer.Argument(help="Contact id")]) -> None:
+    """Start the conversation over (e.g. after a hand-off); refused for contacts who opted out."""
+    from agent.clock import SystemClock
+
+    settings = settings_or_exit()
+
+    async def go() -> None:
+        async with open_store(settings) as (store, _uri, _embedded):
+            await restart(store, SystemClock(), contact_id)
+        console.print(f"restart queued for {contact_id}; the worker picks it up (`sales-agent worker` or `run`)")
+
+    run(go)
+
+
+@contacts_app.command("opt-out")
+def opt_out_(contact_id: Annotated[str, typer.Argument(help="Contact id")]) -> None:
+    """Stop all messages to this contact on every channel, now and for good."""
+    from agent.clock import SystemClock
+
+    settings = settings_or_exit()
+
+    async def go() -> None:
+        async with open_store(settings) as (store, _uri, _embedded):
+            stopped = await opt_out(store, SystemClock(), contact_id)
+        console.print(f"{contact_id} opted out; {stopped} queued message(s) stopped")
+
+    run(go)
+
+
+@contacts_app.command("start")
+def start_(contact_id: Annotated[str, typer.Argument(help="Contact id")]) -> None:
+    """Schedule the first message for a contact added with --no-start."""
+    from agent.clock import SystemClock
+
+    settings = settings_or_exit()
+
+    async def go() -> None:
+        async with open_store(settings) as (store, _uri, _embedded):
+            contact = await store.contacts.require(contact_id)
+            if contact["status"] != "new":
+                raise StoreError(f"{contact_id} is {contact['status']}, not new")
+            due = await schedule_outreach(store, settings, contact, SystemClock().now())
+        console.print(f"first message to {contact_id}: {fmt_time(due, zone(contact.get('timezone'), settings))}")
+
+    run(go)

@@ -1,0 +1,74 @@
+"""`sales-agent demo`: the scripted campaign on the embedded defaults, then the funnel."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.table import Table
+
+from agent.clock import SimulatedClock
+from agent.demo.runner import run_demo
+from agent.runtime import open_runtime
+from cli.common import console, err_console, fail, fmt_time, run, settings_or_exit
+from cli.stats import funnel_rows, funnel_table
+
+
+def default_start(tz: ZoneInfo) -> datetime:
+    """Next working day, 09:00 in the default zone: the first messages go out at once."""
+    day = datetime.now(tz).date() + timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return datetime.combine(day, time(9), tz)
+
+
+def demo(
+    start: Annotated[str | None, typer.Option(help="Simulated start, ISO 8601 with offset (default: next working day 09:00)")] = None,
+    days: Annotated[int, typer.Option(min=1, max=365, help="Simulated days to run")] = 40,
+    llm: Annotated[str, typer.Option(help="auto | rules | ollama")] = "auto",
+) -> None:
+    """Run a scripted sales campaign end to end and print every conversation and the funnel.
+
+    Sample leads get the first message; scripted clients ask for the deck, book a demo in words,
+    refer a colleague, ask to pause, ask about price, opt out, go off topic or stay silent. Time is
+    simulated, so follow-ups and the pause reminder fire within seconds. Data goes to a separate
+    database (`<MONGODB_DB>_demo`), emptied first."""
+    if llm not in ("auto", "rules", "ollama"):
+        raise fail(f"--llm must be auto, rules or ollama, not {llm!r}")
+    settings = settings_or_exit(llm_provider=llm)
+    settings = settings.model_copy(update={"mongodb_db": settings.mongodb_db + "_demo"})
+    tz = ZoneInfo(settings.default_timezone)
+    try:
+        begin = datetime.fromisoformat(start) if start else default_start(tz)
+    except ValueError:
+        raise fail(f"--start is not an ISO 8601 date-time: {start!r}") from None
+    if begin.tzinfo is None:
+        begin = begin.replace(tzinfo=tz)
+
+    async def go() -> None:
+        async with open_runtime(settings, clock=SimulatedClock(begin)) as rt:
+            if rt.notice:
+                err_console.print(rt.notice, highlight=False)
+            for name in await rt.store.db.list_collection_names():
+                await rt.store.db.drop_collection(name)
+            await rt.store.init()
+            console.rule(f"demo campaign from {fmt_time(begin)} · model: {rt.provider}")
+            report = await run_demo(rt, console, days=days)
+            console.rule("outcomes")
+            table = Table("contact", "company", "status", "stage", "details")
+            for name, c in report.contacts.items():
+                details = []
+                if c.get("demo_at"):
+                    details.append("demo " + fmt_time(c["demo_at"], tz))
+                if c.get("paused_until"):
+                    details.append("paused until " + fmt_time(c["paused_until"], tz))
+                if c.get("referred_by"):
+                    details.append(f"referred by {c.get('referrer_name')}")
+                table.add_row(name, c.get("company") or "", c["status"], c.get("stage", ""), "; ".join(details))
+            console.print(table)
+            console.print(funnel_table(await funnel_rows(rt.store), title="funnel"))
+            console.print(f"inspect a conversation: sales-agent contacts show ID (with MONGODB_DB={settings.mongodb_db})")
+
+    run(go)

@@ -1,0 +1,69 @@
+"""`sales-agent stats`: the funnel and the health of the queues."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+
+from agent.store import Store
+from cli.common import console, run, settings_or_exit
+
+FUNNEL = (
+    ("contacts", None),
+    ("first message sent", "outreach_sent"),
+    ("replied", "replied"),
+    ("presentation sent", "deck_sent"),
+    ("demo booked", "demo_booked"),
+    ("referrals created", "referral_created"),
+    ("paused", "paused"),
+    ("handed off", "handoff"),
+    ("opted out", "opted_out"),
+    ("closed / bounced", "closed"),
+)
+
+
+async def funnel_rows(store: Store) -> list[tuple[str, int]]:
+    total = sum((await store.contacts.count_by_status()).values())
+    rows = []
+    for label, event in FUNNEL:
+        if event is None:
+            rows.append((label, total))
+        elif event == "closed":
+            rows.append((label, len(await store.events.contacts_with("closed") | await store.events.contacts_with("bounced"))))
+        else:
+            rows.append((label, len(await store.events.contacts_with(event))))
+    return rows
+
+
+def funnel_table(rows: list[tuple[str, int]], title: str = "funnel") -> Table:
+    table = Table("stage", "contacts", "% of contacts", title=title)
+    total = rows[0][1] or 1
+    for label, count in rows:
+        table.add_row(label, str(count), f"{100 * count / total:.0f} %")
+    return table
+
+
+def queue_table(counts: dict[str, dict[str, Any]]) -> Table:
+    table = Table("queue", "status", "documents", title="queues")
+    for queue, by_status in counts.items():
+        for status, n in sorted(by_status.items()):
+            table.add_row(queue, status, str(n))
+    return table
+
+
+def stats() -> None:
+    """The funnel (contacts reaching each stage) and inbox/outbox health."""
+    settings = settings_or_exit()
+
+    async def go() -> None:
+        from agent.runtime import open_store
+
+        async with open_store(settings) as (store, _uri, _embedded):
+            rows = await funnel_rows(store)
+            queues = {"inbox": await store.inbox.count_by_status(), "outbox": await store.outbox.count_by_status(),
+                      "contacts": await store.contacts.count_by_status()}
+        console.print(funnel_table(rows))
+        console.print(queue_table(queues))
+
+    run(go)
