@@ -3,6 +3,7 @@ still import."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import re
 from collections.abc import Iterator
@@ -70,10 +71,8 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str | No
     except UnicodeDecodeError as exc:
         raise ImportFileError(f"{path} is not UTF-8 text (save the CSV as UTF-8)") from exc
     dialect = csv.excel
-    try:
+    with contextlib.suppress(csv.Error):  # not sniffable: plain comma-separated
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")  # type: ignore[assignment]
-    except csv.Error:
-        pass
     reader = csv.reader(text.splitlines(), dialect)
     try:
         header = _header(next(reader))

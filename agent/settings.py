@@ -14,7 +14,7 @@ LlmProvider = Literal["auto", "ollama", "rules"]
 class Settings(BaseSettings):
     """Every setting the agent reads; `.env.example` documents each one."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True)
 
     # --- storage ---------------------------------------------------------------------------
     mongodb_uri: SecretStr | None = Field(default=None, description="Real MongoDB; unset = embedded")

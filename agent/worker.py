@@ -8,6 +8,7 @@ claim picks it up and the turn runs again, idempotently (see nodes/deliver.py). 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -42,7 +43,7 @@ class Worker:
         self.processed = 0
 
     @property
-    def settings(self):  # noqa: ANN201 - the context's settings
+    def settings(self):
         return self.make_context(False).settings
 
     async def resolve_contact(self, doc: dict[str, Any]) -> str | None:
@@ -128,7 +129,5 @@ class Worker:
         poll = self.make_context(False).settings.worker_poll_s
         while not stop.is_set():
             if not await self.process_one():
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=poll)
-                except TimeoutError:
-                    pass

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 
+from agent.clock import Clock
 from agent.store import Store
 from channels.base import InboundMessage, OutboundMessage, SendResult
 
@@ -18,19 +20,25 @@ class ConsoleChannel:
     name = "console"
 
     def __init__(self, console: Console | None = None, label: Callable[[OutboundMessage], str] | None = None,
-                 name: str = "console") -> None:
+                 name: str = "console", clock: Clock | None = None, tz: tzinfo | None = None) -> None:
         """`name` lets the demo print another channel's messages (e.g. email) instead of sending them."""
         self.name = name  # type: ignore[misc]
+        self.clock = clock
+        self.tz = tz
         self.console = console or Console()
         self.label = label or (lambda m: m.to)
         self.sent: list[OutboundMessage] = []
 
     async def send(self, message: OutboundMessage) -> SendResult:
         if message.kind == "team":
-            self.console.print(Panel(message.text, title="команде продаж", border_style="yellow"))
+            self.console.print(Panel(escape(message.text), title="команде продаж", border_style="yellow"))
         else:
-            title = f"агент → {self.label(message)} [{self.name}]" + (f" · {message.subject}" if message.subject else "")
-            self.console.print(Panel(message.text, title=title, border_style="cyan", title_align="left"))
+            when = f" · {self.clock.now().astimezone(self.tz):%d.%m %H:%M}" if self.clock else ""
+            title = f"агент → {self.label(message)} ({self.name}){when}"
+            if message.subject:
+                title += f" · {message.subject}"
+            self.console.print(Panel(escape(message.text), title=escape(title), border_style="cyan",
+                                     title_align="left"))
         self.sent.append(message)
         return SendResult(ok=True, provider_id=message.key)
 

@@ -62,7 +62,7 @@ def demo(
                 details = []
                 if c.get("demo_at"):
                     details.append("demo " + fmt_time(c["demo_at"], tz))
-                if c.get("paused_until"):
+                if c.get("paused_until") and c["status"] == "paused":
                     details.append("paused until " + fmt_time(c["paused_until"], tz))
                 if c.get("referred_by"):
                     details.append(f"referred by {c.get('referrer_name')}")

@@ -4,7 +4,7 @@ through the real pipeline (inbox → graph → outbox → console channel)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +50,8 @@ async def run_demo(rt: AgentRuntime, console: Console, days: int = 40, campaign:
     clock, store = rt.clock, rt.store
     script = {c["name"]: c for c in load_campaign(campaign)}
     names: dict[str, str] = {}
-    printers = [ConsoleChannel(console, lambda m: names.get(m.contact_id, m.to), name=n)
+    printers = [ConsoleChannel(console, lambda m: names.get(m.contact_id, m.to), name=n, clock=clock,
+                               tz=zone(None, rt.settings))
                 for n in ("console", "email", "telegram")]
     for entry in script.values():
         contact, _due = await add_contact(store, rt.settings, clock, {
@@ -79,7 +80,7 @@ async def run_demo(rt: AgentRuntime, console: Console, days: int = 40, campaign:
             if at <= moment:
                 text = script[names[contact["_id"]]]["reply"]
                 local = moment.astimezone(zone(contact.get("timezone"), rt.settings))
-                console.print(Panel(text, title=f"{names[contact['_id']]} → агенту · {local:%d.%m %H:%M}",
+                console.print(Panel(text, title=f"{names[contact['_id']]} → агенту · {local:%d.%m %H:%M} (местное)",
                                     border_style="green", title_align="left"))
                 await say(store, contact["_id"], text, moment, key=f"demo:{contact['_id']}:reply")
                 replied.add(contact["_id"])

@@ -28,8 +28,9 @@ async def pitch(state: ConversationState, runtime: Runtime[AgentContext]) -> dic
     else:
         for topic in reading.topics or ["unknown"]:
             parts.append(effects.part(ctx.prompts.render(f"answers/{topic}"), "answer"))
+    offers_already = {"price", "unknown"} & set(reading.topics)  # those answers end with an offer
     committing = reading.wants_presentation or reading.wants_demo
-    if not committing and reading.intent != "interested":
+    if not committing and not offers_already and not answer and reading.intent != "interested":
         parts.append(effects.part(ctx.prompts.render("answers/closing_offer"), "offer"))
     return {
         "parts": parts,

@@ -15,6 +15,11 @@ FIXED_HOLIDAYS: frozenset[tuple[int, int]] = frozenset(
 )
 
 
+def words(text: str) -> tuple[str, ...]:
+    """Whitespace-separated word lists kept readable in source («Иван Ольга …»)."""
+    return tuple(text.split())
+
+
 def normalize(text: str) -> str:
     """Lower-case, ё→е, unify dashes and spaces: the form every pattern here is written for."""
     text = text.lower().replace("ё", "е")

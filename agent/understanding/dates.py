@@ -132,7 +132,9 @@ def pause_until(text: str, now: datetime, tz: ZoneInfo) -> date | datetime | Non
     clock = found.clock()
     if found.days:
         refs = [d for d in found.days if d.explicit] or found.days
-        shifted = [(d.day + timedelta(days=1), True) if d.prep in _AFTER_PREPS else (d.day, False) for d in refs]
+        shifted = [
+            (d.day + timedelta(days=1), True) if d.prep in _AFTER_PREPS else (d.day, False) for d in refs
+        ]
         best, moved = max(shifted)
         if clock is not None and not moved and len({d for d, _ in shifted}) == 1:
             return _combine(best, clock, tz)
@@ -156,7 +158,9 @@ _NEW_YEAR = re.compile(
     r"\b(?:в|на)\s+следующем\s+году\b|\bв\s+начале\s+(?:следующего\s+)?года\b|"
     r"\bafter\s+(?:the\s+)?new\s+year\b|\bin\s+the\s+new\s+year\b|\bnext\s+year\b"
 )
-_NEXT_MONTH = re.compile(r"\b(?:в|на)\s+следующем\s+месяце\b|\bв\s+начале\s+следующего\s+месяца\b|\bnext\s+month\b")
+_NEXT_MONTH = re.compile(
+    r"\b(?:в|на)\s+следующем\s+месяце\b|\bв\s+начале\s+следующего\s+месяца\b|\bnext\s+month\b"
+)
 _MONTH_END = re.compile(r"\b(?:в|к)\s+конц[еу]\s+(?:этого\s+)?месяца\b|\bend\s+of\s+(?:the|this)\s+month\b")
 _NEXT_WEEK = re.compile(r"\bна\s+(?:следующей|будущей)\s+неделе\b|\bnext\s+week\b")
 _WEEK_END = re.compile(r"\bв\s+конце\s+(?:этой\s+)?недели\b|\bend\s+of\s+(?:the|this)\s+week\b")

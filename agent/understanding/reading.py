@@ -40,7 +40,9 @@ class ModelReading(BaseModel):
 
 def system_prompt(ctx: AgentContext, contact: dict[str, Any], now: datetime, tz: ZoneInfo) -> str:
     prompts, settings = ctx.prompts, ctx.settings
-    persona = prompts.render("persona", sender_name=settings.sender_name, sender_company=settings.sender_company)
+    persona = prompts.render(
+        "persona", sender_name=settings.sender_name, sender_company=settings.sender_company
+    )
     who = ", ".join(filter(None, [contact.get("name"), contact.get("company")]))
     return prompts.render(
         "understand",
@@ -95,7 +97,9 @@ async def read_with_model(
         raise RuntimeError("read_with_model needs a model (ollama mode)")
     system = system_prompt(ctx, state["contact"], now, tz)
     try:
-        reading, _usage = await ctx.llm.ask(system, conversation(state, ctx.settings.llm_history_turns), ModelReading)
+        reading, _usage = await ctx.llm.ask(
+            system, conversation(state, ctx.settings.llm_history_turns), ModelReading
+        )
     except LlmBadAnswer as exc:
         return Understanding(intent="other", question=text[:500]), f"the model's answer was unusable: {exc}"
     except LlmUnavailable as exc:

@@ -1,0 +1,197 @@
+"""Keyword rules for the intents and question topics (Russian stems and English), on normalised text.
+
+All patterns expect `calendar_ru.normalize(text)` (lower case, ё→е). Wishes are matched only when
+not negated in their clause («без презентации», «созвон не нужен», «не звоните»).
+"""
+
+from __future__ import annotations
+
+import re
+
+# Idioms with «не» that are not negations: «не могли бы прислать», «не против», «не откажусь».
+_IDIOMS = re.compile(
+    r"\bне\s+могл\w*\s+бы|\bне\s+могли\s+ли|\bне\s+подскаж\w*|\bне\s+против\b|\bне\s+откаж\w*|"
+    r"\bне\s+помешает|\bне\s+терпится|\bнеплохо\b"
+)
+_NEGATION_BEFORE = re.compile(r"(?:\bне|\bбез|\bни|\bnot|\bno|\bnever|n't|\bwithout)\s+(?:[\w-]+\s+){0,2}$")
+_NEGATION_AFTER = re.compile(
+    r"^\s*(?:[\w-]+\s+)?(?:нам\s+|мне\s+)?(?:не\s+(?:нужн\w*|надо|интересн\w*|стоит|требуется|обязательн\w*|"
+    r"готов\w*|хотим|хочу|будем|планируем)|ни\s+к\s+чему|излишн\w*|not\s+needed|is\s*n'?t\s+needed)"
+)
+_CLAUSE_START = re.compile(r"[,.!?;:\n—()]")
+
+
+def neutralise(norm: str) -> str:
+    """Replace «не»-idioms that are not negations, so that the negation check ignores them."""
+    return _IDIOMS.sub(lambda m: "да" + " " * (len(m.group()) - 2), norm)
+
+
+def affirmed(pattern: re.Pattern[str], norm: str) -> re.Match[str] | None:
+    """The first match of `pattern` not negated within its clause, or None."""
+    for found in pattern.finditer(norm):
+        before = norm[max(0, found.start() - 40) : found.start()]
+        cut = max((m.end() for m in _CLAUSE_START.finditer(before)), default=0)
+        after = norm[found.end() : found.end() + 40]
+        after = after[: m.start()] if (m := _CLAUSE_START.search(after)) else after
+        if not _NEGATION_BEFORE.search(before[cut:]) and not _NEGATION_AFTER.match(after):
+            return found
+    return None
+
+
+DEMO = re.compile(
+    r"\bсозвон\w*|\bзвон(?:ок|ка|ке|ком)\b|\bпозвон\w*|\bперезвон\w*|\bнабер(?:ите|ешь|ем|у)\b|"
+    r"\bвстреч\w*|\bвстрет\w*|\bдемо(?!-доступ)\w*|\bdemo\b|\bдемонстрац\w*|\bпродемонстр\w*|\bпокаж(?:ите|ете)\b|"
+    r"\bпоказать\s+(?:сервис|систему|продукт|платформу|как|работу|интерфейс|вживую)|\bzoom\b|\bзум\b|"
+    r"\bteams\b|\bgoogle\s*meet\b|\bвидеосвяз\w*|\bвидеозвон\w*|\bконференц\w*|\bcall\b|\bmeeting\b|"
+    r"\bmeet\b|\bдавайте\s+обсудим\b|\bобсудим\s+(?:по\s+телефону|голосом)"
+)
+DECK = re.compile(
+    r"\bпрезентаци\w*|\bпрезу\b|\bпрезух\w*|\bdeck\b|\bpresentation\b|\bslides\b|\bброшюр\w*|\bбуклет\w*|"
+    r"\bкп\b|\bкоммерческ\w*\s+предложени\w*|\bone-pager\b|\bbrochure\b|\bpdf\b|"
+    r"\b(?:пришл|присл|скин|отправ|вышл|высла|направ|send)\w*\s+(?:[\w-]+\s+){0,3}?(?:информаци\w*|инфо\b|"
+    r"подробност\w*|описани\w*|материал\w*|файл\w*|документ\w*|прайс\w*|info\b|information|details|materials)"
+)
+DECK_REQUEST = re.compile(
+    r"\bпришл\w*|\bприсл\w*|\bскин\w*|\bотправ\w*|\bвышл\w*|\bвысла\w*|\bнаправ\w*|\bдайте\b|\bподелит\w*|"
+    r"\bможно\b|\bхотел\w*|\bхотим\b|\bжду\b|\bждем\b|\bдавайте\b|\bнужн\w*|\bинтересн\w*|\bsend\b|"
+    r"\bshare\b|\bcould\b|\bcan\s+you\b|\bplease\b|\bпожалуйста\b|\bwould\s+like\b|\?"
+)
+DECK_SEEN = re.compile(r"\b(?:посмотрел|получил|изучил|видел|прочитал|открыл|читал)\w*")
+DECK_SEND = re.compile(r"\b(?:пришл|присл|скин|отправ|вышл|высла|направ|send|share|дайте|поделит)\w*")
+
+_LATER = (
+    r"(?:через|спустя|после\s+(?!обеда|\d)|позже|попозже|потом|ближе\s+к|в\s+начале|в\s+середине|"
+    r"в\s+конце|в\s+(?:следующем|новом|будущем)|на\s+следующей|весной|летом|осенью|зимой|"
+    r"в\s+(?:январе|феврале|марте|апреле|мае|июне|июле|августе|сентябре|октябре|ноябре|декабре)|"
+    r"later|next\s+(?:week|month|year|quarter)|in\s+(?:a|\d+|two|three|a\s+couple\s+of|a\s+few)\s+"
+    r"(?:weeks?|months?)|after\s+the)"
+)
+_PAUSE_VERB = (
+    r"(?:(?:на)?пиш(?:ите|и)|свяж\w*|верн[е]м\w*|вернуться|обрат(?:имся|итесь)|стукните|напомн\w*|"
+    r"беспокойте|reach\s+out|write|contact|follow\s+up|circle\s+back|get\s+back|ping|"
+    r"touch\s+base|come\s+back)"
+)
+PAUSE = re.compile(
+    rf"\b{_PAUSE_VERB}\b(?:[^.!?\n]{{0,40}}?)\b{_LATER}|\b{_LATER}(?:[^.!?\n]{{0,30}}?)\b{_PAUSE_VERB}\b|"
+    rf"\b(?:давайте|лучше|можно)\s+{_LATER}|"
+    r"\bне\s+сейчас\b|\b(?:сейчас|пока)\s+не\s+до\s+(?:этого|того)|\bне\s+до\s+этого\b|"
+    r"\b(?:сейчас|пока)\s+(?:не\s+время|не\s+актуальн\w*|неактуальн\w*|не\s+интересн\w*|некогда|рано|"
+    r"заняты|не\s+можем|не\s+готовы|не\s+получится|нет\s+(?:времени|возможности|бюджета))|"
+    r"\bне\s+интересн\w*\s+(?:сейчас|пока)\b|\bв\s+отпуске\b|\bна\s+больничном\b|\bв\s+командировке\b|"
+    r"\bвернусь\b|\bне\s+беспокойте\s+до\b|\bпока\s+не\s+(?:пишите|беспокойте)\b|\bотлож\w*|"
+    r"\bверн[е]мся\s+к\s+(?:этому|вопросу|теме|разговору)|\bnot\s+(?:right\s+)?now\b|\bmaybe\s+later\b|"
+    r"\bout\s+of\s+(?:the\s+)?office\b|\bon\s+(?:vacation|leave|holiday)\b"
+)
+
+REFERRAL = re.compile(
+    r"\bзанима\w*\s+(?:этим|этими|такими|данным|этой|маркетинг\w*|отзыв\w*|у\s+нас)|\bэтим\s+(?:у\s+нас\s+)?"
+    r"занима|\bотвечает\s+за\b|\bответственн\w*|\bобра(?:титесь|щайтесь)\s+к\b|\bлучше\s+(?:к|напишите|"
+    r"обратитесь|написать|пишите|свяжитесь)\b|\bнапишите\s+(?:ей|ему|моему|моей|нашему|нашей|коллеге)\b|"
+    r"\bпишите\s+(?:ей|ему)\b|\bсвяжитесь\s+с\b|\bпередам\b|\bпередал\w*|\bпереслал\w*|\bперешлю\b|"
+    r"\bперенаправ\w*|\b(?:созвонитесь|свяжитесь|поговорите|пообщайтесь|общайтесь)\s+(?:лучше\s+)?с\b|"
+    r"\bлучше\s+с\s+(?:нашим|нашей|моим|моей|коллег\w*)|\bконтакт\w*\s+(?:нашего|нашей|коллеги|ответственного|маркетолог\w*|директор\w*)|"
+    r"\bне\s+ко\s+мне\b|\bне\s+по\s+адресу\b|\bне\s+я\s+(?:решаю|занимаюсь)|\bрешает\s+(?:наш|это)|"
+    r"\bв\s+копи[юи]\b|\breach\s+out\s+to\b|\bcontact\s+(?!me\b|us\b)|\btalk\s+to\b|\bspeak\s+(?:to|with)\b|"
+    r"\b(?:is|are)\s+(?:responsible|in\s+charge)\b|\bhandles\s+this\b|\bthe\s+right\s+person\b|"
+    r"\bforward(?:ed|ing)?\s+(?:this|your|it)\b"
+)
+# «напишите …» with a resolvable date («напишите в понедельник», «после 10 декабря») is a pause too.
+WRITE_LATER = re.compile(
+    r"\b(?:(?:на)?пиш(?:ите|и)|свяжитесь|верн[е]мся|напомните|стукните|обратитесь|reach\s+out|write|"
+    r"get\s+back|follow\s+up)\b"
+)
+OWN_ADDRESS = re.compile(r"\b(?:мой|моя|мои|мне|меня|мною|my|me)\b[^.!?\n]{0,25}$")
+
+NOT_INTERESTED = re.compile(
+    r"\bне\s+интересн\w*|\bнеинтересн\w*|\bне\s+актуальн\w*|\bнеактуальн\w*|"
+    r"\b(?:нам|мне)\s+(?:это\s+|такое\s+)?не\s+(?:нужн\w*|надо|подходит|требуется)|\bне\s+требуется\b|"
+    r"\bне\s+(?:нужно|надо)(?=\s*(?:[,.!]|спасибо|$))|\bне\s+планируем\b|\bне\s+рассматриваем\b|"
+    r"\bне\s+заинтересован\w*|\bоткаж(?:емся|усь)\b|\bотказываемся\b|"
+    r"\bуже\s+(?:пользуемся|работаем\s+с|используем|есть)\b|\bу\s+нас\s+(?:уже\s+)?(?:есть|свое|своя|свой)\s+"
+    r"(?:[\w-]+\s+)?(?:решени|систем|сервис|подрядчик|агентств|инструмент|отдел|специалист)\w*|"
+    r"\bсправляемся\s+сами\b|\bсами\s+справляемся\b|\bнет\s+бюджета\b|\bбюджета\s+нет\b|\bне\s+в\s+приоритете\b|"
+    r"^\s*нет\b|\bнет,?\s+спасибо\b|\bспасибо,?\s+(?:но\s+)?нет\b|\bno,?\s+thank(?:s|\s+you)\b|"
+    r"\bnot\s+interested\b|\bno\s+need\b|\bnot\s+(?:relevant|for\s+us|a\s+fit)\b|"
+    r"\bwe\s+(?:already\s+)?(?:use|have)\s+(?:another|a\s+different|our\s+own)\b|\balready\s+(?:use|using|have)\b|"
+    r"\bwe'?re\s+good\b|\bpass\s+on\s+this\b|^\s*no\b"
+)
+INTERESTED = re.compile(
+    r"\bактуальн\w*|\bинтересн\w*|\bинтересует\b|\bлюбопытн\w*|\bзаинтересова\w*|\bрасскажите\s+"
+    r"(?:подробнее|поподробнее|больше|побольше)|\bподробнее\b|\bзвучит\s+(?:интересно|неплохо|хорошо|"
+    r"заманчиво)|\bбыло\s+бы\s+(?:интересно|полезно|здорово)|\bготовы\s+(?:попробовать|рассмотреть|обсудить)|"
+    r"\bхотим\s+(?:попробовать|подключить|разобраться)|\bнам\s+(?:это\s+)?(?:нужно|надо|подходит)\b|"
+    r"\bпригодит\w*|\bполезн\w*|\bв\s+тему\b|\bкак\s+раз\s+(?:ищем|думали|искали)|\bищем\s+(?:решение|сервис|"
+    r"инструмент|подрядчик)|\bхорошая\s+идея\b|\bпишите\b|\bсогласн?[аы]?\b|\bsounds\s+(?:good|interesting|"
+    r"great)|\binterested\b|\btell\s+me\s+more\b|\brelevant\b|\bwe\s+need\b|\bwould\s+like\b|\byes\b|"
+    r"\bsure\b|^\s*(?:да|ок|ok|хорошо|давайте)\b"
+)
+OTHER = re.compile(
+    r"\bразработк\w*\s+(?:мобильн|приложени|сайт|по\b|программ|чат-бот|бот)|\bмобильн\w*\s+приложени\w*|"
+    r"\b(?:сделать|создать|разработать)\s+(?:[\w-]+\s+)?(?:сайт|приложени\w*|бот\w*)\b|\bваканси\w*|\bрезюме\b|"
+    r"\bтрудоустр\w*|\bстажировк\w*|\bищу\s+работу\b|\bjob\b|\bvacanc\w*|\bhiring\b|\bresume\b|\bcv\b|"
+    r"\binternship\b|\bapp\s+development\b|\bdevelop\s+(?:an?\s+)?(?:app|website|mobile)|\bаутстаф\w*|"
+    r"\boutstaff\w*|\bтендер\w*|\bпредлагаем\s+(?:вам|свои|наши)|\bнаши\s+услуги\b|\bспонсор\w*"
+)
+
+QUESTION_START = re.compile(
+    r"^\s*(?:подскажите|скажите|уточните|объясните|расскажите,?\s+(?:как|какие|что|сколько|есть|про|о|об)\b|"
+    r"интересует,?\s+(?:как|какие|что|сколько|есть|ли)\b|хотел\w*\s+(?:бы\s+)?(?:узнать|уточнить|понять)|"
+    r"как|какие|какой|какая|каким|сколько|что|где|когда|почему|зачем|есть\s+ли|можно\s+ли|умеете|"
+    r"работаете\s+ли|поддерживаете|how|what|which|where|when|why|who|does|do\s+you|can\s+you|is\s+there|"
+    r"are\s+there)\b"
+)
+NOT_A_QUESTION = re.compile(r"^\s*(?:расскажите\s+(?:подробнее|поподробнее|больше)|как\s+дела)\W*$")
+
+TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("platforms", re.compile(
+        r"\bяндекс\w*|\b2\s*гис\w*|\bдубль\s*гис|\bgoogle\b|\bгугл\w*|\bотзовик\w*|\birecommend|\bайрекоменд|"
+        r"\bflamp\b|\bфламп\w*|\bплощадк\w*|\bплатформ(?:ах|ами|ы)\b|\bкарт(?:ах|ами)\b|\btripadvisor\b|"
+        r"\bавито\b|\bavito\b|\bпродокторов\b|\bzoon\b|\bсайт\w*\s+отзыв\w*|\breview\s+sites?\b|\bplatforms?\b|"
+        r"\bmaps\b")),
+    ("features", re.compile(
+        r"\bфункци\w*|\bфункционал\w*|\bвозможност\w*|\bчто\s+(?:умеет|умеете|может|делает)|\bкак\s+(?:это\s+|он\s+)?"
+        r"работает|\bумеет\b|\bумеете\b|\bмониторинг\w*|\bуведомлени\w*|\bоповещени\w*|\bалерт\w*|\bнегатив\w*|"
+        r"\bqr\b|\b(?:собира|сбор)\w*\s+отзыв\w*|\bfeatures?\b|\bcapabilit\w*|\bwhat\s+(?:can|does)\b|"
+        r"\bhow\s+does\s+it\s+work\b|\bnotifications?\b|\balerts?\b")),
+    ("price", re.compile(
+        r"\bцен[аыуе]?\b|\bценообраз\w*|\bстоимост\w*|\bсколько\s+(?:это\s+|он\s+)?сто(?:ит|ят|ить)|\bпочем\b|"
+        r"\bтариф\w*|\bпрайс\w*|\bрасценк\w*|\bбюджет\w*|\bоплат\w*|\bплатн\w*|\bдорог\w*|\bскидк\w*|"
+        r"\bprice\w*|\bcost\w*|\bhow\s+much\b|\btariff\w*|\bfees?\b")),
+    ("how_to_start", re.compile(
+        r"\bкак\s+(?:начать|подключ\w*|внедр\w*|запуст\w*)|\bс\s+чего\s+начать|\bподключени\w*|\bвнедрени\w*|"
+        r"\bонбординг\w*|\bсколько\s+времени\s+(?:занимает|нужно|уйдет)|\bсроки\s+(?:подключ|внедр|запуск)\w*|"
+        r"\bhow\s+(?:to|do\s+we|can\s+we)\s+(?:start|begin|get\s+started|onboard|set\s+up)|\bget\s+started\b|"
+        r"\bonboarding\b")),
+    ("pilot", re.compile(
+        r"\bпилот\w*|\bтестов\w*\s+(?:период|доступ|режим)\w*|\bтест-драйв\w*|\bпробн\w*|\bтриал\w*|\btrial\b|"
+        r"\bpilot\b|\bпопробовать\s+(?:бесплатно|на)\b|\bпротестировать\b|\bбесплатн\w*\s+(?:период|доступ|тест)\w*|"
+        r"\bдемо-доступ\w*")),
+    ("integrations", re.compile(
+        r"\bинтеграц\w*|\bинтегрир\w*|\bapi\b|\bапи\b|\bcrm\b|\bцрм\b|\b1с\b|\b1c\b|\bбитрикс\w*|\bbitrix\w*|"
+        r"\bamocrm\b|\bамо\s*срм\b|\bвебхук\w*|\bwebhooks?\b|\bвыгрузк\w*|\bэкспорт\w*|\bintegrat\w*|"
+        r"\bconnect\w*\s+(?:to|with)\b|\bzapier\b|\bslack\b|\bpower\s*bi\b")),
+    ("company", re.compile(
+        r"\bкто\s+вы\b|\bвы\s+кто\b|\bчто\s+за\s+компани\w*|\bваша\s+компани\w*|\bо\s+(?:вашей\s+)?компании\b|"
+        r"\bnapoleon\b|\bнаполеон\w*|\bна\s+рынке\b|\bваши\s+клиент\w*|\bклиент\w*\s+у\s+вас|\bкейс\w*|"
+        r"\bреференс\w*|\bреестр\w*|\bгде\s+(?:вы\s+)?находит\w*|\bwho\s+are\s+you\b|\byour\s+company\b|"
+        r"\bcase\s+stud\w*|\breferences\b")),
+    ("ai_replies", re.compile(
+        r"\bии\b|\bнейросет\w*|\bискусственн\w*\s+интеллект\w*|\bai\b|\bgpt\b|\bchatgpt\b|\bчат\s*gpt\b|"
+        r"\bответ\w*\s+на\s+отзыв\w*|\bотвеча\w*\s+на\s+отзыв\w*|\bавтоответ\w*|\bавтоматическ\w*\s+"
+        r"(?:ответ|отвеча)\w*|\bгенерир\w*\s+ответ\w*|\bшаблон\w*\s+ответ\w*|\brepl(?:y|ies)\s+to\s+reviews\b|"
+        r"\brespond\w*\s+to\s+reviews\b|\bartificial\s+intelligence\b")),
+    ("reports", re.compile(
+        r"\bотчет\w*|\bаналитик\w*|\bстатистик\w*|\bдашборд\w*|\bdashboards?\b|\bдинамик\w*|"
+        r"\bсравнени\w*\s+(?:филиал|точек|локац)\w*|\bрейтинг\w*|\breports?\b|\breporting\b|\banalytics\b|"
+        r"\bmetrics\b|\bkpi\b|\bnps\b")),
+    ("who_for", re.compile(
+        r"\bдля\s+кого\b|\bкому\s+(?:подходит|подойдет|нужен)|\bподойдет\s+ли\b|\bподходит\s+ли\b|"
+        r"\bнам\s+подойдет\b|\bдля\s+(?:малого|небольшого|нашего|какого|каких)\s+(?:бизнес|компани)\w*|"
+        r"\bодн(?:а|ой|у)\s+(?:точк|клиник|кофейн|локац|филиал)\w*|\bwho\s+is\s+it\s+for\b|\bsuitable\s+for\b|"
+        r"\ba\s+good\s+fit\b")),
+)  # fmt: skip
+
+
+def topics_in(norm: str) -> list[str]:
+    """Topic labels whose keywords occur in the text, in the fixed order of TOPICS."""
+    return [name for name, pattern in TOPICS if pattern.search(norm)]

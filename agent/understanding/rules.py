@@ -1,0 +1,180 @@
+"""The deterministic understanding layer: what rules can tell about a client message without an LLM.
+
+`detect_certain` settles what needs no model (opt-out, Telegram /start and /stop, auto-replies and
+bounces flagged by the channel); `classify` is the complete rules-mode classification used when no
+LLM is configured, and marks `certain=False` whatever an LLM should look at again.
+Intent of a mixed message follows INTENT_PRIORITY (opt_out > referral > demo > presentation > pause >
+question > the rest); every wish is kept in the `wants_*` flags.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from agent.understanding import patterns as p
+from agent.understanding.calendar_ru import normalize
+from agent.understanding.dates import pause_until, resolve_when
+from agent.understanding.entities import (
+    EMAIL_RE,
+    PHONE_RE,
+    TG_HANDLE_RE,
+    TG_LINK_RE,
+    extract_person,
+    find_role,
+)
+from agent.understanding.opt_out import is_opt_out
+from agent.understanding.schema import INTENT_PRIORITY, Person, Understanding
+
+_START = re.compile(r"^\s*/start(?:@\w+)?(?:\s|$)", re.IGNORECASE)
+_STOP = re.compile(r"^\s*/(?:stop|unsubscribe)(?:@\w+)?(?:\s|$)", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+_URL = re.compile(r"https?://\S+")
+_COMMAND = re.compile(r"^\s*/\w+")
+_CERTAIN_MAX_WORDS = 30
+
+AUTO_REPLY_FLAGS = frozenset({"auto_reply"})
+BOUNCE_FLAGS = frozenset({"bounce", "bounce_soft"})
+OPT_OUT_FLAGS = frozenset({"opt_out", "unsubscribe"})
+RESTART_FLAGS = frozenset({"start"})  # channels/base.py InboundFlag: Telegram /start
+
+
+def detect_language(text: str) -> str:
+    """ "en" when Latin letters outnumber Cyrillic ones (addresses and links not counted), else "ru"."""
+    for pattern in (EMAIL_RE, TG_LINK_RE, TG_HANDLE_RE, _URL, _COMMAND):
+        text = pattern.sub(" ", text)
+    cyrillic = len(re.findall(r"[а-яё]", text, re.IGNORECASE))
+    latin = len(re.findall(r"[a-z]", text, re.IGNORECASE))
+    return "en" if latin > cyrillic else "ru"
+
+
+def detect_certain(text: str, flags: Sequence[str], now: datetime, tz: ZoneInfo) -> Understanding | None:
+    """Opt-out, /start, /stop, auto-reply and bounce: settled by rules alone (certain=True), else None.
+
+    Opt-out wins over everything, flags included; then bounce, auto-reply (paused until the return
+    date in its text, when there is one) and Telegram /start.
+    """
+    language = detect_language(text)
+    flag_set = set(flags)
+    if _STOP.match(text) or flag_set & OPT_OUT_FLAGS or is_opt_out(text):
+        return Understanding(intent="opt_out", language=language, certain=True)
+    if flag_set & BOUNCE_FLAGS:
+        return Understanding(intent="bounce", language=language, certain=True)
+    if flag_set & AUTO_REPLY_FLAGS:
+        until = pause_until(text, now, tz)
+        return Understanding(
+            intent="auto_reply",
+            wants_pause=until is not None,
+            pause_until=until,
+            language=language,
+            certain=True,
+        )
+    if _START.match(text) or flag_set & RESTART_FLAGS:
+        return Understanding(intent="restart", language=language, certain=True)
+    return None
+
+
+def _referral(text: str, norm: str) -> Person | None:
+    """The referred person when the client points to someone else (not their own new address)."""
+    if not p.REFERRAL.search(norm):
+        return None
+    person = extract_person(text)
+    if person is None:
+        return Person(role=find_role(text))
+    own = [m for pattern in (EMAIL_RE, TG_LINK_RE, TG_HANDLE_RE, PHONE_RE) for m in pattern.finditer(text)]
+    if not person.name and own and all(p.OWN_ADDRESS.search(normalize(text[: m.start()])) for m in own):
+        return None  # «пишите мне на ivan@…»: the client's own address, not a referral
+    return person
+
+
+def _questions(text: str, norm: str, wishes: set[str]) -> tuple[str | None, list[str]]:
+    """The question sentences (client's words) and their topics; requests alone are not questions."""
+    asked: list[str] = []
+    for sentence in (s.strip() for s in _SENTENCE_END.split(text)):
+        low = normalize(sentence)
+        if not sentence or p.NOT_A_QUESTION.match(low):
+            continue
+        if "?" in sentence or p.QUESTION_START.match(low):
+            request_only = not p.topics_in(low) and (
+                p.DEMO.search(low) or p.DECK.search(low) or p.PAUSE.search(low) or p.REFERRAL.search(low)
+            )
+            if not request_only:
+                asked.append(sentence)
+    if not asked:
+        return None, []
+    topics = p.topics_in(norm) or ["unknown"]
+    if wishes & {"presentation", "demo"} and "unknown" not in topics:
+        topics = p.topics_in(normalize(" ".join(asked))) or topics
+    return " ".join(asked), topics
+
+
+def classify(text: str, now: datetime, tz: ZoneInfo, flags: Sequence[str] = ()) -> Understanding:
+    """The complete rules-mode classification of one client message (no LLM)."""
+    settled = detect_certain(text, flags, now, tz)
+    if settled is not None:
+        return settled
+    language = detect_language(text)
+    norm = p.neutralise(normalize(text))
+    if not norm.strip():
+        return Understanding(intent="other", language=language)
+
+    wishes: set[str] = set()
+    referral = _referral(text, norm)
+    if referral is not None:
+        wishes.add("referral")
+    if p.affirmed(p.DEMO, norm):
+        wishes.add("demo")
+    only_seen = p.DECK_SEEN.search(norm) and not p.DECK_SEND.search(norm)  # «презентацию посмотрел»
+    if p.affirmed(p.DECK, norm) and p.DECK_REQUEST.search(norm) and not only_seen:
+        wishes.add("presentation")
+    until = pause_until(text, now, tz)
+    write_later = "demo" not in wishes and until is not None and p.affirmed(p.WRITE_LATER, norm)
+    if p.PAUSE.search(norm) or write_later:
+        wishes.add("pause")
+    question, topics = _questions(text, norm, wishes)
+    if question is not None:
+        wishes.add("question")
+    if p.OTHER.search(norm) and set(topics) <= {"company", "unknown"}:
+        wishes.discard("question")
+        wishes.add("other")
+    if p.NOT_INTERESTED.search(norm):
+        wishes.add("not_interested")
+    interested = p.affirmed(p.INTERESTED, norm) is not None
+    if not wishes and interested:
+        wishes.add("interested")
+    intent = next((i for i in INTENT_PRIORITY if i in wishes), "other")
+
+    result = Understanding(
+        intent=intent,  # type: ignore[arg-type]
+        wants_presentation="presentation" in wishes,
+        wants_demo="demo" in wishes,
+        wants_pause="pause" in wishes,
+        referral=referral,
+        question=question,
+        topics=topics,  # type: ignore[arg-type]
+        language=language,
+        source="rules",
+    )
+    if result.wants_demo:
+        when = resolve_when(text, now, tz)
+        result.demo_at, result.demo_day = when.at, when.day
+    if result.wants_pause:
+        result.pause_until = until
+    result.certain = _is_certain(result, wishes, text, interested)
+    return result
+
+
+def _is_certain(result: Understanding, wishes: set[str], text: str, interested: bool) -> bool:
+    """Rules are sure only of a short message with one clear wish."""
+    if len(wishes) != 1 or len(text.split()) > _CERTAIN_MAX_WORDS:
+        return False
+    intent = result.intent
+    if intent == "referral":
+        return bool(result.referral and result.referral.has_address())
+    if intent == "question":
+        return "unknown" not in result.topics
+    if intent == "not_interested":
+        return not interested
+    return intent in ("demo", "presentation", "pause", "interested")

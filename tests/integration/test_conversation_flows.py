@@ -1,0 +1,175 @@
+"""Whole conversations through the real pipeline (inbox → graph → outbox) on a real
+MongoDB-wire server, in rules mode, with a simulated clock."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+
+from agent.clock import SimulatedClock
+from agent.operations import add_contact, opt_out, restart
+from agent.pump import pump
+from agent.runtime import AgentRuntime
+from channels.console import ConsoleChannel, say
+from tests.conftest import MSK
+
+pytestmark = pytest.mark.integration
+
+
+class Recorder(ConsoleChannel):
+    def __init__(self, name: str = "console") -> None:
+        from io import StringIO
+
+        from rich.console import Console
+
+        super().__init__(Console(file=StringIO()), name=name)
+
+
+async def start(rt: AgentRuntime, name: str = "Иван Петров", company: str = "Сеть клиник «Здоровье»",
+                **fields: Any) -> tuple[dict[str, Any], Recorder]:
+    contact, _ = await add_contact(rt.store, rt.settings, rt.clock,
+                                   {"name": name, "company": company, "channel": "console", **fields})
+    channel = Recorder()
+    await pump(rt, [channel])
+    return await rt.store.contacts.require(contact["_id"]), channel
+
+
+async def client_says(rt: AgentRuntime, contact: dict[str, Any], text: str, channel: Recorder,
+                      after: timedelta = timedelta(hours=2)) -> dict[str, Any]:
+    assert isinstance(rt.clock, SimulatedClock)
+    rt.clock.advance(after)
+    key = await say(rt.store, contact["_id"], text, rt.clock.now())
+    await pump(rt, [channel])
+    return await rt.store.inbox.get(key)
+
+
+async def test_outreach_goes_out_in_the_send_window(runtime: AgentRuntime) -> None:
+    contact, channel = await start(runtime)
+    assert len(channel.sent) == 1
+    first = channel.sent[0]
+    assert "Иван" in first.text and "«Здоровье»" in first.text
+    assert contact["status"] == "active" and contact["stage"] == "outreach_sent"
+    assert contact["next_timer"]["kind"] == "follow_up"
+    # Wednesday 12:00 + 3 working days = Monday
+    assert contact["next_timer"]["due_at"].astimezone(MSK).date().isoformat() == "2026-11-30"
+
+
+async def test_presentation_request_sends_the_deck(runtime: AgentRuntime) -> None:
+    contact, channel = await start(runtime)
+    doc = await client_says(runtime, contact, "Пришлите, пожалуйста, презентацию", channel)
+    assert doc["result"]["intent"] == "presentation"
+    assert doc["result"]["actions"] == ["send_presentation"]
+    assert runtime.settings.presentation_url in channel.sent[-1].text
+    assert (await runtime.store.events.count_by_type())["deck_sent"] == 1
+
+
+async def test_demo_in_words_is_booked_at_the_right_aware_time(runtime: AgentRuntime) -> None:
+    contact, channel = await start(runtime)
+    doc = await client_says(runtime, contact, "Давайте созвонимся завтра в три часа дня", channel)
+    assert doc["result"]["actions"] == ["book_demo"]
+    stored = await runtime.store.contacts.require(contact["_id"])
+    assert stored["demo_at"] == datetime(2026, 11, 26, 15, 0, tzinfo=MSK)
+    assert stored["next_timer"] is None
+    team = [m for m in channel.sent if m.kind == "team"]
+    assert team and "26 ноября" in team[0].text
+    assert "15:00" in [m for m in channel.sent if m.kind != "team"][-1].text
+
+
+async def test_vague_demo_proposes_slots(runtime: AgentRuntime) -> None:
+    contact, channel = await start(runtime)
+    doc = await client_says(runtime, contact, "Давайте созвонимся на следующей неделе", channel)
+    assert doc["result"]["intent"] == "demo" and doc["result"]["actions"] == []
+    stored = await runtime.store.contacts.require(contact["_id"])
+    assert stored["stage"] == "demo_proposed" and len(stored["proposed_slots"]) >= 2
+
+
+async def test_referral_creates_and_contacts_the_new_person(runtime: AgentRuntime) -> None:
+    contact, channel = await start(runtime)
+    text = "Этим занимается маркетолог Ольга Смирнова, напишите ей: olga.smirnova@volna-hotel.ru"
+    doc = await client_says(runtime, contact, text, channel)
+    assert doc["result"]["actions"] == ["create_contact"]
+    old = await runtime.store.contacts.require(contact["_id"])
+    new = await runtime.store.contacts.find_by_address("email", "olga.smirnova@volna-hotel.ru")
+    assert old["status"] == "closed" and old["referred_contact_id"] == new["_id"]
+    assert new["name"] == "Ольга Смирнова" and new["referred_by"] == contact["_id"]
+    email_channel = Recorder("email")
+    await pump(runtime, [channel, email_channel])
+    assert len(email_channel.sent) == 1 and "Иван Петров" in email_channel.sent[0].text
+
+
+async def test_pause_then_reminder_when_it_ends(runtime: AgentRuntime) -> None:
+    contact, channel = await start(runtime)
+    await client_says(runtime, contact, "Сейчас не до этого, напишите через месяц", channel)
+    stored = await runtime.store.contacts.require(contact["_id"])
+    assert stored["status"] == "paused" and stored["next_timer"]["kind"] == "pause_end"
+    assert stored["next_timer"]["due_at"].astimezone(MSK).date().isoformat() == "2026-12-25"
+    before = len(channel.sent)
+    runtime.clock.advance(timedelta(days=20))
+    await pump(runtime, [channel])
+    assert len(channel.sent) == before  # nothing during the pause
+    runtime.clock.advance(timedelta(days=12))
+    await pump(runtime, [channel])
+    assert len(channel.sent) == before + 1
+    assert (await runtime.store.contacts.require(contact["_id"]))["status"] == "active"
+
+
+async def test_opt_out_sends_nothing_ever_again(runtime: AgentRuntime) -> None:
+    contact, channel = await start(runtime)
+    doc = await client_says(runtime, contact, "Пожалуйста, не пишите мне больше.", channel)
+    assert doc["result"] == {**doc["result"], "intent": "opt_out", "actions": ["opt_out"], "replied": False}
+    sent_before = len(channel.sent)
+    await client_says(runtime, contact, "Сколько стоит?", channel)
+    runtime.clock.advance(timedelta(days=60))
+    await pump(runtime, [channel])
+    assert len(channel.sent) == sent_before
+    assert await runtime.store.suppressions.any_suppressed([f"contact:{contact['_id']}"])
+
+
+async def test_silence_runs_the_cadence_then_closes(runtime: AgentRuntime) -> None:
+    contact, channel = await start(runtime)
+    for _ in range(25):
+        runtime.clock.advance(timedelta(days=1))
+        await pump(runtime, [channel])
+    stored = await runtime.store.contacts.require(contact["_id"])
+    assert len(channel.sent) == 3  # outreach + two nudges
+    assert stored["status"] == "closed" and stored["outcome"] == "silence"
+
+
+async def test_question_about_price_names_no_figure(runtime: AgentRuntime) -> None:
+    contact, channel = await start(runtime)
+    doc = await client_says(runtime, contact, "Сколько стоит ваш сервис?", channel)
+    assert doc["result"]["intent"] == "question"
+    reply = channel.sent[-1].text
+    assert "руб" not in reply and "₽" not in reply and "демо" in reply.lower()
+
+
+async def test_other_hands_off_and_agent_stops_replying(runtime: AgentRuntime) -> None:
+    contact, channel = await start(runtime)
+    await client_says(runtime, contact, "Нам нужна разработка мобильного приложения, с кем обсудить?", channel)
+    stored = await runtime.store.contacts.require(contact["_id"])
+    assert stored["status"] == "handoff"
+    count = len(channel.sent)
+    await client_says(runtime, contact, "Ну так что?", channel)
+    assert len(channel.sent) == count
+    await restart(runtime.store, runtime.clock, contact["_id"])
+    await pump(runtime, [channel])
+    assert (await runtime.store.contacts.require(contact["_id"]))["status"] == "active"
+
+
+async def test_cli_opt_out_stops_queued_messages(runtime: AgentRuntime) -> None:
+    contact, _ = await add_contact(runtime.store, runtime.settings, runtime.clock,
+                                   {"name": "Пётр", "company": "ООО", "channel": "console"})
+    await opt_out(runtime.store, runtime.clock, contact["_id"])
+    channel = Recorder()
+    runtime.clock.advance(timedelta(days=3))
+    await pump(runtime, [channel])
+    assert channel.sent == []
+
+
+async def test_restart_command_in_chat_greets_again(runtime: AgentRuntime) -> None:
+    contact, channel = await start(runtime)
+    doc = await client_says(runtime, contact, "/start", channel)
+    assert doc["result"]["intent"] == "restart" and doc["result"]["actions"] == ["restart"]
+    assert channel.sent[-1].text.count("Здравствуйте") + channel.sent[-1].text.count("Добрый день") == 1

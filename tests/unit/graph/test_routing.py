@@ -1,0 +1,66 @@
+"""Routing after understand: which action nodes a reading leads to (pure functions)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from agent.graph import route_after_load_context, route_after_understand
+from agent.understanding.schema import Person, Understanding
+
+
+def state(status: str = "active", handoff: str | None = None, **reading: Any) -> dict[str, Any]:
+    return {"understanding": Understanding(**reading).model_dump(mode="json"), "contact": {"status": status},
+            "handoff_reason": handoff}
+
+
+@pytest.mark.parametrize(
+    ("reading", "nodes"),
+    [
+        ({"intent": "opt_out", "wants_presentation": True}, ["opt_out"]),
+        ({"intent": "presentation"}, ["present"]),
+        ({"intent": "demo", "wants_presentation": True}, ["book_demo", "present"]),
+        ({"intent": "demo"}, ["book_demo"]),
+        ({"intent": "pause"}, ["pause"]),
+        ({"intent": "presentation", "wants_pause": True}, ["present"]),
+        ({"intent": "question", "topics": ["price"]}, ["pitch"]),
+        ({"intent": "question", "wants_presentation": True}, ["present", "pitch"]),
+        ({"intent": "interested"}, ["pitch"]),
+        ({"intent": "not_interested"}, ["close"]),
+        ({"intent": "bounce"}, ["close"]),
+        ({"intent": "auto_reply"}, ["deliver"]),
+        ({"intent": "auto_reply", "pause_until": "2026-12-07"}, ["pause"]),
+        ({"intent": "other"}, ["handoff"]),
+        ({"intent": "restart"}, ["restart"]),
+        ({"intent": "referral", "referral": Person(name="Ольга", email="o@x.ru")}, ["refer"]),
+    ],
+)
+def test_route_after_understand(reading: dict[str, Any], nodes: list[str]) -> None:
+    assert route_after_understand(state(**reading)) == nodes
+
+
+def test_handed_off_contact_is_not_answered_but_opt_out_still_works() -> None:
+    assert route_after_understand(state(status="handoff", intent="question")) == ["deliver"]
+    assert route_after_understand(state(status="handoff", intent="opt_out")) == ["opt_out"]
+    assert route_after_understand(state(status="handoff", intent="restart")) == ["restart"]
+
+
+def test_model_failure_hands_off() -> None:
+    assert route_after_understand(state(handoff="model down", intent="other")) == ["handoff"]
+
+
+@pytest.mark.parametrize(
+    ("event", "skip", "target"),
+    [
+        ({"kind": "message"}, None, "understand"),
+        ({"kind": "timer", "timer_kind": "follow_up"}, None, "follow_up"),
+        ({"kind": "timer", "timer_kind": "pause_end"}, None, "follow_up"),
+        ({"kind": "timer", "timer_kind": "outreach"}, None, "outreach"),
+        ({"kind": "timer", "timer_kind": "close"}, None, "close"),
+        ({"kind": "restart"}, None, "restart"),
+        ({"kind": "message"}, "already processed", "__end__"),
+    ],
+)
+def test_route_after_load_context(event: dict[str, Any], skip: str | None, target: str) -> None:
+    assert route_after_load_context({"event": event, "skip": skip}) == target

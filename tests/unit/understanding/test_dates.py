@@ -1,0 +1,236 @@
+"""Date and time resolution against a frozen clock: 2026-11-25 12:00 Europe/Moscow, a Wednesday."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from agent.understanding.calendar_ru import add_months, after_next_holidays, first_working_day_of
+from agent.understanding.dates import When, pause_until, resolve_when
+
+MSK = ZoneInfo("Europe/Moscow")
+YEKT = ZoneInfo("Asia/Yekaterinburg")
+VLAT = ZoneInfo("Asia/Vladivostok")
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=MSK)
+
+
+def msk(month: int, day: int, hour: int, minute: int = 0, year: int = 2026) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=MSK)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Давайте созвонимся завтра в 11:00", msk(11, 26, 11)),
+        ("сегодня в 15:00", msk(11, 25, 15)),
+        ("послезавтра в 10 утра", msk(11, 27, 10)),
+        ("в четверг в 15.30", msk(11, 26, 15, 30)),
+        ("во вторник в 11", msk(12, 1, 11)),
+        ("в следующий вторник в 16:00", msk(12, 1, 16)),
+        ("в пятницу в 3 часа дня", msk(11, 27, 15)),
+        ("в пятницу в 8 вечера", msk(11, 27, 20)),
+        ("26 ноября в 10 утра", msk(11, 26, 10)),
+        ("26.11 в 15:00", msk(11, 26, 15)),
+        ("26-го ноября в 11-00", msk(11, 26, 11)),
+        ("двадцать шестого ноября в полдень", msk(11, 26, 12)),
+        ("седьмого декабря в 12:30", msk(12, 7, 12, 30)),
+        ("7 декабря в половине третьего", msk(12, 7, 14, 30)),
+        ("завтра в пол третьего", msk(11, 26, 14, 30)),
+        ("завтра в полтретьего", msk(11, 26, 14, 30)),
+        ("завтра в полдень", msk(11, 26, 12)),
+        ("в четверг в 3", msk(11, 26, 15)),
+        ("в четверг в 7:30", msk(11, 26, 19, 30)),
+        ("в четверг в 07:30", msk(11, 26, 7, 30)),
+        ("в четверг в 9", msk(11, 26, 9)),
+        ("в среду в 15:00", msk(11, 25, 15)),  # today, time still ahead
+        ("в среду в 11:00", msk(12, 2, 11)),  # today's 11:00 has passed -> next Wednesday
+        ("в четверг на следующей неделе в 11", msk(12, 3, 11)),
+        ("на следующей неделе во вторник в 14:00", msk(12, 1, 14)),
+        ("в 15:00", msk(11, 25, 15)),  # no day: today while the time is ahead
+        ("в 11:00", msk(11, 26, 11)),  # ... else tomorrow
+        ("через 2 часа", msk(11, 25, 14)),
+        ("tomorrow at 3pm", msk(11, 26, 15)),
+        ("on Thursday at 11:00", msk(11, 26, 11)),
+        ("next Thursday at 10am", msk(12, 3, 10)),
+        ("December 7 at 2:30 pm", msk(12, 7, 14, 30)),
+        ("2026-12-07 10:00", msk(12, 7, 10)),
+    ],
+)
+def test_definite_moments(text: str, expected: datetime) -> None:
+    when = resolve_when(text, NOW, MSK)
+    assert when == When(at=expected)
+    assert when.at is not None and when.at.tzinfo == MSK
+
+
+@pytest.mark.parametrize(
+    ("text", "day", "vague"),
+    [
+        ("сегодня", date(2026, 11, 25), False),
+        ("завтра", date(2026, 11, 26), False),
+        ("послезавтра", date(2026, 11, 27), False),
+        ("в четверг", date(2026, 11, 26), False),
+        ("во вторник", date(2026, 12, 1), False),
+        ("в следующий четверг", date(2026, 12, 3), False),
+        ("в среду", date(2026, 12, 2), False),  # the weekday that is today, without a time: next week
+        ("в эту пятницу", date(2026, 11, 27), False),
+        ("в субботу", date(2026, 11, 28), False),
+        ("в воскресенье", date(2026, 11, 29), False),
+        ("в понедельник", date(2026, 11, 30), False),
+        ("26 ноября", date(2026, 11, 26), False),
+        ("7 декабря", date(2026, 12, 7), False),
+        ("5 января", date(2027, 1, 5), False),
+        ("07.12.2026", date(2026, 12, 7), False),
+        ("27 числа", date(2026, 11, 27), False),
+        ("через 3 дня", date(2026, 11, 28), False),
+        ("завтра после обеда", date(2026, 11, 26), True),
+        ("в пятницу утром", date(2026, 11, 27), True),
+        ("завтра с 14:00 до 16:00", date(2026, 11, 26), True),
+    ],
+)
+def test_day_without_time(text: str, day: date, vague: bool) -> None:
+    assert resolve_when(text, NOW, MSK) == When(day=day, vague=vague)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "на следующей неделе",
+        "в начале декабря",
+        "через неделю",
+        "в декабре",
+        "после Нового года",
+        "после 10 декабря",
+        "позже",
+        "next week",
+    ],
+)
+def test_vague(text: str) -> None:
+    assert resolve_when(text, NOW, MSK) == When(vague=True)
+
+
+def test_nothing() -> None:
+    assert resolve_when("У нас 5 ресторанов, рейтинг 4.8 на Яндексе", NOW, MSK) == When()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("напишите через месяц", date(2026, 12, 25)),
+        ("через 2 недели", date(2026, 12, 9)),
+        ("через пару недель", date(2026, 12, 9)),
+        ("через неделю", date(2026, 12, 2)),
+        ("через пару дней", date(2026, 11, 27)),
+        ("через полгода", date(2027, 5, 25)),
+        ("in two weeks", date(2026, 12, 9)),
+        ("in a month", date(2026, 12, 25)),
+        ("после Нового года", date(2027, 1, 11)),  # Jan 1-8 holidays, 9-10 weekend
+        ("после праздников", date(2027, 1, 11)),
+        ("в январе", date(2027, 1, 11)),
+        ("в начале января", date(2027, 1, 11)),
+        ("в следующем году", date(2027, 1, 11)),
+        ("в марте", date(2027, 3, 1)),
+        ("в начале декабря", date(2026, 12, 1)),
+        ("в середине декабря", date(2026, 12, 15)),
+        ("в конце декабря", date(2026, 12, 21)),  # the 20th is a Sunday
+        ("после января", date(2027, 2, 1)),
+        ("в следующем месяце", date(2026, 12, 1)),
+        ("на следующей неделе", date(2026, 11, 30)),
+        ("весной", date(2027, 3, 1)),
+        ("вернусь 7 декабря", date(2026, 12, 7)),
+        ("буду в офисе с 7 декабря", date(2026, 12, 7)),
+        ("после 10 декабря", date(2026, 12, 11)),
+        ("в отпуске до 7 декабря", date(2026, 12, 8)),
+        ("Я в отпуске с 23.11 по 06.12", date(2026, 12, 7)),
+        ("I will be back on Monday, December 7", date(2026, 12, 7)),
+        ("I am out of the office until December 7th", date(2026, 12, 8)),
+        ("в понедельник", date(2026, 11, 30)),
+        ("завтра после обеда", date(2026, 11, 26)),
+        ("напишите в понедельник в 10", msk(11, 30, 10)),
+        ("напишите завтра в 15:00", msk(11, 26, 15)),
+        ("через пару часов", msk(11, 25, 14)),
+        ("напишите позже", None),
+        ("в ноябре", None),  # the current month: no definite day
+    ],
+)
+def test_pause_until(text: str, expected: date | datetime | None) -> None:
+    assert pause_until(text, NOW, MSK) == expected
+
+
+# --- time zones ---------------------------------------------------------------------------------
+def test_yekaterinburg_local_clock() -> None:
+    # 12:00 MSK = 14:00 in Yekaterinburg (UTC+5)
+    assert resolve_when("в 15:00", NOW, YEKT).at == datetime(2026, 11, 25, 15, 0, tzinfo=YEKT)
+    assert resolve_when("в 13:00", NOW, YEKT).at == datetime(2026, 11, 26, 13, 0, tzinfo=YEKT)
+    assert resolve_when("завтра в 11:00", NOW, YEKT).at == datetime(2026, 11, 26, 11, 0, tzinfo=YEKT)
+    moscow_time = resolve_when("в 15:00 по Москве", NOW, YEKT).at
+    assert moscow_time == datetime(2026, 11, 25, 17, 0, tzinfo=YEKT)
+    assert moscow_time is not None and moscow_time.tzinfo == YEKT
+
+
+def test_vladivostok_local_clock() -> None:
+    # 12:00 MSK = 19:00 in Vladivostok (UTC+10): today's 15:00 has passed there
+    assert resolve_when("в 15:00", NOW, VLAT).at == datetime(2026, 11, 26, 15, 0, tzinfo=VLAT)
+    assert resolve_when("в среду в 20:00", NOW, VLAT).at == datetime(2026, 11, 25, 20, 0, tzinfo=VLAT)
+    assert resolve_when("в среду в 18:00", NOW, VLAT).at == datetime(2026, 12, 2, 18, 0, tzinfo=VLAT)
+
+
+def test_vladivostok_is_already_tomorrow() -> None:
+    late = datetime(2026, 11, 25, 20, 0, tzinfo=MSK)  # = Thursday 03:00 in Vladivostok
+    assert resolve_when("сегодня", late, VLAT).day == date(2026, 11, 26)
+    assert resolve_when("завтра", late, VLAT).day == date(2026, 11, 27)
+    assert resolve_when("завтра", late, MSK).day == date(2026, 11, 26)
+    assert resolve_when("в четверг в 15:00", late, VLAT).at == datetime(2026, 11, 26, 15, 0, tzinfo=VLAT)
+    assert resolve_when("в четверг", late, VLAT).day == date(2026, 12, 3)
+    assert pause_until("через месяц", late, VLAT) == date(2026, 12, 26)
+
+
+def test_naive_now_is_read_in_the_contact_zone() -> None:
+    naive = datetime(2026, 11, 25, 12, 0)
+    assert resolve_when("завтра в 11:00", naive, VLAT).at == datetime(2026, 11, 26, 11, 0, tzinfo=VLAT)
+
+
+# --- month end and year end ---------------------------------------------------------------------
+def test_month_end() -> None:
+    jan31 = datetime(2027, 1, 31, 10, 0, tzinfo=MSK)
+    assert pause_until("через месяц", jan31, MSK) == date(2027, 2, 28)
+    assert resolve_when("завтра", jan31, MSK).day == date(2027, 2, 1)
+    nov30 = datetime(2026, 11, 30, 10, 0, tzinfo=MSK)  # Monday
+    assert resolve_when("завтра в 10", nov30, MSK).at == msk(12, 1, 10)
+    assert resolve_when("в среду", nov30, MSK).day == date(2026, 12, 2)
+    assert pause_until("через месяц", nov30, MSK) == date(2026, 12, 30)
+
+
+def test_year_end() -> None:
+    dec30 = datetime(2026, 12, 30, 12, 0, tzinfo=MSK)  # Wednesday
+    assert resolve_when("послезавтра", dec30, MSK).day == date(2027, 1, 1)
+    assert resolve_when("в пятницу в 11", dec30, MSK).at == msk(1, 1, 11, year=2027)
+    assert resolve_when("5 января в 10:00", dec30, MSK).at == msk(1, 5, 10, year=2027)
+    assert resolve_when("26 ноября", dec30, MSK).day == date(2027, 11, 26)
+    assert pause_until("с 28.12 по 10.01", dec30, MSK) == date(2027, 1, 11)
+    assert pause_until("после праздников", dec30, MSK) == date(2027, 1, 11)
+    assert pause_until("через неделю", dec30, MSK) == date(2027, 1, 6)
+    assert pause_until("через месяц", dec30, MSK) == date(2027, 1, 30)
+    assert pause_until("в декабре", dec30, MSK) is None
+
+
+def test_new_year_said_during_the_holidays() -> None:
+    jan5 = datetime(2027, 1, 5, 12, 0, tzinfo=MSK)
+    assert pause_until("после Нового года", jan5, MSK) == date(2027, 1, 11)
+    assert pause_until("после праздников", jan5, MSK) == date(2027, 1, 11)
+
+
+def test_calendar_helpers() -> None:
+    assert add_months(date(2026, 11, 25), 1) == date(2026, 12, 25)
+    assert add_months(date(2027, 1, 31), 1) == date(2027, 2, 28)
+    assert add_months(date(2028, 1, 31), 1) == date(2028, 2, 29)
+    assert add_months(date(2026, 12, 15), 2) == date(2027, 2, 15)
+    assert first_working_day_of(2027, 1) == date(2027, 1, 11)
+    assert first_working_day_of(2027, 5) == date(2027, 5, 3)  # May 1 is a Saturday holiday
+    assert after_next_holidays(date(2026, 11, 2)) == date(2026, 11, 5)  # November 4, Wednesday
+
+
+def test_deterministic() -> None:
+    text = "Давайте в четверг в 15:00, а если не получится — в пятницу"
+    assert resolve_when(text, NOW, MSK) == resolve_when(text, NOW, MSK)
