@@ -12,7 +12,8 @@ on the machine's clock, locale or library version. Conventions:
 * Hours without am/pm or «утра/дня/вечера»: 1–7 mean 13:00–19:00, 8–23 as written; a zero-padded
   hour («07:30») is taken literally. «в половине третьего» = 14:30, «в полдень» = 12:00.
   A time followed by «по Москве/МСК» is read in Europe/Moscow and converted to `tz`.
-* A time without a day is today's if still ahead, else tomorrow's.
+* A time without a day is today's if still ahead, else tomorrow's. «через 2 часа» is now + 2 h,
+  «через 3 дня» a day; «через неделю/месяц», «после 10 декабря», «до пятницы» are vague for a call.
 
 `pause_until` — the first day the agent may write again:
 * a named day: «вернусь 7 декабря» / «с 7 декабря» → that day; «после 10 декабря», «до 7 декабря»,
@@ -24,8 +25,8 @@ on the machine's clock, locale or library version. Conventions:
 * named periods → the first working day (Mon–Fri minus fixed Russian public holidays, see
   calendar_ru.py) of: «в январе» / «в начале января» / «к январю» → that month (the next one
   to come); «в середине …» → from the 15th; «в конце …» → from the 20th; «после января» → February;
-  «после Нового года» / «в новом году» / «в следующем году» → January after the holidays
-  (2027-01-11 for now = 2026-11-25); «после праздников» → after the next public-holiday block;
+  «до конца декабря» → January; «после Нового года» / «в новом году» / «в следующем году» →
+  January after the holidays (2027-01-11 for now = 2026-11-25); «после праздников» → after the next public-holiday block;
   «на следующей неделе» → next Monday; «в следующем месяце» → the 1st of next month;
   «весной/летом/осенью/зимой» → March/June/September/December (None inside that season).
 * nothing resolvable («позже», «потом», «в ноябре» said in November) → None.
@@ -52,7 +53,12 @@ from agent.understanding.date_scan import DayRef, TimeRef, scan
 
 @dataclass(frozen=True, slots=True)
 class When:
-    """A point in time a message names: `at` (day and time), or only `day`, or a vague period."""
+    """A point in time a message names, for booking a call.
+
+    `at`: day and clock time both definite (aware, in the contact's zone; `day` is then None).
+    `day`: the day is known, the time is not. `vague`: a period was named that no day or time
+    narrows (next week, early December, after lunch, a range «с 14 до 16», two different days).
+    """
 
     at: datetime | None = None
     day: date | None = None
@@ -155,8 +161,10 @@ def pause_until(text: str, now: datetime, tz: ZoneInfo) -> date | datetime | Non
 _HOLIDAYS = re.compile(r"\bпосле\s+(?:праздник\w*|каникул\w*)|\bafter\s+(?:the\s+)?holidays\b")
 _NEW_YEAR = re.compile(
     r"\bпосле\s+(?:нового\s+года|нг\b|новогодн\w*)|\b(?:в|с)\s+нов(?:ом|ого)\s+год\w*|"
-    r"\b(?:в|на)\s+следующем\s+году\b|\bв\s+начале\s+(?:следующего\s+)?года\b|"
-    r"\bafter\s+(?:the\s+)?new\s+year\b|\bin\s+the\s+new\s+year\b|\bnext\s+year\b"
+    r"\bafter\s+(?:the\s+)?new\s+year\b|\bin\s+the\s+new\s+year\b"
+)
+_NEXT_YEAR = re.compile(
+    r"\b(?:в|на)\s+следующем\s+году\b|\bв\s+начале\s+(?:следующего\s+)?года\b|\bnext\s+year\b"
 )
 _NEXT_MONTH = re.compile(
     r"\b(?:в|на)\s+следующем\s+месяце\b|\bв\s+начале\s+следующего\s+месяца\b|\bnext\s+month\b"
@@ -165,7 +173,7 @@ _MONTH_END = re.compile(r"\b(?:в|к)\s+конц[еу]\s+(?:этого\s+)?ме�
 _NEXT_WEEK = re.compile(r"\bна\s+(?:следующей|будущей)\s+неделе\b|\bnext\s+week\b")
 _WEEK_END = re.compile(r"\bв\s+конце\s+(?:этой\s+)?недели\b|\bend\s+of\s+(?:the|this)\s+week\b")
 _MONTH = re.compile(
-    r"\b(?P<pos>в\s+начале|в\s+середине|в\s+конце|ближе\s+к\s+(?:концу|середине|началу)|к\s+(?:концу|середине|началу)|"
+    r"\b(?P<pos>в\s+начале|в\s+середине|в\s+конце|до\s+(?:конца|середины|начала)|ближе\s+к\s+(?:концу|середине|началу)|к\s+(?:концу|середине|началу)|"
     r"после|до|к|в|во|с|со|in|after|by|from|until|early|mid|late|end\s+of|beginning\s+of|"
     rf"(?:the\s+)?middle\s+of)(?:\s+|\s*-\s*)(?P<m>{MONTH_RE})"
 )
@@ -191,7 +199,7 @@ def _month_period(text: str, today: date) -> date | None:
     if not found:
         return None
     pos, month = found.group("pos"), month_number(found.group("m"))
-    if pos in ("после", "after"):
+    if pos in ("после", "after") or pos.startswith("до конц"):  # «до конца декабря» → January
         month = month % 12 + 1
         pos = ""
     anchor = _anchor(pos)
@@ -213,6 +221,8 @@ def _period(text: str, today: date) -> date | None:
         return after_next_holidays(today)
     if _NEW_YEAR.search(text):
         return _new_year(today)
+    if _NEXT_YEAR.search(text):
+        return first_working_day_of(today.year + 1, 1)
     if _NEXT_MONTH.search(text):
         year, month = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
         return first_working_day_of(year, month)

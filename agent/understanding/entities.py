@@ -46,8 +46,8 @@ _EN_NOT_NAMES = frozenset(
 _ROLE = re.compile(
     r"\b(?P<adj>(?:генеральн|коммерческ|исполнительн|техническ|финансов|операционн)\w*\s+)?"
     r"(?P<noun>директор|маркетолог|руководител|менеджер|специалист|управляющ|заместител|коллег|"
-    r"pr-менеджер|smm-менеджер|бренд-менеджер|владел)(?P<end>\w*)"
-    r"(?P<tail>\s+(?:по|отдела|направления|службы)\s+[а-яё-]+(?:\s+и\s+[а-яё-]+)?)?"
+    r"pr-менеджер|smm-менеджер|бренд-менеджер|владел|отдел)(?P<end>\w*)"
+    r"(?P<tail>\s+(?:по|отдела|направления|службы)\s+[а-яё-]+(?:\s+и\s+[а-яё-]+)?)?(?P<dept>\s+[а-яё-]+)?"
     r"|\b(?P<en>(?:head\s+of\s+\w+|marketing\s+(?:manager|director|lead)|cmo|ceo|coo|cto|"
     r"(?:sales|brand|pr|smm)\s+manager))\b",
     re.IGNORECASE,
@@ -57,6 +57,7 @@ _ROLE_NOMINATIVE = {
     "менеджер": "менеджер", "специалист": "специалист", "управляющ": "управляющий",
     "заместител": "заместитель", "коллег": "коллега", "pr-менеджер": "pr-менеджер",
     "smm-менеджер": "smm-менеджер", "бренд-менеджер": "бренд-менеджер", "владел": "владелец",
+    "отдел": "отдел",
 }  # fmt: skip
 
 
@@ -166,9 +167,15 @@ def find_person_name(text: str) -> str | None:
     return min(candidates)[2]
 
 
+def _plural_colleagues(found: re.Match[str]) -> bool:
+    """«Коллеги, добрый день»: a greeting, not a person."""
+    noun = (found.group("noun") or "").lower()
+    return noun == "коллег" and found.group("end").lower() in ("и", "ам", "ами", "ах")
+
+
 def find_role(text: str) -> str | None:
     """The referred person's role in nominative («директору по маркетингу» → «директор по маркетингу»)."""
-    found = _ROLE.search(text)
+    found = next((m for m in _ROLE.finditer(text) if not _plural_colleagues(m)), None)
     if not found:
         return None
     if found.group("en"):
@@ -179,6 +186,8 @@ def find_role(text: str) -> str | None:
         stem = re.sub(r"(?:ому|ого|ым|им|ом|ий|ый)$", "", found.group("adj").strip().lower())
         adjective = stem + ("ий" if stem[-1] in "кгхчшщж" else "ый") + " "
     tail = (found.group("tail") or "").strip().lower()
+    if noun == "отдел" and not tail:  # «отдел маркетинга», «отделу продаж»
+        tail = (found.group("dept") or "").strip().lower()
     return f"{adjective}{noun}{' ' + tail if tail else ''}"
 
 

@@ -43,7 +43,9 @@ DEMO = re.compile(
     r"\bвстреч\w*|\bвстрет\w*|\bдемо(?!-доступ)\w*|\bdemo\b|\bдемонстрац\w*|\bпродемонстр\w*|\bпокаж(?:ите|ете)\b|"
     r"\bпоказать\s+(?:сервис|систему|продукт|платформу|как|работу|интерфейс|вживую)|\bzoom\b|\bзум\b|"
     r"\bteams\b|\bgoogle\s*meet\b|\bвидеосвяз\w*|\bвидеозвон\w*|\bконференц\w*|\bcall\b|\bmeeting\b|"
-    r"\bmeet\b|\bдавайте\s+обсудим\b|\bобсудим\s+(?:по\s+телефону|голосом)"
+    r"\bmeet\b|\bдавайте\s+(?:обсудим|поговорим|пообщаемся)\b|\b(?:обсудим|поговорим)\s+(?:по\s+телефону|голосом|"
+    r"завтра|сегодня|в\s|во\s)|\blet'?s\s+(?:talk|chat|speak|meet|connect|have\s+a\s+call)\b|\bschedule\b|"
+    r"\bbook\s+a\s+(?:slot|time)\b|\bhop\s+on\b"
 )
 DECK = re.compile(
     r"\bпрезентаци\w*|\bпрезу\b|\bпрезух\w*|\bdeck\b|\bpresentation\b|\bslides\b|\bброшюр\w*|\bбуклет\w*|"
@@ -84,8 +86,9 @@ PAUSE = re.compile(
 )
 
 REFERRAL = re.compile(
-    r"\bзанима\w*\s+(?:этим|этими|такими|данным|этой|маркетинг\w*|отзыв\w*|у\s+нас)|\bэтим\s+(?:у\s+нас\s+)?"
-    r"занима|\bотвечает\s+за\b|\bответственн\w*|\bобра(?:титесь|щайтесь)\s+к\b|\bлучше\s+(?:к|напишите|"
+    r"\bзанима\w*\s+(?:этим|этими|такими|данным|этой|маркетинг\w*|отзыв\w*|у\s+нас)|\bэтим\s+(?:[\w-]+\s+){0,2}"
+    r"занима|\bбольше\s+не\s+работа\w*|\bне\s+работа\w*\s+в\s+(?:компании|этой)|\bуволил\w*|"
+    r"\bno\s+longer\s+(?:with|work)|\bотвечает\s+за\b|\bответственн\w*|\bобра(?:титесь|щайтесь)\s+к\b|\bлучше\s+(?:к|напишите|"
     r"обратитесь|написать|пишите|свяжитесь)\b|\bнапишите\s+(?:ей|ему|моему|моей|нашему|нашей|коллеге)\b|"
     r"\bпишите\s+(?:ей|ему)\b|\bсвяжитесь\s+с\b|\bпередам\b|\bпередал\w*|\bпереслал\w*|\bперешлю\b|"
     r"\bперенаправ\w*|\b(?:созвонитесь|свяжитесь|поговорите|пообщайтесь|общайтесь)\s+(?:лучше\s+)?с\b|"
@@ -100,6 +103,18 @@ WRITE_LATER = re.compile(
     r"\b(?:(?:на)?пиш(?:ите|и)|свяжитесь|верн[е]мся|напомните|стукните|обратитесь|reach\s+out|write|"
     r"get\s+back|follow\s+up)\b"
 )
+# Agreeing a slot without naming the call: «Удобно в пн в 11?», «Давайте в 11», «Четверг подойдёт».
+SLOT_AGREEMENT = re.compile(
+    r"\b(?:удобно|неудобно|подойд\w*|подходит|устроит|давайте|можно|могу|можем|свобод\w*|works|suits|"
+    r"available|free)\b"
+)
+# Scheduling questions belong to the demo wish, not to product questions.
+SCHEDULING = re.compile(
+    r"\bкогда\s+(?:вам\s+|тебе\s+)?(?:будет\s+)?удобно|\bво\s+сколько\b|\bв\s+какое\s+время\b|\bкакое\s+время\b|"
+    r"\bwhat\s+time\b|\bwhen\s+(?:are\s+you|is\s+it)\s+(?:free|convenient)"
+)
+# «пишите Ивану Сидорову i.sidorov@…»: a writing verb with a named person and an address.
+POINT_TO = re.compile(r"\b(?:(?:на)?пиш(?:ите|и)|обращайтесь|свяжитесь|contact|write\s+to|email)\b")
 OWN_ADDRESS = re.compile(r"\b(?:мой|моя|мои|мне|меня|мною|my|me)\b[^.!?\n]{0,25}$")
 
 NOT_INTERESTED = re.compile(
@@ -158,7 +173,7 @@ TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"\bтариф\w*|\bпрайс\w*|\bрасценк\w*|\bбюджет\w*|\bоплат\w*|\bплатн\w*|\bдорог\w*|\bскидк\w*|"
         r"\bprice\w*|\bcost\w*|\bhow\s+much\b|\btariff\w*|\bfees?\b")),
     ("how_to_start", re.compile(
-        r"\bкак\s+(?:начать|подключ\w*|внедр\w*|запуст\w*)|\bс\s+чего\s+начать|\bподключени\w*|\bвнедрени\w*|"
+        r"\bкак\s+(?:начать|подключ\w*|внедр\w*|запуст\w*)|\bс\s+чего\s+начать|\bподключ(?:ени\w*|ить)\b|\bвнедрени\w*|"
         r"\bонбординг\w*|\bсколько\s+времени\s+(?:занимает|нужно|уйдет)|\bсроки\s+(?:подключ|внедр|запуск)\w*|"
         r"\bhow\s+(?:to|do\s+we|can\s+we)\s+(?:start|begin|get\s+started|onboard|set\s+up)|\bget\s+started\b|"
         r"\bonboarding\b")),

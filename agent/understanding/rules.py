@@ -78,9 +78,10 @@ def detect_certain(text: str, flags: Sequence[str], now: datetime, tz: ZoneInfo)
 
 def _referral(text: str, norm: str) -> Person | None:
     """The referred person when the client points to someone else (not their own new address)."""
-    if not p.REFERRAL.search(norm):
-        return None
     person = extract_person(text)
+    named = person is not None and person.name is not None and person.has_address()
+    if not (p.REFERRAL.search(norm) or (named and p.affirmed(p.POINT_TO, norm))):
+        return None
     if person is None:
         return Person(role=find_role(text))
     own = [m for pattern in (EMAIL_RE, TG_LINK_RE, TG_HANDLE_RE, PHONE_RE) for m in pattern.finditer(text)]
@@ -98,7 +99,12 @@ def _questions(text: str, norm: str, wishes: set[str]) -> tuple[str | None, list
             continue
         if "?" in sentence or p.QUESTION_START.match(low):
             request_only = not p.topics_in(low) and (
-                p.DEMO.search(low) or p.DECK.search(low) or p.PAUSE.search(low) or p.REFERRAL.search(low)
+                p.DEMO.search(low)
+                or p.DECK.search(low)
+                or p.PAUSE.search(low)
+                or p.REFERRAL.search(low)
+                or p.SCHEDULING.search(low)
+                or ("demo" in wishes and p.SLOT_AGREEMENT.search(low))
             )
             if not request_only:
                 asked.append(sentence)
@@ -124,7 +130,8 @@ def classify(text: str, now: datetime, tz: ZoneInfo, flags: Sequence[str] = ()) 
     referral = _referral(text, norm)
     if referral is not None:
         wishes.add("referral")
-    if p.affirmed(p.DEMO, norm):
+    when = resolve_when(text, now, tz)
+    if p.affirmed(p.DEMO, norm) or ((when.at or when.day) and p.affirmed(p.SLOT_AGREEMENT, norm)):
         wishes.add("demo")
     only_seen = p.DECK_SEEN.search(norm) and not p.DECK_SEND.search(norm)  # «презентацию посмотрел»
     if p.affirmed(p.DECK, norm) and p.DECK_REQUEST.search(norm) and not only_seen:
@@ -158,7 +165,6 @@ def classify(text: str, now: datetime, tz: ZoneInfo, flags: Sequence[str] = ()) 
         source="rules",
     )
     if result.wants_demo:
-        when = resolve_when(text, now, tz)
         result.demo_at, result.demo_day = when.at, when.day
     if result.wants_pause:
         result.pause_until = until

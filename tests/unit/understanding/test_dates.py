@@ -219,6 +219,7 @@ def test_new_year_said_during_the_holidays() -> None:
     jan5 = datetime(2027, 1, 5, 12, 0, tzinfo=MSK)
     assert pause_until("после Нового года", jan5, MSK) == date(2027, 1, 11)
     assert pause_until("после праздников", jan5, MSK) == date(2027, 1, 11)
+    assert pause_until("в следующем году", jan5, MSK) == date(2028, 1, 10)
 
 
 def test_calendar_helpers() -> None:

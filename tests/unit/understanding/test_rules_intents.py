@@ -78,6 +78,26 @@ def test_demo_at(text: str, demo_at: datetime) -> None:
     assert understood.demo_at == demo_at
 
 
+@pytest.mark.parametrize(
+    ("text", "demo_at"),
+    [
+        ("Удобно в пн в 11?", at(30, 11)),
+        ("Давайте в 11", at(26, 11)),
+        ("Четверг в 15:00 подойдёт", at(26, 15)),
+        ("Let's talk next Tuesday at 2pm", at(1, 14, month=12)),
+        ("Созвонимся 3 декабря в 16:00 по мск", at(3, 16, month=12)),
+    ],
+)
+def test_agreeing_a_slot_is_a_demo(text: str, demo_at: datetime) -> None:
+    understood = classify(text, NOW, MSK)
+    assert (understood.intent, understood.demo_at, understood.question) == ("demo", demo_at, None)
+
+
+def test_scheduling_question_is_part_of_the_demo() -> None:
+    understood = classify("Добрый день, да, давайте созвонимся. Когда вам удобно?", NOW, MSK)
+    assert (understood.intent, understood.question, understood.certain) == ("demo", None, True)
+
+
 def test_demo_day_without_time() -> None:
     understood = classify("Давайте созвонимся в пятницу", NOW, MSK)
     assert (understood.intent, understood.demo_at, understood.demo_day) == ("demo", None, date(2026, 11, 27))
@@ -112,6 +132,39 @@ def test_referral_beats_demo() -> None:
     assert understood.referral is not None
     assert understood.referral.name == "Ольга Смирнова"
     assert understood.referral.email == "olga@volna-hotel.ru"
+
+
+def test_referral_when_the_contact_left_the_company() -> None:
+    understood = classify(
+        "Здравствуйте! Я больше не работаю в компании, пишите Ивану Сидорову i.sidorov@romashka.ru", NOW, MSK
+    )
+    assert understood.intent == "referral"
+    assert understood.referral is not None
+    assert (understood.referral.name, understood.referral.email) == ("Иван Сидоров", "i.sidorov@romashka.ru")
+
+
+def test_referral_to_a_department_without_a_name() -> None:
+    understood = classify(
+        "Коллеги, добрый день. Этим вопросом занимается наш отдел маркетинга: marketing@romashka.ru", NOW, MSK
+    )
+    assert understood.intent == "referral"
+    assert understood.referral is not None
+    assert understood.referral.model_dump(exclude_none=True) == {
+        "email": "marketing@romashka.ru",
+        "role": "отдел маркетинга",
+    }
+
+
+def test_referral_without_an_address_is_not_certain() -> None:
+    understood = classify("Это не ко мне, я передам коллеге", NOW, MSK)
+    assert understood.intent == "referral"
+    assert understood.referral is not None and not understood.referral.has_address()
+    assert understood.certain is False
+
+
+def test_own_new_address_is_not_a_referral() -> None:
+    assert classify("Пишите мне на ivan.petrov@gmail.com", NOW, MSK).intent != "referral"
+    assert classify("Напишите мне в телеграм @ivan_p", NOW, MSK).intent != "referral"
 
 
 def test_presentation_beats_pause_and_question() -> None:
@@ -160,6 +213,8 @@ def test_negated_wishes_are_not_wishes() -> None:
         ("Я в отпуске до 7 декабря, напишите потом", date(2026, 12, 8)),
         ("Напишите после 10 декабря", date(2026, 12, 11)),
         ("Напишите в понедельник в 10", datetime(2026, 11, 30, 10, 0, tzinfo=MSK)),
+        ("Я в отпуске до конца декабря", date(2027, 1, 11)),
+        ("Давайте лучше в январе", date(2027, 1, 11)),
     ],
 )
 def test_pause_until(text: str, pause_until: date | datetime) -> None:
