@@ -32,40 +32,42 @@ from agent.understanding.reading import conversation, system_prompt
 from channels.base import InboundMessage
 from tests.support.scripted_chat import scripted_llm
 
-MESSAGES = [  # a mix: some settled by the rules (0 model calls), most need the model
-    "Добрый день! Расскажите, как это работает у сетей ресторанов?",
-    "А какие площадки вы поддерживаете?",
-    "Интересно. Что с отчётами по филиалам?",
+MESSAGES = [  # a typical mix: questions need the model; a plain deck request the rules settle
+    "Добрый день! Расскажите, как это работает у сетей ресторанов? У нас двенадцать точек в трёх городах.",
+    "А какие площадки вы поддерживаете? Нам важны Яндекс Карты и 2ГИС, а ещё Google для туристов.",
+    "Интересно. Что с отчётами по филиалам — видно ли, какой филиал проседает по рейтингу?",
     "Пришлите презентацию, пожалуйста.",
-    "Пожалуйста, не пишите мне больше.",
+    "И ещё вопрос: как ИИ готовит ответы на отзывы, можно ли их править перед публикацией?",
 ]
 READING = {"intent": "question", "topics": ["platforms"], "question": "какие площадки",
            "answer": "Мы собираем отзывы с Яндекс Карт, 2ГИС, Google Maps, Отзовика, IRecommend и Flamp."}
-CHARS_PER_TOKEN = 2.6  # measured ratio for Russian text on Qwen2-family tokenizers (see bench/README.md)
+TEMPLATE_TOKENS_PER_MESSAGE = 5  # <|im_start|>role\n … <|im_end|>\n in Qwen2's chat template
 
 
-class Timed:
-    """Wraps an object and sums the time spent in the named async methods."""
+def token_counter() -> Any:
+    """Qwen's BPE vocabulary (qwen.tiktoken, shared by Qwen2), shipped in the `dashscope` package;
+    None when the `bench` extra is not installed."""
+    try:
+        from dashscope.tokenizers import get_tokenizer
+    except ImportError:
+        return None
+    tokenizer = get_tokenizer("qwen-turbo")
+    return lambda text: len(tokenizer.encode(text))
 
-    def __init__(self, inner: Any, totals: dict[str, float], prefix: str, names: tuple[str, ...]) -> None:
-        self._inner, self._totals, self._prefix = inner, totals, prefix
-        for name in names:
-            setattr(self, name, self._wrap(name))
 
-    def _wrap(self, name: str) -> Any:
-        method = getattr(self._inner, name)
+def time_methods(target: Any, totals: dict[str, float], prefix: str, names: tuple[str, ...]) -> None:
+    """Replace the named async methods on this one instance with timed versions."""
+    for name in names:
+        method = getattr(target, name)
 
-        async def timed(*args: Any, **kwargs: Any) -> Any:
+        async def timed(*args: Any, _method: Any = method, _name: str = name, **kwargs: Any) -> Any:
             start = time.perf_counter()
             try:
-                return await method(*args, **kwargs)
+                return await _method(*args, **kwargs)
             finally:
-                self._totals[f"{self._prefix}.{name}"] += time.perf_counter() - start
+                totals[f"{prefix}.{_name}"] += time.perf_counter() - start
 
-        return timed
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
+        setattr(target, name, timed)
 
 
 async def run(messages: int, contacts: int, uri: str, db: str) -> dict[str, Any]:
@@ -73,9 +75,12 @@ async def run(messages: int, contacts: int, uri: str, db: str) -> dict[str, Any]
     llm, model = scripted_llm(READING, repeat_last=True)
     totals: dict[str, float] = defaultdict(float)
     async with open_runtime(settings, clock=SystemClock(), llm=llm) as rt:
-        saver = rt.graph.checkpointer
-        rt.graph.checkpointer = Timed(saver, totals, "checkpoint", ("aget_tuple", "aput", "aput_writes"))
-        rt.store.inbox = Timed(rt.store.inbox, totals, "inbox", ("claim", "complete"))  # type: ignore[assignment]
+        time_methods(rt.graph.checkpointer, totals, "checkpoint", ("aget_tuple", "aput", "aput_writes"))
+        time_methods(rt.store.inbox, totals, "inbox", ("claim", "complete"))
+        time_methods(rt.store.outbox, totals, "outbox", ("enqueue",))
+        time_methods(rt.store.contacts, totals, "contacts", ("get", "update"))
+        time_methods(rt.store.events, totals, "events", ("record",))
+        time_methods(rt.store.timers, totals, "timers", ("schedule", "cancel_for_contact"))
         now = datetime.now(UTC)
         ids = []
         for i in range(contacts):
@@ -84,10 +89,11 @@ async def run(messages: int, contacts: int, uri: str, db: str) -> dict[str, Any]
             ids.append(contact["_id"])
         worker = rt.worker("bench")
         turn_ms: list[float] = []
+        last: dict[str, float] = {}
         rule_turns = 0
         started = time.perf_counter()
         for i in range(messages):
-            text = MESSAGES[i % len(MESSAGES)] if i % len(MESSAGES) != 4 else MESSAGES[0]
+            text = MESSAGES[i % len(MESSAGES)]
             contact_id = ids[i % contacts]
             key = f"bench:{i}"
             await rt.store.inbox.ingest(InboundMessage(key=key, channel="console", contact_id=contact_id,
@@ -97,16 +103,28 @@ async def run(messages: int, contacts: int, uri: str, db: str) -> dict[str, Any]
             t0 = time.perf_counter()
             await worker.process_one()
             turn_ms.append((time.perf_counter() - t0) * 1000)
+            if os.environ.get("BENCH_TRACE") and i % 100 == 99:
+                print(i + 1, round(statistics.mean(turn_ms[-100:]), 1), round(max(turn_ms[-100:]), 1),
+                      {k: round((v - last.get(k, 0)) * 10, 1) for k, v in totals.items()}, file=sys.stderr)
+                last = dict(totals)
             rule_turns += llm.calls == calls_before
         elapsed = time.perf_counter() - started
         state = await rt.graph.aget_state({"configurable": {"thread_id": ids[0]}})
         history_turns = len(state.values.get("history", []))
         ctx = rt.context()
         system = system_prompt(ctx, state.values["contact"], ctx.now(), ctx.tz(state.values["contact"]))
-        history = conversation({"history": state.values["history"][-20:]}, 20)  # type: ignore[typeddict-item]
-        prompt_chars = len(system) + sum(len(t) for _, t in history)
+        twenty = {"history": state.values["history"][-20:]}
+        sent = conversation(twenty, settings.llm_history_turns)  # type: ignore[arg-type]
+        full = conversation(twenty, 20)  # type: ignore[arg-type]
+        count = token_counter()
+
+        def prompt_tokens(history: list[tuple[str, str]]) -> int | None:
+            if count is None:
+                return None
+            return count(system) + sum(count(t) + TEMPLATE_TOKENS_PER_MESSAGE for _, t in history) + 5
+
+        first_half = sorted(turn_ms[: messages // 2])
         turn_ms.sort()
-        graph_s = totals.pop("graph", 0.0)
         return {
             "server": "embedded SecantusDB" if "TEST_URI_EMBEDDED" in os.environ else uri.split("@")[-1],
             "messages": messages,
@@ -114,14 +132,17 @@ async def run(messages: int, contacts: int, uri: str, db: str) -> dict[str, Any]
             "p50_ms": round(statistics.median(turn_ms), 2),
             "p99_ms": round(turn_ms[int(len(turn_ms) * 0.99) - 1], 2),
             "max_ms": round(turn_ms[-1], 2),
+            "p50_ms_first_half": round(statistics.median(first_half), 2),
+            "p99_ms_first_half": round(first_half[int(len(first_half) * 0.99) - 1], 2),
             "turns_per_s": round(messages / elapsed, 1),
             "llm_calls_per_turn": round(llm.calls / messages, 3),
             "turns_without_llm": rule_turns,
-            "history_entries_at_prompt": min(history_turns, 20),
-            "prompt_chars_20_turns": prompt_chars,
-            "prompt_tokens_20_turns_est": round(prompt_chars / CHARS_PER_TOKEN),
+            "history_entries_on_thread": history_turns,
+            "prompt_tokens_system": count(system) if count else None,
+            "prompt_tokens_at_20_turns_as_sent": prompt_tokens(sent),
+            "history_messages_sent": len(sent),
+            "prompt_tokens_if_all_20_turns_sent": prompt_tokens(full),
             "ms_per_turn_in": {k: round(v * 1000 / messages, 2) for k, v in sorted(totals.items())},
-            "graph_s": graph_s,
             "model_prompts_seen": len(model.seen),
         }
 

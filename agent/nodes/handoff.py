@@ -31,5 +31,6 @@ async def handoff(state: ConversationState, runtime: Runtime[AgentContext]) -> d
     reason = state.get("handoff_reason") or (
         "вопрос не про сервис отзывов" if reading.get("intent") == "other" else "агент не уверен в ответе"
     )
-    template = "fallback_other" if reading.get("intent") == "other" else "handoff_client"
+    off_topic = reading.get("intent") == "other" and not state.get("handoff_reason")  # not a model failure
+    template = "fallback_other" if off_topic else "handoff_client"
     return handoff_update(ctx, state, reason, template)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from langgraph.runtime import Runtime
@@ -13,7 +12,7 @@ from agent.understanding import rules
 from agent.understanding.reading import read_with_model
 from agent.understanding.schema import Understanding
 
-log = logging.getLogger(__name__)
+RULES_ENOUGH = {"presentation", "demo", "pause", "not_interested", "referral"}
 
 
 async def understand(state: ConversationState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
@@ -24,16 +23,24 @@ async def understand(state: ConversationState, runtime: Runtime[AgentContext]) -
         return {"understanding": cached["reading"], "handoff_reason": cached.get("handoff_reason")}
     text, flags = event.get("text", ""), list(event.get("flags", []))
     now, tz = ctx.now(), ctx.tz(contact)
-    reading = rules.detect_certain(text, flags, now, tz)
+    reading: Understanding | None = rules.detect_certain(text, flags, now, tz)
     handoff_reason = None
-    if reading is None and ctx.llm is None:
-        reading = rules.classify(text, now, tz, flags)
     if reading is None:
-        reading, handoff_reason = await read_with_model(ctx, state, text, now, tz)
+        by_rules = rules.classify(text, now, tz, flags)
+        if ctx.llm is None or settled_without_model(by_rules):
+            reading = by_rules
+        else:
+            reading, handoff_reason = await read_with_model(ctx, state, text, now, tz)
     dumped = reading.model_dump(mode="json")
     if reading.source == "llm" or handoff_reason:
         await ctx.store.inbox.save_understanding(event["key"], {"reading": dumped, "handoff_reason": handoff_reason})
     return {"understanding": dumped, "handoff_reason": handoff_reason}
+
+
+def settled_without_model(reading: Understanding) -> bool:
+    """A confident rules reading that needs no written answer: a plain request for the deck, a
+    definite demo time, a dated pause, a refusal. Questions always go to the model."""
+    return reading.certain and reading.intent in RULES_ENOUGH and not reading.topics and not reading.question
 
 
 def reading_of(state: ConversationState) -> Understanding:

@@ -8,6 +8,8 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
+from agent.store.leases import insert_once
+
 EVENT_TYPES = (
     "outreach_sent",
     "replied",
@@ -36,11 +38,7 @@ class EventRepo:
 
     async def record(self, key: str, contact_id: str, type_: str, at: datetime, data: dict[str, Any] | None = None) -> None:
         """Idempotent by key: replaying the same turn records the fact once."""
-        await self.col.update_one(
-            {"_id": key},
-            {"$setOnInsert": {"contact_id": contact_id, "type": type_, "at": at, "data": data or {}}},
-            upsert=True,
-        )
+        await insert_once(self.col, {"_id": key, "contact_id": contact_id, "type": type_, "at": at, "data": data or {}})
 
     async def count_by_type(self) -> dict[str, int]:
         counts: dict[str, int] = {}

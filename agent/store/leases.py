@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
 
 CANDIDATES = 8
 
@@ -50,3 +51,15 @@ async def claim_one(
                 )
                 return doc
     return None
+
+
+async def insert_once(collection: AsyncCollection, doc: dict[str, Any]) -> bool:
+    """Insert unless a document with this `_id` exists: the first write wins, later ones are no-ops.
+
+    Same meaning as an upsert with `$setOnInsert`, but an indexed insert; SecantusDB's upserts slow
+    down as a collection grows."""
+    try:
+        await collection.insert_one(doc)
+    except DuplicateKeyError:
+        return False
+    return True

@@ -13,7 +13,7 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
-from agent.store.leases import claim_one
+from agent.store.leases import claim_one, insert_once
 from channels.base import OutboundMessage
 
 PENDING, SENDING, SENT, FAILED, SUPPRESSED, UNCERTAIN = (
@@ -40,8 +40,7 @@ class OutboxRepo:
         doc = message.model_dump()
         key = doc.pop("key")
         doc.update(status=PENDING, attempts=0, created_at=now, available_at=available_at or now, lease_until=None)
-        result = await self.col.update_one({"_id": key}, {"$setOnInsert": doc}, upsert=True)
-        return result.upserted_id is not None
+        return await insert_once(self.col, {"_id": key, **doc})
 
     async def claim(self, channel: str, sender: str, now: datetime, lease_s: float) -> dict[str, Any] | None:
         ready = {"status": PENDING, "channel": channel, "available_at": {"$lte": now}}

@@ -8,6 +8,7 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from agent.store.contacts import ADDRESS_FIELDS, normalise_address
+from agent.store.leases import insert_once
 
 
 def contact_addresses(contact: dict[str, Any]) -> list[str]:
@@ -36,11 +37,7 @@ class SuppressionRepo:
 
     async def add(self, keys: list[str], contact_id: str, reason: str, now: datetime) -> None:
         for key in keys:
-            await self.col.update_one(
-                {"_id": key},
-                {"$setOnInsert": {"contact_id": contact_id, "reason": reason, "at": now}},
-                upsert=True,
-            )
+            await insert_once(self.col, {"_id": key, "contact_id": contact_id, "reason": reason, "at": now})
 
     async def any_suppressed(self, keys: list[str]) -> str | None:
         doc = await self.col.find_one({"_id": {"$in": keys}})

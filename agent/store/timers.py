@@ -12,6 +12,8 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
+from agent.store.leases import insert_once
+
 SCHEDULED, FIRED, CANCELLED = "scheduled", "fired", "cancelled"
 
 
@@ -25,12 +27,8 @@ class TimerRepo:
 
     async def schedule(self, timer_id: str, contact_id: str, kind: str, due_at: datetime, now: datetime,
                        meta: dict[str, Any] | None = None) -> None:
-        await self.col.update_one(
-            {"_id": timer_id},
-            {"$setOnInsert": {"contact_id": contact_id, "kind": kind, "due_at": due_at, "status": SCHEDULED,
-                              "created_at": now, "meta": meta or {}}},
-            upsert=True,
-        )
+        await insert_once(self.col, {"_id": timer_id, "contact_id": contact_id, "kind": kind, "due_at": due_at,
+                                     "status": SCHEDULED, "created_at": now, "meta": meta or {}})
 
     async def cancel_for_contact(self, contact_id: str, now: datetime, keep: str | None = None) -> int:
         query: dict[str, Any] = {"contact_id": contact_id, "status": SCHEDULED}

@@ -86,14 +86,17 @@ def human_texts(model: ScriptedChat, call: int = 0) -> list[str]:
 async def test_understand_uses_model_intent_and_resolves_demo_time_in_contact_zone(
     clock: SimulatedClock, timezone: str | None, expected: datetime
 ) -> None:
-    llm, model = scripted_llm({"intent": "demo", "wants_demo": True, "demo_time_text": "завтра в 11:00"})
+    question = "А отзывы из 2ГИС вы тоже собираете?"
+    llm, model = scripted_llm({"intent": "demo", "wants_demo": True, "demo_time_text": "завтра в 11:00",
+                               "question": question, "topics": ["platforms"]})
     runtime = make_runtime(clock, llm)
-    text = "Давайте созвонимся завтра в 11:00, покажете сервис"
+    text = f"Давайте созвонимся завтра в 11:00. {question}"  # a question: never settled by rules alone
     update = await understand(message_state(text, clock, timezone), runtime)
 
     reading = Understanding.model_validate(update["understanding"])
     assert update["handoff_reason"] is None
     assert (reading.intent, reading.source, reading.wants_demo) == ("demo", "llm", True)
+    assert (reading.question, reading.topics) == (question, ["platforms"])
     assert reading.demo_at is not None and reading.demo_at.tzinfo is not None
     assert reading.demo_at == expected
     assert reading.demo_at.utcoffset() == expected.utcoffset()  # in the contact's zone, not UTC
