@@ -8,6 +8,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agent.context import AgentContext
+from agent.nodes.compose import outbound_channel
 from agent.nodes.understand import reading_of
 from agent.state import ConversationState
 from agent.tools import effects
@@ -22,10 +23,13 @@ async def book_demo(state: ConversationState, runtime: Runtime[AgentContext]) ->
     demo_at: datetime | None = reading.demo_at
     if demo_at is not None and demo_at > now:
         when_text = format_when(demo_at, tz)
+        by_email = outbound_channel(state) == "email"
+        join = ctx.prompts.render("book_demo_join_email" if by_email else "book_demo_join_chat",
+                                  meeting_link=ctx.settings.meeting_link)
         text = ctx.prompts.render(
             "book_demo_confirmed",
             when_text=when_text,
-            meeting_link=ctx.settings.meeting_link,
+            join_line=join,
             duration_min=ctx.settings.demo_duration_min,
         )
         return {

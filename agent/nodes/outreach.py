@@ -11,6 +11,7 @@ from agent.context import AgentContext
 from agent.state import ConversationState
 from agent.tools import effects
 from agent.tools.cadence import cadence_timer
+from agent.tools.outbox import address_for
 from agent.tools.personalise import industry_hint
 
 
@@ -19,6 +20,14 @@ async def outreach(state: ConversationState, runtime: Runtime[AgentContext]) -> 
     contact = state["contact"]
     if contact.get("status") not in ("new", "active") or contact.get("outreach_sent_at"):
         return {"skip": "outreach already sent or contact not open"}
+    channel = contact.get("channel") or "console"
+    if address_for(contact, channel) is None or channel in contact.get("unreachable", []):
+        # e.g. a Telegram handle with no chat yet: a bot cannot write first; the lead must /start it
+        return {
+            "skip": f"no reachable address on {channel}",
+            "effects": [effects.contact_update(stage=f"awaiting_{channel}_start" if channel == "telegram"
+                                               else "unreachable"), effects.no_timer()],
+        }
     company = contact.get("company") or "вашей компании"
     if contact.get("referred_by"):
         text = ctx.prompts.render("outreach_referral", referrer_name=contact.get("referrer_name") or "коллега",

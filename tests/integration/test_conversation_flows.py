@@ -173,3 +173,15 @@ async def test_restart_command_in_chat_greets_again(runtime: AgentRuntime) -> No
     doc = await client_says(runtime, contact, "/start", channel)
     assert doc["result"]["intent"] == "restart" and doc["result"]["actions"] == ["restart"]
     assert channel.sent[-1].text.count("Здравствуйте") + channel.sent[-1].text.count("Добрый день") == 1
+
+
+async def test_telegram_handle_without_chat_waits_for_start(runtime: AgentRuntime) -> None:
+    contact, _ = await add_contact(runtime.store, runtime.settings, runtime.clock,
+                                   {"name": "Дмитрий Орлов", "company": "Кофейня «Утро»", "telegram": "@dmitry_utro"})
+    channels = [Recorder("telegram"), Recorder("console")]
+    runtime.clock.advance(timedelta(days=1))
+    await pump(runtime, channels)
+    stored = await runtime.store.contacts.require(contact["_id"])
+    assert all(c.sent == [] for c in channels)
+    assert stored["stage"] == "awaiting_telegram_start" and stored["next_timer"] is None
+    assert "outreach_sent_at" not in stored
