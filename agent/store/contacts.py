@@ -11,6 +11,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from agent.store.errors import ContactNotFound, StoreError
+from agent.store.leases import count_by
 
 ContactStatus = Literal["new", "active", "paused", "handoff", "closed", "opted_out"]
 CONTACT_STATUSES: tuple[str, ...] = ContactStatus.__args__  # type: ignore[attr-defined]
@@ -84,10 +85,7 @@ class ContactRepo:
         return [doc async for doc in cursor]
 
     async def count_by_status(self) -> dict[str, int]:
-        counts = {status: 0 for status in CONTACT_STATUSES}
-        async for row in await self.col.aggregate([{"$group": {"_id": "$status", "n": {"$sum": 1}}}]):
-            counts[row["_id"]] = row["n"]
-        return counts
+        return {status: 0 for status in CONTACT_STATUSES} | await count_by(self.col, "status")
 
     async def exists_address(self, field: str, value: str) -> bool:
         return await self.find_by_address(field, value) is not None

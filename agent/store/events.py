@@ -8,7 +8,7 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
-from agent.store.leases import insert_once
+from agent.store.leases import count_by, insert_once
 
 EVENT_TYPES = (
     "outreach_sent",
@@ -41,10 +41,7 @@ class EventRepo:
         await insert_once(self.col, {"_id": key, "contact_id": contact_id, "type": type_, "at": at, "data": data or {}})
 
     async def count_by_type(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        async for row in await self.col.aggregate([{"$group": {"_id": "$type", "n": {"$sum": 1}}}]):
-            counts[row["_id"]] = row["n"]
-        return counts
+        return await count_by(self.col, "type")
 
     async def contacts_with(self, type_: str) -> set[str]:
         return {doc["contact_id"] async for doc in self.col.find({"type": type_}, {"contact_id": 1})}

@@ -9,7 +9,7 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from agent.store.leases import claim_one
+from agent.store.leases import claim_one, count_by
 from channels.base import InboundMessage
 
 PENDING, PROCESSING, DONE, QUARANTINED = "pending", "processing", "done", "quarantined"
@@ -100,10 +100,7 @@ class InboxRepo:
         return [doc async for doc in cursor]
 
     async def count_by_status(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        async for row in await self.col.aggregate([{"$group": {"_id": "$status", "n": {"$sum": 1}}}]):
-            counts[row["_id"]] = row["n"]
-        return counts
+        return await count_by(self.col, "status")
 
     async def quarantined(self, limit: int = 50) -> list[dict[str, Any]]:
         cursor = self.col.find({"status": QUARANTINED}).sort("available_at", ASCENDING).limit(limit)

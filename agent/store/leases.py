@@ -63,3 +63,11 @@ async def insert_once(collection: AsyncCollection, doc: dict[str, Any]) -> bool:
     except DuplicateKeyError:
         return False
     return True
+
+
+async def count_by(collection: AsyncCollection, field: str) -> dict[str, int]:
+    """How many documents have each value of `field`."""
+    counts: dict[str, int] = {}
+    async for row in await collection.aggregate([{"$group": {"_id": f"${field}", "n": {"$sum": 1}}}]):
+        counts[row["_id"]] = row["n"]
+    return counts

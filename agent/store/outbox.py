@@ -13,7 +13,7 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
-from agent.store.leases import claim_one, insert_once
+from agent.store.leases import claim_one, count_by, insert_once
 from channels.base import OutboundMessage
 
 PENDING, SENDING, SENT, FAILED, SUPPRESSED, UNCERTAIN = (
@@ -96,7 +96,4 @@ class OutboxRepo:
         return [doc async for doc in cursor]
 
     async def count_by_status(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        async for row in await self.col.aggregate([{"$group": {"_id": "$status", "n": {"$sum": 1}}}]):
-            counts[row["_id"]] = row["n"]
-        return counts
+        return await count_by(self.col, "status")
