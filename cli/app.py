@@ -8,6 +8,7 @@ from cli.chat import chat
 from cli.contacts import contacts_app
 from cli.db import db_app
 from cli.demo import demo
+from cli.email import email_app
 from cli.run import run_all, worker
 from cli.stats import stats
 
@@ -19,6 +20,7 @@ app = typer.Typer(
 )
 app.add_typer(contacts_app, name="contacts")
 app.add_typer(db_app, name="db")
+app.add_typer(email_app, name="email")
 app.command("run")(run_all)
 app.command("worker")(worker)
 app.command("stats")(stats)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from typing import Annotated
+from collections.abc import Coroutine
+from typing import Annotated, Any
 
 import typer
 
@@ -28,6 +29,20 @@ def _announce(rt: AgentRuntime, what: str) -> None:
         err_console.print(rt.notice, highlight=False)
 
 
+def configured_channels(rt: AgentRuntime, stop: asyncio.Event) -> list[Coroutine[Any, Any, None]]:
+    """The email and Telegram loops, for the channels whose settings are present."""
+    from channels.email.settings import load_email_settings
+    from cli.email import serve_email
+
+    loops: list[Coroutine[Any, Any, None]] = []
+    email = load_email_settings()
+    if email.configured:
+        loops.append(serve_email(rt.store, rt.settings, email, rt.clock, stop))
+    else:
+        err_console.print("email: not configured (IMAP_HOST / SMTP_HOST); email messages wait in the outbox")
+    return loops
+
+
 async def _serve(rt: AgentRuntime, workers: int, senders: bool) -> None:
     stop = asyncio.Event()
     _stop_on_signals(stop)
@@ -37,6 +52,7 @@ async def _serve(rt: AgentRuntime, workers: int, senders: bool) -> None:
     tasks.append(asyncio.create_task(run_scheduler(rt.store, rt.clock, rt.settings, stop)))
     if senders:
         tasks.append(asyncio.create_task(run_sender(rt.store, ConsoleChannel(console), rt.clock, stop)))
+        tasks.extend(asyncio.create_task(channel) for channel in configured_channels(rt, stop))
     await stop.wait()
     await asyncio.gather(*tasks, return_exceptions=True)
 

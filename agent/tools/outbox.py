@@ -21,6 +21,15 @@ def address_for(contact: dict[str, Any], channel: str) -> str | None:
     return contact["_id"]
 
 
+def email_meta(key: str, channel: str, ctx: AgentContext) -> dict[str, Any]:
+    """Email's Message-ID is fixed here, when the outbox document is written, before any send."""
+    if channel != "email":
+        return {}
+    from channels.email.compose import message_id_for
+
+    return {"message_id": message_id_for(key, ctx.settings.sender_email)}
+
+
 def reply_subject(contact: dict[str, Any]) -> str | None:
     subject = contact.get("thread_subject")
     if not subject:
@@ -38,6 +47,7 @@ async def queue_message(ctx: AgentContext, *, key: str, contact: dict[str, Any],
     if await ctx.store.suppressions.any_suppressed(keys):
         return False
     in_reply_to = event.get("meta", {}).get("message_id") if event["kind"] == "message" else None
+    meta = email_meta(key, channel, ctx)
     message = OutboundMessage(
         key=key,
         contact_id=contact["_id"],
@@ -48,6 +58,7 @@ async def queue_message(ctx: AgentContext, *, key: str, contact: dict[str, Any],
         text=text,
         attachments=attachments,
         in_reply_to=in_reply_to,
+        meta=meta,
     )
     return await ctx.store.outbox.enqueue(message, ctx.now())
 
@@ -65,5 +76,6 @@ async def queue_team_note(ctx: AgentContext, *, key: str, contact: dict[str, Any
     channel = "email" if settings.team_channel == "email" else "console"
     message = OutboundMessage(key=key, contact_id=contact["_id"], channel=channel,
                               to=settings.sales_team_email if channel == "email" else "team",
-                              kind="team", subject=text.splitlines()[0][:150], text=text)
+                              kind="team", subject=text.splitlines()[0][:150], text=text,
+                              meta=email_meta(key, channel, ctx))
     return await ctx.store.outbox.enqueue(message, ctx.now())

@@ -1,0 +1,1 @@
+"""Email channel: parsing and detection of inbound mail (`parsing`), IMAP/SMTP transport."""

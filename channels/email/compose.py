@@ -1,0 +1,144 @@
+"""OutboundMessage → `email.message.EmailMessage` with every header the issue asks for.
+
+The Message-ID is a pure function of the outbox key (`message_id_for`), so it is fixed the moment
+the outbox document is written: every retry and every recovery check uses the same id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import mimetypes
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, formataddr
+from pathlib import Path
+from urllib.parse import quote
+
+from channels.base import OutboundMessage
+
+log = logging.getLogger(__name__)
+
+RE_PREFIX = re.compile(r"^\s*(re|aw|ответ)\s*(\[\d+\])?\s*:", re.IGNORECASE)
+UNSUBSCRIBE_WORD = "unsubscribe"
+MAX_REFERENCES = 20
+
+
+def domain_of(address: str) -> str:
+    return address.rsplit("@", 1)[-1].strip().lower() or "localhost"
+
+
+def message_id_for(key: str, sender_email: str) -> str:
+    """The Message-ID of the outbox document `key`: `<sha1(key)[:24]@sender-domain>`."""
+    digest = hashlib.sha1(key.encode()).hexdigest()[:24]
+    return f"<{digest}@{domain_of(sender_email)}>"
+
+
+def token_of(message_id: str) -> str:
+    """The hash part of one of our Message-IDs (used in the unsubscribe mailto)."""
+    return message_id.strip("<>").split("@", 1)[0]
+
+
+def normalise_id(value: str | None) -> str | None:
+    """`<id@host>` form of a Message-ID / In-Reply-To value; None when empty."""
+    if not value:
+        return None
+    text = value.strip()
+    if not text:
+        return None
+    return text if text.startswith("<") else f"<{text.strip('<>')}>"
+
+
+def unsubscribe_address(sender_email: str, configured: str | None = None) -> str:
+    """EMAIL_UNSUBSCRIBE_MAILBOX, or `<local>+unsubscribe@<domain>` of the sender address."""
+    if configured:
+        return configured.strip()
+    local, _, domain = sender_email.partition("@")
+    return f"{local}+{UNSUBSCRIBE_WORD}@{domain}"
+
+
+def unsubscribe_header(address: str, message_id: str) -> str:
+    subject = quote(f"{UNSUBSCRIBE_WORD} {token_of(message_id)}")
+    return f"<mailto:{address}?subject={subject}>"
+
+
+def reply_subject(subject: str | None, fallback: str | None = None) -> str:
+    """"Re: <subject>", never "Re: Re: …"."""
+    base = (subject or fallback or "").strip()
+    if not base:
+        return "Re:"
+    return base if RE_PREFIX.match(base) else f"Re: {base}"
+
+
+def reference_chain(references: list[str], in_reply_to: str | None) -> list[str]:
+    """The References of a reply: the parent's chain (deduplicated, capped) then the parent."""
+    parent = normalise_id(in_reply_to)
+    if parent is None:
+        return []
+    chain = [r for r in (normalise_id(x) for x in references) if r and r != parent]
+    return [*[*dict.fromkeys(chain)][-(MAX_REFERENCES - 1):], parent]
+
+
+@dataclass
+class Envelope:
+    """What compose needs besides the outbox message itself."""
+
+    sender_email: str
+    from_name: str
+    message_id: str
+    unsubscribe: str
+    now: datetime
+    in_reply_to: str | None = None
+    references: list[str] = field(default_factory=list)
+    thread_subject: str | None = None
+    invite: bytes | None = None
+    extra_attachments: list[tuple[str, bytes, str]] = field(default_factory=list)
+
+
+def build_email(message: OutboundMessage, env: Envelope) -> EmailMessage:
+    """The full message: headers, plain-text body, file attachments and the optional invite."""
+    mail = EmailMessage(policy=SMTP)
+    mail["From"] = formataddr((env.from_name, env.sender_email))
+    mail["To"] = message.to
+    in_reply_to = normalise_id(env.in_reply_to)
+    if in_reply_to:
+        mail["Subject"] = reply_subject(message.subject, env.thread_subject)
+    else:
+        mail["Subject"] = (message.subject or env.thread_subject or "").strip() or "Napoleon IT"
+    mail["Date"] = format_datetime(env.now)
+    mail["Message-ID"] = env.message_id
+    if in_reply_to:
+        mail["In-Reply-To"] = in_reply_to
+        mail["References"] = " ".join(reference_chain(env.references, in_reply_to))
+    mail["List-Unsubscribe"] = unsubscribe_header(env.unsubscribe, env.message_id)
+    mail["X-Auto-Response-Suppress"] = "All"
+    mail.set_content(message.text, subtype="plain", charset="utf-8")
+    for path in message.attachments:
+        attach_file(mail, Path(path))
+    for name, data, mime in env.extra_attachments:
+        maintype, _, subtype = mime.partition("/")
+        mail.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+    if env.invite is not None:
+        mail.add_attachment(env.invite, maintype="text", subtype="calendar", filename="invite.ics",
+                            params={"method": "REQUEST"})
+    return mail
+
+
+def attach_file(mail: EmailMessage, path: Path) -> None:
+    """Attach a file; a missing file is logged and skipped (the text carries the link)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        log.warning("attachment %s not sent: %s", path, exc.strerror or exc)
+        return
+    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    maintype, _, subtype = mime.partition("/")
+    mail.add_attachment(data, maintype=maintype, subtype=subtype, filename=path.name)
+
+
+def to_bytes(mail: EmailMessage) -> bytes:
+    """Wire form (CRLF line ends): what SMTP sends and what is appended to the Sent folder."""
+    return mail.as_bytes(policy=SMTP)

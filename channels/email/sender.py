@@ -1,0 +1,243 @@
+"""The email channel for the shared sender loop (`channels.sender`): outbox → SMTP → Sent folder.
+
+Never twice (at most once): right before the SMTP DATA command the outbox document gets
+`smtp_started_at`; after the server's 250 the exact bytes are appended to the IMAP Sent folder.
+A message found in `sending` after a crash is checked by `was_delivered`:
+  * no `smtp_started_at` → DATA was never issued, nothing can have gone out → sent normally;
+  * its Message-ID is in the Sent folder → it went out → marked sent, not resent;
+  * otherwise the crash fell between DATA and the Sent copy → `uncertain`, never resent.
+A connection lost while the DATA answer is awaited is the same ambiguity: the message is failed
+with that reason instead of retried. 4xx answers and timeouts before DATA are retried; 5xx fail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import aiosmtplib
+
+from agent.clock import Clock
+from agent.settings import Settings
+from agent.store import Store
+from agent.tools.calendar import zone
+from channels.base import OutboundMessage, SendResult
+from channels.email.compose import (
+    Envelope,
+    build_email,
+    domain_of,
+    message_id_for,
+    normalise_id,
+    reference_chain,
+    to_bytes,
+    unsubscribe_address,
+)
+from channels.email.ics import DemoInvite, invite_ics
+from channels.email.ingest import MailIndex
+from channels.email.listener import imap_session, last_text, search_uids, select
+from channels.email.settings import EmailSettings
+from channels.sender import send_one
+
+log = logging.getLogger(__name__)
+
+UNPROMPTED = frozenset({"outreach", "follow_up", "pause_end", "close", "restart"})
+AUTH_RETRY_S = 300.0
+
+
+class EmailChannel:
+    """`Channel` for email: `send` and the crash check `was_delivered`."""
+
+    name = "email"
+
+    def __init__(self, store: Store, settings: Settings, email: EmailSettings, clock: Clock) -> None:
+        self.store, self.settings, self.email, self.clock = store, settings, email, clock
+        self.index = MailIndex(store.db)
+        self.sender_email = settings.sender_email
+        self.from_name = email.email_from_name or f"{settings.sender_name}, {settings.sender_company}"
+        self.tz = ZoneInfo(email.email_timezone)
+
+    def message_id(self, message: OutboundMessage) -> str:
+        return normalise_id(message.meta.get("message_id")) or message_id_for(message.key, self.sender_email)
+
+    # --- the mailbox's send window and daily limit ---------------------------------------------
+    async def sent_today(self, now: datetime) -> int:
+        start = datetime.combine(now.astimezone(self.tz).date(), time(0), self.tz)
+        return await self.store.outbox.col.count_documents(
+            {"channel": "email", "status": "sent", "sent_at": {"$gte": start}})
+
+    async def deferral(self, message: OutboundMessage, now: datetime) -> tuple[float, str] | None:
+        """(seconds to wait, why) when the message may not go out now."""
+        local = now.astimezone(self.tz)
+        if await self.sent_today(now) >= self.email.email_daily_limit:
+            tomorrow = datetime.combine(local.date() + timedelta(days=1), time(0), self.tz)
+            return (tomorrow - local).total_seconds() + 1, "daily limit of the mailbox reached"
+        start, end = self.email.email_send_window_start_hour, self.email.email_send_window_end_hour
+        if message.kind in UNPROMPTED and not start <= local.hour < end:
+            day = local.date() + timedelta(days=1 if local.hour >= end else 0)
+            opens = datetime.combine(day, time(min(start, 23)), self.tz)
+            return max((opens - local).total_seconds(), 1.0), "outside the mailbox send window"
+        return None
+
+    # --- composing -----------------------------------------------------------------------------
+    async def envelope(self, message: OutboundMessage, now: datetime) -> tuple[Envelope, list[str]]:
+        """Headers and extra envelope recipients (the sales team gets demo invites as Bcc)."""
+        env = Envelope(sender_email=self.sender_email, from_name=self.from_name, message_id=self.message_id(message),
+                       unsubscribe=unsubscribe_address(self.sender_email, self.email.email_unsubscribe_mailbox),
+                       now=now)
+        if message.kind == "team":
+            return env, []
+        parent = normalise_id(message.in_reply_to)
+        if parent:
+            known = await self.index.get(parent)
+        else:  # a follow-up continues the contact's latest thread (never replying to itself)
+            known = await self.index.latest_for(message.contact_id, exclude=env.message_id)
+        if known is not None or parent:
+            env.in_reply_to = parent or known["_id"]  # type: ignore[index]
+            env.references = (known or {}).get("references", [])
+            env.thread_subject = (known or {}).get("subject")
+        bcc: list[str] = []
+        invite = await self.demo_invite(message, now)
+        if invite is not None:
+            env.invite = invite_ics(invite, now)
+            bcc.append(self.settings.sales_team_email)
+        return env, bcc
+
+    async def demo_invite(self, message: OutboundMessage, now: datetime) -> DemoInvite | None:
+        """An invite when this message confirms a booked demo (the turn recorded `demo_booked`)."""
+        when = message.meta.get("demo_at")
+        if when is None and message.key.endswith(":reply"):
+            fact = await self.store.events.col.find_one({"_id": message.key.removesuffix(":reply") + ":demo_booked"})
+            when = (fact or {}).get("data", {}).get("demo_at")
+        if not when:
+            return None
+        start = when if isinstance(when, datetime) else datetime.fromisoformat(str(when))
+        contact = await self.store.contacts.get(message.contact_id) or {}
+        company = contact.get("company") or contact.get("name") or message.to
+        link = self.settings.meeting_link
+        return DemoInvite(  # one event per contact: a later booking updates it (higher SEQUENCE)
+            uid=f"demo-{message.contact_id}@{domain_of(self.sender_email)}", sequence=int(now.timestamp()) // 60,
+            start=start, tz=zone(contact.get("timezone"), self.settings),
+            duration_min=self.settings.demo_duration_min, summary=f"Демо Napoleon IT Отзывы — {company}",
+            organizer_email=self.sender_email, organizer_name=self.from_name,
+            attendees=[message.to, self.settings.sales_team_email], description=f"Ссылка на встречу: {link}",
+            location=link)
+
+    # --- sending -------------------------------------------------------------------------------
+    async def send(self, message: OutboundMessage) -> SendResult:
+        now = self.clock.now()
+        if wait := await self.deferral(message, now):
+            # not a failed try: give back the attempt the claim counted
+            await self.store.outbox.col.update_one({"_id": message.key}, {"$inc": {"attempts": -1}})
+            return SendResult(ok=False, retry_after_s=wait[0], error=wait[1])
+        env, bcc = await self.envelope(message, now)
+        data = to_bytes(build_email(message, env))
+        references = reference_chain(env.references, env.in_reply_to)
+        await self.index.remember(env.message_id, contact_id=message.contact_id if message.kind != "team" else None,
+                                  direction="out", key=message.key, references=references,
+                                  subject=message.subject, at=now)
+        result = await self.smtp(message.key, env.message_id, [message.to, *bcc], data)
+        if result.ok:
+            await self.copy_to_sent(data, env.message_id)
+        return result
+
+    async def smtp(self, key: str, message_id: str, recipients: list[str], data: bytes) -> SendResult:
+        email = self.email
+        user, password = email.smtp_login()
+        client = aiosmtplib.SMTP(hostname=email.smtp_host, port=email.smtp_port, use_tls=email.smtp_ssl,
+                                 start_tls=email.smtp_starttls and not email.smtp_ssl, timeout=email.smtp_timeout_s)
+        stage = "connect"
+        try:
+            await client.connect()
+            if user:
+                stage = "auth"
+                await client.login(user, password or "")
+            stage = "envelope"
+            await client.mail(self.sender_email)
+            for address in recipients:
+                try:
+                    await client.rcpt(address)
+                except aiosmtplib.SMTPRecipientRefused as exc:
+                    if address == recipients[0]:
+                        raise
+                    log.warning("extra recipient %s refused: %s %s", address, exc.code, exc.message)
+            await self.store.outbox.col.update_one(
+                {"_id": key}, {"$set": {"smtp_started_at": self.clock.now(), "message_id": message_id}})
+            stage = "data"
+            await client.data(data)
+        except aiosmtplib.SMTPResponseException as exc:
+            return await self.refused(key, stage, exc.code, exc.message)
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            reason = f"{type(exc).__name__}: {exc}"
+            if stage == "data":  # DATA went out; the server may have accepted it
+                log.error("outbox %s: connection lost after DATA (%s); not retried", key, reason)
+                return SendResult(ok=False, permanent=True,
+                                  error=f"uncertain: connection lost after the message data was sent ({reason})")
+            await self.clear_started(key)
+            return SendResult(ok=False, error=f"SMTP {stage}: {reason}")
+        finally:
+            with contextlib.suppress(Exception):
+                await client.quit()
+        log.info("outbox %s sent as %s", key, message_id)
+        return SendResult(ok=True, provider_id=message_id)
+
+    async def refused(self, key: str, stage: str, code: int, text: str) -> SendResult:
+        """A definite answer: nothing was accepted. 4xx (and login/connect trouble) retry; 5xx fail."""
+        await self.clear_started(key)
+        reason = f"SMTP {stage}: {code} {text}".strip()
+        if stage in ("connect", "auth"):
+            return SendResult(ok=False, error=reason, retry_after_s=AUTH_RETRY_S if stage == "auth" else None)
+        return SendResult(ok=False, error=reason, permanent=500 <= code < 600)
+
+    async def clear_started(self, key: str) -> None:
+        await self.store.outbox.col.update_one({"_id": key}, {"$unset": {"smtp_started_at": ""}})
+
+    async def copy_to_sent(self, data: bytes, message_id: str) -> None:
+        """APPEND the sent bytes to the Sent folder (what `was_delivered` looks for)."""
+        if not self.email.imap_configured:
+            return
+        folder = self.email.imap_sent_folder
+        try:
+            async with imap_session(self.email) as client:
+                response = await client.append(data, mailbox=folder, flags=r"(\Seen)")
+                if response.result != "OK" and "TRYCREATE" in last_text(response).upper():
+                    await client.create(folder)
+                    response = await client.append(data, mailbox=folder, flags=r"(\Seen)")
+                if response.result != "OK":
+                    log.warning("copy of %s to %s failed: %s", message_id, folder, last_text(response))
+        except Exception as exc:  # the message is sent; only the crash check loses its evidence
+            log.warning("copy of %s to %s failed: %s", message_id, folder, exc)
+
+    async def was_delivered(self, message: OutboundMessage) -> bool | None:
+        """After a crash: False = never reached DATA (send it), True = in Sent, None = cannot tell."""
+        doc = await self.store.outbox.get(message.key) or {}
+        if not doc.get("smtp_started_at"):
+            return False
+        if not self.email.imap_configured:
+            return None
+        return True if await self.in_sent(doc.get("message_id") or self.message_id(message)) else None
+
+    async def in_sent(self, message_id: str) -> bool:
+        async with imap_session(self.email) as client:
+            await select(client, self.email.imap_sent_folder)
+            response = await client.uid_search("HEADER", "Message-ID", f'"{message_id}"', charset=None)
+            return response.result == "OK" and bool(search_uids(response))
+
+
+async def run_email_sender(store: Store, channel: EmailChannel, clock: Clock, stop: asyncio.Event,
+                           poll_s: float = 1.0) -> None:
+    """The sender loop for email: like `channels.sender.run_sender`, paused while the daily limit is hit."""
+    await channel.index.ensure_indexes()
+    while not stop.is_set():
+        busy = False
+        try:
+            if await channel.sent_today(clock.now()) < channel.email.email_daily_limit:
+                busy = await send_one(store, channel, clock)
+        except Exception:  # the loop outlives any one message
+            log.exception("email sender failed on one message")
+        if not busy:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=poll_s)
+
