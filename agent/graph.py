@@ -76,7 +76,7 @@ def route_after_understand(state: ConversationState) -> list[ActionNode]:
         nodes.append("book_demo")
     if reading.wants_presentation or intent == "presentation":
         nodes.append("present")
-    if intent == "pause" or (reading.wants_pause and not nodes):
+    if intent == "pause" or (reading.wants_pause and (reading.pause_until or not nodes)):
         nodes.append("pause")
     if intent in ("question", "interested") or (reading.topics and intent != "pause"):
         nodes.append("pitch")

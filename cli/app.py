@@ -9,6 +9,7 @@ from cli.contacts import contacts_app
 from cli.db import db_app
 from cli.demo import demo
 from cli.email import email_app
+from cli.eval import eval_command
 from cli.run import run_all, worker
 from cli.stats import stats
 
@@ -26,6 +27,7 @@ app.command("worker")(worker)
 app.command("stats")(stats)
 app.command("demo")(demo)
 app.command("chat")(chat)
+app.command("eval")(eval_command)
 
 
 def main() -> None:

@@ -96,6 +96,16 @@ def format_when(moment: datetime, tz: ZoneInfo) -> str:
             f"в {local:%H:%M} ({zone_label(tz, local)})")
 
 
+WEEKDAYS_NOMINATIVE = ("понедельник", "вторник", "среда", "четверг", "пятница", "суббота", "воскресенье")
+
+
+def format_today(moment: datetime, tz: ZoneInfo) -> str:
+    """'среда, 25 ноября 2026, 12:00 (МСК)' — the model's notion of now."""
+    local = moment.astimezone(tz)
+    return (f"{WEEKDAYS_NOMINATIVE[local.weekday()]}, {format_date(local.date())} {local.year}, "
+            f"{local:%H:%M} ({zone_label(tz, local)}, {tz.key})")
+
+
 def format_slot(moment: datetime, tz: ZoneInfo) -> str:
     local = moment.astimezone(tz)
     weekday = WEEKDAYS_ACCUSATIVE[local.weekday()].split(" ", 1)[1]

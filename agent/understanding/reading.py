@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, Field
 
 from agent.llm import LlmBadAnswer, LlmUnavailable
-from agent.tools.calendar import format_when
+from agent.tools.calendar import format_today
 from agent.understanding import dates, entities
 from agent.understanding.schema import Intent, Person, Topic, Understanding
 
@@ -48,7 +48,7 @@ def system_prompt(ctx: AgentContext, contact: dict[str, Any], now: datetime, tz:
         "understand",
         persona=persona,
         product_facts=prompts.text("product_facts"),
-        today=format_when(now, tz).removeprefix("в "),
+        today=format_today(now, tz),
         contact=who or "неизвестен",
     )
 
