@@ -15,6 +15,7 @@ from agent.tools.calendar import zone
 
 if TYPE_CHECKING:
     from agent.llm import StructuredLlm
+    from channels.telegram.settings import TelegramSettings
 
 
 @dataclass
@@ -25,6 +26,7 @@ class AgentContext:
     prompts: PromptLibrary
     llm: StructuredLlm | None = None  # None = rules mode
     final_attempt: bool = False  # the worker's last try for this event: hand off instead of failing
+    telegram: TelegramSettings | None = None  # for deep links in emails; None = no Telegram
 
     def now(self) -> datetime:
         return self.clock.now()

@@ -58,7 +58,7 @@ def route_after_understand(state: ConversationState) -> list[ActionNode]:
     if intent == "opt_out":
         return ["opt_out"]
     if intent == "restart":
-        return ["restart"]
+        return ["deliver"] if status == "opted_out" else ["restart"]
     if intent in ("bounce", "auto_reply"):  # never answered
         if intent == "auto_reply":
             return ["pause"] if reading.pause_until else ["deliver"]

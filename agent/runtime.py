@@ -20,6 +20,7 @@ from agent.prompts import PromptLibrary
 from agent.settings import Settings
 from agent.store import Store, connect_store
 from agent.worker import Worker
+from channels.telegram.settings import TelegramSettings, load_telegram_settings
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +37,12 @@ class AgentRuntime:
     notice: str | None = None
     mongo_uri: str = ""
     embedded: bool = False
+    telegram: TelegramSettings | None = None
     workers: list[Worker] = field(default_factory=list)
 
     def context(self, final_attempt: bool = False) -> AgentContext:
         return AgentContext(store=self.store, settings=self.settings, clock=self.clock, prompts=self.prompts,
-                            llm=self.llm, final_attempt=final_attempt)
+                            llm=self.llm, final_attempt=final_attempt, telegram=self.telegram)
 
     def worker(self, name: str | None = None) -> Worker:
         worker = Worker(self.store, self.graph, self.context, name)
@@ -99,6 +101,7 @@ async def open_runtime(
                 notice=notice,
                 mongo_uri=uri,
                 embedded=embedded,
+                telegram=load_telegram_settings(),
             )
         finally:
             sync_client.close()

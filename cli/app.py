@@ -12,6 +12,8 @@ from cli.email import email_app
 from cli.eval import eval_command
 from cli.run import run_all, worker
 from cli.stats import stats
+from cli.telegram import link as telegram_link
+from cli.telegram import telegram_app
 
 app = typer.Typer(
     name="sales-agent",
@@ -22,6 +24,8 @@ app = typer.Typer(
 app.add_typer(contacts_app, name="contacts")
 app.add_typer(db_app, name="db")
 app.add_typer(email_app, name="email")
+app.add_typer(telegram_app, name="telegram")
+contacts_app.command("link")(telegram_link)
 app.command("run")(run_all)
 app.command("worker")(worker)
 app.command("stats")(stats)

@@ -35,6 +35,12 @@ def configured_channels(rt: AgentRuntime, stop: asyncio.Event) -> list[Coroutine
     from cli.email import serve_email
 
     loops: list[Coroutine[Any, Any, None]] = []
+    from channels.telegram.bot import serve as serve_telegram
+
+    if rt.telegram is not None and rt.telegram.configured:
+        loops.append(serve_telegram(rt.store, rt.telegram, rt.clock, rt.prompts, stop))
+    else:
+        err_console.print("telegram: not configured (TELEGRAM_BOT_TOKEN); Telegram messages wait in the outbox")
     email = load_email_settings()
     if email.configured:
         loops.append(serve_email(rt.store, rt.settings, email, rt.clock, stop))

@@ -26,7 +26,7 @@ def compose_text(ctx: AgentContext, state: ConversationState, parts: list[dict[s
     channel = outbound_channel(state)
     name = first_name(contact)
     greeting = ctx.prompts.render("greeting", first_name=name) if name else ctx.prompts.render("greeting_no_name")
-    sections = [body] if any(p.get("greets") for p in parts) else [greeting, body]
+    sections = [greeting, body]
     if channel == "email":
         settings = ctx.settings
         sections.append(ctx.prompts.render("signature", sender_name=settings.sender_name,

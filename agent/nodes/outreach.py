@@ -36,9 +36,15 @@ async def outreach(state: ConversationState, runtime: Runtime[AgentContext]) -> 
         hint = industry_hint(ctx.prompts, contact.get("company"))
         text = re.sub(r" {2,}", " ", ctx.prompts.render("outreach", company=company, industry_hint=hint))
     subject = ctx.prompts.render("outreach_subject", company=company)
+    parts = [effects.part(text, "answer")]
+    if channel == "email" and ctx.telegram is not None and ctx.telegram.configured:
+        from channels.telegram.links import deep_link_for
+
+        if url := await deep_link_for(ctx.store, ctx.telegram, contact, now=ctx.now()):
+            parts.append(effects.part(ctx.prompts.render("telegram/email_invite", telegram_link=url), "offer"))
     return {
         "actions": [],
-        "parts": [effects.part(text, "answer")],
+        "parts": parts,
         "followups_sent": 0,
         "effects": [
             effects.contact_update(status="active", stage="outreach_sent", outreach_sent_at=ctx.now(),

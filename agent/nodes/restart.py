@@ -22,8 +22,7 @@ async def restart(state: ConversationState, runtime: Runtime[AgentContext]) -> d
     ]
     update: dict[str, Any] = {"actions": ["restart"], "followups_sent": 0, "history": state.get("history", [])[-1:]}
     if event["kind"] == "message":  # the client pressed /start: greet again
-        greeting = ctx.prompts.render("restart", first_name=effects.first_name(contact) or "")
-        update["parts"] = [effects.part(greeting, "answer", greets=True)]
+        update["parts"] = [effects.part(ctx.prompts.render("restart"), "answer")]  # compose greets
         update["effects"] = [*base, cadence_timer(ctx, state)]
     elif not contact.get("outreach_sent_at"):  # restarted before anything was sent: outreach now
         update["effects"] = [*base, effects.timer("outreach", ctx.now())]

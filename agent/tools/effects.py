@@ -16,9 +16,9 @@ ORDER = {"ack": 10, "demo": 20, "present": 30, "answer": 40, "offer": 60, "close
 NO_TIMER, PAUSE, CADENCE = 30, 20, 10
 
 
-def part(text: str, slot: str, source: str = "template", greets: bool = False) -> dict[str, Any]:
-    """A piece of the reply; `greets` when the text opens with its own greeting."""
-    return {"order": ORDER[slot], "text": text.strip(), "source": source, "greets": greets}
+def part(text: str, slot: str, source: str = "template") -> dict[str, Any]:
+    """A piece of the reply (compose adds the greeting and, on email, the signature)."""
+    return {"order": ORDER[slot], "text": text.strip(), "source": source}
 
 
 def contact_update(order: int = 0, **fields: Any) -> dict[str, Any]:

@@ -1,0 +1,60 @@
+"""Telegram transport settings (pydantic-settings): read once at start-up from env / `.env`."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class TelegramSetupError(Exception):
+    """The Telegram channel cannot run as configured (one line for the CLI)."""
+
+
+class TelegramSettings(BaseSettings):
+    """Everything the Telegram channel needs; the bot token is a secret and never logged."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True,
+                                      hide_input_in_errors=True)  # a validation error must not echo the token
+
+    telegram_bot_token: SecretStr | None = Field(default=None, description="From @BotFather; unset = no Telegram")
+    telegram_bot_username: str | None = Field(default=None, description="e.g. napoleon_otzyvy_bot (for deep links)")
+    telegram_api_base: str | None = Field(default=None, description="A local Bot API server / the tests' fake one")
+    telegram_mode: Literal["polling", "webhook"] = "polling"
+    telegram_polling_timeout_s: int = Field(default=30, ge=1, le=50)
+    telegram_webhook_url: str | None = Field(default=None, description="Public https URL Telegram posts updates to")
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_webhook_host: str = "0.0.0.0"
+    telegram_webhook_port: int = 8081
+    telegram_link_ttl_days: float = Field(default=14, gt=0)
+    telegram_per_chat_per_s: float = Field(default=1.0, gt=0, description="Messages per second to one chat")
+    telegram_global_per_s: float = Field(default=30.0, gt=0, description="Messages per second in total")
+
+    @property
+    def configured(self) -> bool:
+        return self.telegram_bot_token is not None and bool(self.telegram_bot_token.get_secret_value().strip())
+
+    @property
+    def webhook_path(self) -> str:
+        """The path part of TELEGRAM_WEBHOOK_URL: the local server listens there."""
+        from urllib.parse import urlsplit
+
+        return urlsplit(self.telegram_webhook_url or "").path or "/telegram/webhook"
+
+    @model_validator(mode="after")
+    def _check(self) -> TelegramSettings:
+        if self.configured:
+            left, _, right = self.telegram_bot_token.get_secret_value().partition(":")  # type: ignore[union-attr]
+            if not (left.isdigit() and right):
+                raise ValueError("TELEGRAM_BOT_TOKEN does not look like a BotFather token (123456:ABC…)")
+        if self.telegram_mode == "webhook" and not (self.telegram_webhook_url or "").startswith(("https://", "http://")):
+            raise ValueError("TELEGRAM_MODE=webhook needs TELEGRAM_WEBHOOK_URL (the public https URL)")
+        if self.telegram_bot_username:
+            self.telegram_bot_username = self.telegram_bot_username.lstrip("@")
+        return self
+
+
+def load_telegram_settings(**overrides: object) -> TelegramSettings:
+    """Build settings from env / `.env`; keyword overrides win (tests, CLI)."""
+    return TelegramSettings(**overrides)  # type: ignore[arg-type]

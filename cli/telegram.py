@@ -1,0 +1,116 @@
+"""`sales-agent telegram [run]` (the bot: listener + sender) and `sales-agent telegram link ID`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from typing import Annotated, Literal
+
+import typer
+from pydantic import ValidationError
+
+from agent.clock import SystemClock
+from agent.prompts import PromptLibrary
+from agent.runtime import open_store
+from agent.store import Store
+from channels.telegram import links
+from channels.telegram.settings import TelegramSettings, TelegramSetupError, load_telegram_settings
+from cli.common import console, err_console, fail, run, settings_or_exit
+
+telegram_app = typer.Typer(help="The Telegram bot: run it (default) or print a contact's deep link.")
+Mode = Literal["polling", "webhook"]
+
+
+def telegram_settings_or_exit(**overrides: object) -> TelegramSettings:
+    try:
+        return load_telegram_settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]).upper() or "TELEGRAM_*"
+        raise fail(f"setting {where}: {first['msg']}") from None
+
+
+@telegram_app.callback(invoke_without_command=True)
+def default(ctx: typer.Context) -> None:
+    """Without a command: `run`."""
+    if ctx.invoked_subcommand is None:
+        run_bot()
+
+
+@telegram_app.command("run")
+def run_bot(
+    mode: Annotated[Mode | None, typer.Option(help="polling or webhook (default: TELEGRAM_MODE)")] = None,
+    listen: Annotated[bool, typer.Option(help="Receive updates (polling/webhook)")] = True,
+    send: Annotated[bool, typer.Option(help="Send Telegram messages from the outbox")] = True,
+) -> None:
+    """The bot: receives messages into the inbox and sends the outbox's Telegram messages. Ctrl+C stops it."""
+    from channels.telegram.bot import serve
+
+    settings = settings_or_exit()
+    tg = telegram_settings_or_exit(**({"telegram_mode": mode} if mode else {}))
+    if not tg.configured:
+        raise fail("TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather and put the token in .env")
+
+    async def go() -> None:
+        logging.getLogger("channels.telegram").setLevel(logging.INFO)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        async with open_store(settings) as (store, _uri, _embedded):
+            prompts = PromptLibrary(settings.prompts_dir, settings.product_facts_path)
+            console.print(f"sales-agent telegram: {tg.telegram_mode if listen else 'not listening'}"
+                          f"{', sending' if send else ''}; Ctrl+C stops", highlight=False)
+            try:
+                await serve(store, tg, SystemClock(), prompts, stop, listen=listen, send=send)
+            except TelegramSetupError as exc:
+                raise fail(str(exc)) from None
+
+    run(go)
+
+
+async def _username(store: Store, tg: TelegramSettings) -> str | None:
+    """The bot's username: setting, recorded by the running bot, or asked from Telegram now."""
+    if username := await links.bot_username(store, tg):
+        return username
+    if not tg.configured:
+        return None
+    from channels.telegram.bot import announce, build_bot
+
+    bot = build_bot(tg)
+    try:
+        return await announce(bot, store, tg, SystemClock())
+    finally:
+        await bot.session.close()
+
+
+@telegram_app.command("link")
+def link(
+    contact_id: Annotated[str, typer.Argument(help="Contact id, e.g. c-1a2b3c4d")],
+    new: Annotated[bool, typer.Option("--new", help="A fresh token even if an unused one exists")] = False,
+) -> None:
+    """Print the contact's deep link (https://t.me/<bot>?start=<token>): single use, expiring."""
+    settings = settings_or_exit()
+    tg = telegram_settings_or_exit()
+
+    async def go() -> None:
+        async with open_store(settings) as (store, _uri, _embedded):
+            await links.ensure_indexes(store)
+            contact = await store.contacts.require(contact_id)
+            try:
+                username = await _username(store, tg)
+            except TelegramSetupError as exc:
+                raise fail(str(exc)) from None
+            if not username:
+                raise fail("the bot's username is unknown: set TELEGRAM_BOT_USERNAME (or TELEGRAM_BOT_TOKEN)")
+            if contact.get("status") == "opted_out":
+                raise fail(f"{contact_id} opted out; the agent will not write to them again")
+            if contact.get("telegram_chat_id"):
+                err_console.print(f"note: {contact_id} already has a Telegram chat; the link would move it")
+            now = SystemClock().now()
+            token = None if new else await links.usable_link(store, contact_id, now)
+            token = token or await links.create_link(store, contact_id, now, tg.telegram_link_ttl_days)
+            console.print(links.link_url(username, token), highlight=False, soft_wrap=True)
+
+    run(go)
