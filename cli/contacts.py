@@ -139,7 +139,7 @@ def print_contact(contact: dict[str, Any], inbox: list[dict[str, Any]], outbox: 
     console.print(f"status: [bold]{contact['status']}[/bold]; stage: {contact.get('stage', '—')}")
     console.print(f"next timer: {timer.get('kind', '—')} {fmt_time(timer.get('due_at'), tz) if timer else ''}")
     for extra in ("demo_at", "paused_until", "handoff_reason", "referred_by", "referred_contact_id", "outcome"):
-        if contact.get(extra):
+        if contact.get(extra) and (extra != "paused_until" or contact["status"] == "paused"):
             console.print(f"{extra.replace('_', ' ')}: {fmt_time(contact[extra], tz)}")
     console.print(history_table(inbox, outbox, tz))
 
