@@ -42,10 +42,6 @@ class Worker:
         self.name = name or worker_id()
         self.processed = 0
 
-    @property
-    def settings(self):
-        return self.make_context(False).settings
-
     async def resolve_contact(self, doc: dict[str, Any]) -> str | None:
         if doc.get("contact_id"):
             return doc["contact_id"]

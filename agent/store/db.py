@@ -33,9 +33,6 @@ class Store:
         """Create every index; safe to run any number of times."""
         for repo in (self.contacts, self.inbox, self.outbox, self.timers, self.suppressions, self.events):
             await repo.ensure_indexes()
-        from channels.email.ingest import MailIndex  # the email channel's Message-ID index
-
-        await MailIndex(self.db).ensure_indexes()
 
     async def close(self) -> None:
         await self.client.close()

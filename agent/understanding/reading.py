@@ -62,7 +62,7 @@ def to_understanding(reading: ModelReading, text: str, now: datetime, tz: ZoneIn
     when = dates.resolve_when(reading.demo_time_text, now, tz) if reading.demo_time_text else None
     referral = reading.referral
     if reading.intent == "referral":
-        found = entities.extract_person(text) if hasattr(entities, "extract_person") else None
+        found = entities.extract_person(text)
         referral = _merge_person(referral, found)
     return Understanding(
         intent=reading.intent,

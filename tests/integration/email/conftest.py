@@ -47,19 +47,10 @@ def addrs() -> Addresses:
 
 
 @pytest.fixture
-def settings(mongo_uri: str, db_name: str, tmp_path: Path, addrs: Addresses) -> Settings:
+def settings(settings: Settings, addrs: Addresses) -> Settings:
     """The shared `settings` fixture, with this test's mailbox as the sender."""
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        mongodb_uri=mongo_uri,
-        mongodb_db=db_name,
-        data_dir=tmp_path / "data",
-        llm_provider="rules",
-        retry_backoff_s=0.0,
-        sender_email=addrs.agent,
-        sales_team_email=addrs.team,
-        presentation_path=SAMPLE_PDF,
-    )
+    return settings.model_copy(update={"sender_email": addrs.agent, "sales_team_email": addrs.team,
+                                       "presentation_path": SAMPLE_PDF})
 
 
 def make_email_settings(dovecot: Dovecot, smtp: SmtpServer, user: str, **overrides: object) -> EmailSettings:
