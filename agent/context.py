@@ -15,7 +15,7 @@ from agent.tools.calendar import zone
 
 if TYPE_CHECKING:
     from agent.llm import StructuredLlm
-    from channels.telegram.settings import TelegramSettings
+    from agent.tools.deep_links import DeepLinkConfig
 
 
 @dataclass
@@ -26,7 +26,7 @@ class AgentContext:
     prompts: PromptLibrary
     llm: StructuredLlm | None = None  # None = rules mode
     final_attempt: bool = False  # the worker's last try for this event: hand off instead of failing
-    telegram: TelegramSettings | None = None  # for deep links in emails; None = no Telegram
+    deep_links: DeepLinkConfig | None = None  # Telegram deep links in emails; None = no Telegram bot
 
     def now(self) -> datetime:
         return self.clock.now()

@@ -13,6 +13,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
 from agent.context import AgentContext
+from agent.nodes.acknowledge import acknowledge
 from agent.nodes.book_demo import book_demo
 from agent.nodes.close import close
 from agent.nodes.compose import compose
@@ -40,7 +41,7 @@ TIMER_NODES = {"outreach": "outreach", "follow_up": "follow_up", "pause_end": "f
 
 def route_after_load_context(
     state: ConversationState,
-) -> Literal["understand", "outreach", "follow_up", "close", "restart", "__end__"]:
+) -> Literal["understand", "outreach", "follow_up", "close", "restart", "acknowledge", "__end__"]:
     if state.get("skip"):
         return END
     event = state["event"]
@@ -48,6 +49,8 @@ def route_after_load_context(
         return TIMER_NODES[event.get("timer_kind") or "follow_up"]  # type: ignore[return-value]
     if event["kind"] in ("outreach", "restart"):
         return event["kind"]
+    if event["kind"] == "notice":
+        return "acknowledge"
     return "understand"
 
 
@@ -85,13 +88,13 @@ def route_after_understand(state: ConversationState) -> list[ActionNode]:
 
 def build_graph(checkpointer: BaseCheckpointSaver | None = None) -> CompiledStateGraph:
     builder = StateGraph(ConversationState, context_schema=AgentContext, input_schema=InputState)
-    for node in (load_context, understand, outreach, follow_up, close, restart, pitch, present, book_demo,
+    for node in (load_context, understand, acknowledge, outreach, follow_up, close, restart, pitch, present, book_demo,
                  refer, pause, opt_out, handoff, compose, guard, deliver):
         builder.add_node(node)
     builder.add_edge(START, "load_context")
     builder.add_conditional_edges("load_context", route_after_load_context)
     builder.add_conditional_edges("understand", route_after_understand)
-    for node in ("outreach", "follow_up", "close", "restart", "pitch", "present", "book_demo", "refer", "pause",
+    for node in ("acknowledge", "outreach", "follow_up", "close", "restart", "pitch", "present", "book_demo", "refer", "pause",
                  "opt_out", "handoff"):
         builder.add_edge(node, "compose")
     builder.add_edge("compose", "guard")

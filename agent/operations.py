@@ -7,12 +7,12 @@ from datetime import datetime
 from typing import Any
 
 from agent.clock import Clock
+from agent.contracts import InboundMessage
 from agent.settings import Settings
 from agent.store import Store
 from agent.store.errors import StoreError
 from agent.store.suppressions import contact_addresses
 from agent.tools.calendar import next_in_window, zone
-from channels.base import InboundMessage
 
 
 async def schedule_outreach(store: Store, settings: Settings, contact: dict[str, Any], now: datetime,

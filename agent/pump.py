@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from agent.contracts import Channel
 from agent.runtime import AgentRuntime
 from agent.scheduler import fire_due_timers
-from channels.base import Channel
-from channels.sender import drain
+from agent.sending import drain
 
 
 async def pump(runtime: AgentRuntime, channels: Iterable[Channel], rounds: int = 50) -> int:

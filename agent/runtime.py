@@ -19,8 +19,8 @@ from agent.llm import Provider, StructuredLlm, resolve_provider
 from agent.prompts import PromptLibrary
 from agent.settings import Settings
 from agent.store import Store, connect_store
+from agent.tools.deep_links import DeepLinkConfig
 from agent.worker import Worker
-from channels.telegram.settings import TelegramSettings, load_telegram_settings
 
 log = logging.getLogger(__name__)
 
@@ -37,12 +37,12 @@ class AgentRuntime:
     notice: str | None = None
     mongo_uri: str = ""
     embedded: bool = False
-    telegram: TelegramSettings | None = None
+    deep_links: DeepLinkConfig | None = None
     workers: list[Worker] = field(default_factory=list)
 
     def context(self, final_attempt: bool = False) -> AgentContext:
         return AgentContext(store=self.store, settings=self.settings, clock=self.clock, prompts=self.prompts,
-                            llm=self.llm, final_attempt=final_attempt, telegram=self.telegram)
+                            llm=self.llm, final_attempt=final_attempt, deep_links=self.deep_links)
 
     def worker(self, name: str | None = None) -> Worker:
         worker = Worker(self.store, self.graph, self.context, name)
@@ -77,8 +77,10 @@ async def open_runtime(
     clock: Clock | None = None,
     provider: Provider | None = None,
     llm: StructuredLlm | None = None,
+    deep_links: DeepLinkConfig | None = None,
 ) -> AsyncIterator[AgentRuntime]:
-    """Everything a command needs. `provider`/`llm` override the configured model (tests, evals)."""
+    """Everything a command needs. `provider`/`llm` override the configured model (tests, evals);
+    `deep_links` comes from the composition root when a Telegram bot is configured."""
     notice = None
     if llm is not None:
         provider = "ollama"
@@ -101,7 +103,7 @@ async def open_runtime(
                 notice=notice,
                 mongo_uri=uri,
                 embedded=embedded,
-                telegram=load_telegram_settings(),
+                deep_links=deep_links,
             )
         finally:
             sync_client.close()

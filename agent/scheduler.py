@@ -7,9 +7,9 @@ import asyncio
 import contextlib
 
 from agent.clock import Clock
+from agent.contracts import InboundMessage
 from agent.settings import Settings
 from agent.store import Store
-from channels.base import InboundMessage
 
 
 async def fire_due_timers(store: Store, clock: Clock, limit: int = 100) -> int:

@@ -19,9 +19,9 @@ from typing import Any
 from langgraph.graph.state import CompiledStateGraph
 
 from agent.context import AgentContext
+from agent.contracts import InboundMessage
 from agent.store import Store
 from agent.store.contacts import ADDRESS_FIELDS
-from channels.base import InboundMessage
 
 log = logging.getLogger(__name__)
 

@@ -26,10 +26,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from agent import embedded_mongo
 from agent.clock import SystemClock
+from agent.contracts import InboundMessage
 from agent.runtime import open_runtime
 from agent.settings import Settings
 from agent.understanding.reading import conversation, system_prompt
-from channels.base import InboundMessage
 from tests.support.scripted_chat import scripted_llm
 
 MESSAGES = [  # a typical mix: questions need the model; a plain deck request the rules settle

@@ -12,8 +12,8 @@ from rich.markup import escape
 from rich.panel import Panel
 
 from agent.clock import Clock
+from agent.contracts import InboundMessage, OutboundMessage, SendResult
 from agent.store import Store
-from channels.base import InboundMessage, OutboundMessage, SendResult
 
 
 class ConsoleChannel:

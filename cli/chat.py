@@ -8,12 +8,12 @@ from typing import Annotated
 import typer
 
 from agent.clock import SimulatedClock
-from agent.demo.runner import parse_duration
 from agent.operations import add_contact
 from agent.pump import pump
-from agent.runtime import open_runtime
 from channels.console import ConsoleChannel, say
 from cli.common import console, err_console, run, settings_or_exit
+from cli.demo_script.runner import parse_duration
+from cli.wiring import open_app
 
 HELP = "Type as the client. Commands: /wait P3D (let simulated time pass), /start, /quit."
 
@@ -30,7 +30,7 @@ def chat(
 
     async def go() -> None:
         clock = SimulatedClock(datetime.now(UTC))
-        async with open_runtime(settings, clock=clock) as rt:
+        async with open_app(settings, clock=clock) as rt:
             if rt.notice:
                 err_console.print(rt.notice, highlight=False)
             contact, _ = await add_contact(rt.store, settings, clock,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -29,13 +30,27 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(code=1)
 
 
+def setting_error(exc: ValidationError, fallback: str = "") -> typer.Exit:
+    """A settings validation error as one line naming the setting (never its value)."""
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]).upper() or fallback
+    return fail(f"setting {where}: {first['msg']}")
+
+
 def settings_or_exit(**overrides: Any) -> Settings:
     try:
         return load_settings(**overrides)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]).upper()
-        raise fail(f"setting {where}: {first['msg']}") from None
+        raise setting_error(exc) from None
+
+
+def stop_on_signals() -> asyncio.Event:
+    """An event set by Ctrl+C or SIGTERM, for the long-running commands to stop cleanly."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
 
 
 def run(make: Callable[[], Awaitable[T]]) -> T:

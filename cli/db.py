@@ -22,11 +22,6 @@ def init() -> None:
 
     async def go() -> None:
         async with open_store(settings) as (store, _uri, embedded):
-            from channels.email.ingest import MailIndex
-            from channels.telegram.links import ensure_indexes as telegram_link_indexes
-
-            await MailIndex(store.db).ensure_indexes()  # the channels' own collections
-            await telegram_link_indexes(store)
             names = sorted(await store.db.list_collection_names())
         where = f"embedded server, data in {settings.storage_path()}" if embedded else "MONGODB_URI"
         console.print(f"database {settings.mongodb_db} ready ({where}); collections: {', '.join(names)}")

@@ -10,10 +10,10 @@ import typer
 from rich.table import Table
 
 from agent.clock import SimulatedClock
-from agent.demo.runner import run_demo
-from agent.runtime import open_runtime
 from cli.common import console, err_console, fail, fmt_time, run, settings_or_exit
+from cli.demo_script.runner import run_demo
 from cli.stats import funnel_rows, funnel_table
+from cli.wiring import open_app
 
 
 def default_start(tz: ZoneInfo) -> datetime:
@@ -48,7 +48,7 @@ def demo(
         begin = begin.replace(tzinfo=tz)
 
     async def go() -> None:
-        async with open_runtime(settings, clock=SimulatedClock(begin)) as rt:
+        async with open_app(settings, clock=SimulatedClock(begin)) as rt:
             if rt.notice:
                 err_console.print(rt.notice, highlight=False)
             for name in await rt.store.db.list_collection_names():

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
-import signal
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -13,11 +11,12 @@ import typer
 from pydantic import ValidationError
 from rich.markup import escape
 
-from agent.clock import Clock, SystemClock
+from agent.clock import SystemClock
 from agent.settings import Settings
 from agent.store import Store, connect_store
+from channels.email.serve import serve_email
 from channels.email.settings import EmailSettings, load_email_settings
-from cli.common import console, fail, run, settings_or_exit
+from cli.common import console, fail, run, setting_error, settings_or_exit, stop_on_signals
 
 email_app = typer.Typer(
     name="email",
@@ -31,9 +30,7 @@ def email_settings_or_exit() -> EmailSettings:
     try:
         return load_email_settings()
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]).upper()
-        raise fail(f"setting {where}: {first['msg']}") from None
+        raise setting_error(exc) from None
 
 
 @contextlib.asynccontextmanager
@@ -51,21 +48,6 @@ async def open_email_store(settings: Settings) -> AsyncIterator[Store]:
         yield store
     finally:
         await store.close()
-
-
-async def serve_email(store: Store, settings: Settings, email: EmailSettings, clock: Clock, stop: asyncio.Event,
-                      listen: bool = True, send: bool = True) -> None:
-    """Run the listener and/or the email sender until `stop` (also used by `sales-agent run`)."""
-    from channels.email.listener import ImapListener
-    from channels.email.sender import EmailChannel, run_email_sender
-
-    tasks = []
-    if listen:
-        tasks.append(asyncio.create_task(ImapListener(store, settings, email, clock).run(stop)))
-    if send:
-        channel = EmailChannel(store, settings, email, clock)
-        tasks.append(asyncio.create_task(run_email_sender(store, channel, clock, stop)))
-    await asyncio.gather(*tasks)
 
 
 @email_app.callback()
@@ -90,10 +72,7 @@ def listen(
 
     async def go() -> None:
         logging.getLogger("channels.email").setLevel(logging.INFO)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
+        stop = stop_on_signals()
         async with open_email_store(settings) as store:
             parts = [f"listening to {email.imap_mailbox} on {email.imap_host}" if listen_mail else "",
                      f"sending through {email.smtp_host}:{email.smtp_port}" if send else ""]

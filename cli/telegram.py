@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import signal
 from typing import Annotated, Literal
 
 import typer
@@ -14,9 +12,9 @@ from agent.clock import SystemClock
 from agent.prompts import PromptLibrary
 from agent.runtime import open_store
 from agent.store import Store
-from channels.telegram import links
+from agent.tools.deep_links import DeepLinkConfig, bot_username, contact_link
 from channels.telegram.settings import TelegramSettings, TelegramSetupError, load_telegram_settings
-from cli.common import console, err_console, fail, run, settings_or_exit
+from cli.common import console, err_console, fail, run, setting_error, settings_or_exit, stop_on_signals
 
 telegram_app = typer.Typer(help="The Telegram bot: run it (default) or print a contact's deep link.")
 Mode = Literal["polling", "webhook"]
@@ -26,9 +24,7 @@ def telegram_settings_or_exit(**overrides: object) -> TelegramSettings:
     try:
         return load_telegram_settings(**overrides)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]).upper() or "TELEGRAM_*"
-        raise fail(f"setting {where}: {first['msg']}") from None
+        raise setting_error(exc, "TELEGRAM_*") from None
 
 
 @telegram_app.callback(invoke_without_command=True)
@@ -54,10 +50,7 @@ def run_bot(
 
     async def go() -> None:
         logging.getLogger("channels.telegram").setLevel(logging.INFO)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
+        stop = stop_on_signals()
         async with open_store(settings) as (store, _uri, _embedded):
             prompts = PromptLibrary(settings.prompts_dir, settings.product_facts_path)
             console.print(f"sales-agent telegram: {tg.telegram_mode if listen else 'not listening'}"
@@ -72,7 +65,7 @@ def run_bot(
 
 async def _username(store: Store, tg: TelegramSettings) -> str | None:
     """The bot's username: setting, recorded by the running bot, or asked from Telegram now."""
-    if username := await links.bot_username(store, tg):
+    if username := await bot_username(store, tg.deep_links() or DeepLinkConfig(tg.telegram_bot_username)):
         return username
     if not tg.configured:
         return None
@@ -96,7 +89,6 @@ def link(
 
     async def go() -> None:
         async with open_store(settings) as (store, _uri, _embedded):
-            await links.ensure_indexes(store)
             contact = await store.contacts.require(contact_id)
             try:
                 username = await _username(store, tg)
@@ -109,8 +101,8 @@ def link(
             if contact.get("telegram_chat_id"):
                 err_console.print(f"note: {contact_id} already has a Telegram chat; the link would move it")
             now = SystemClock().now()
-            token = None if new else await links.usable_link(store, contact_id, now)
-            token = token or await links.create_link(store, contact_id, now, tg.telegram_link_ttl_days)
-            console.print(links.link_url(username, token), highlight=False, soft_wrap=True)
+            config = DeepLinkConfig(bot_username=username, ttl_days=tg.telegram_link_ttl_days)
+            url = await contact_link(store, config, contact_id, now, fresh=new)
+            console.print(url, highlight=False, soft_wrap=True)
 
     run(go)

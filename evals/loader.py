@@ -18,17 +18,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from agent.understanding.schema import ACTIONS, INTENTS
+
 Channel = Literal["email", "telegram", "console"]
 TurnKind = Literal["client", "client_email", "wait"]
 
-INTENTS: tuple[str, ...] = (
-    "interested", "question", "presentation", "demo", "referral", "pause", "opt_out",
-    "not_interested", "auto_reply", "bounce", "restart", "other",
-)
-ACTIONS: tuple[str, ...] = (
-    "send_presentation", "book_demo", "create_contact", "pause_until", "opt_out", "handoff",
-    "follow_up", "restart", "close",
-)
 CHANNELS: tuple[str, ...] = ("email", "telegram", "console")
 
 DIALOG_KEYS = ("id", "channel", "now", "contact", "start", "turns")

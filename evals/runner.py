@@ -25,14 +25,14 @@ from pydantic import SecretStr
 from rich.console import Console
 
 from agent.clock import SimulatedClock
+from agent.contracts import InboundMessage, OutboundMessage
 from agent.llm import StructuredLlm
 from agent.operations import add_contact, schedule_outreach
 from agent.pump import pump
 from agent.runtime import AgentRuntime, open_runtime
 from agent.settings import Settings
 from agent.store import Store
-from agent.tools.reply_rules import language_of
-from channels.base import InboundMessage, OutboundMessage
+from agent.understanding.language import language_of
 from channels.console import ConsoleChannel
 from evals.loader import Dialog, Expect, Turn
 from evals.recording import Tape
@@ -44,8 +44,6 @@ log = logging.getLogger(__name__)
 
 CHANNEL_NAMES = ("console", "email", "telegram")
 MAX_TIMER_STEPS = 500
-_COMMAND = re.compile(r"^\s*/\w+(?:@\w+)?")
-_LETTERS = re.compile(r"[a-zа-яё]", re.IGNORECASE)
 
 
 @dataclass
@@ -126,10 +124,7 @@ def telegram_chat_id(handle: str) -> str:
 
 def reply_language(text: str, previous: str) -> str:
     """The client's language: by letters, once there are enough of them (commands ignored)."""
-    plain = _COMMAND.sub(" ", text)
-    if len(_LETTERS.findall(plain)) < 8:
-        return previous
-    return language_of(plain)
+    return language_of(text, fallback=previous, min_letters=8)
 
 
 def _tz_date(value: Any) -> date | datetime | None:

@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from agent.tools.reply_rules import violations
+from agent.understanding.schema import INTENTS
 from evals.loader import ReferralExpect
 from evals.runner import DialogResult, Sent, TurnResult
 
@@ -396,8 +397,7 @@ class Summary:
     turn_scores: list[TurnScore]
 
 
-BUCKET_ORDER = ("interested", "question", "presentation", "demo", "referral", "pause", "opt_out",
-                "not_interested", "auto_reply", "bounce", "restart", "other", "unlabelled", "wait", "start")
+BUCKET_ORDER = (*INTENTS, "unlabelled", "wait", "start")
 
 
 def summarise(turn_scores: list[TurnScore]) -> Summary:

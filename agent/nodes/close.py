@@ -25,5 +25,5 @@ async def close(state: ConversationState, runtime: Runtime[AgentContext]) -> dic
         effects.no_timer(),
     ]
     if reason == "bounce":
-        closing_effects.append({"type": "unreachable", "channel": state["event"].get("channel")})
+        closing_effects.append(effects.unreachable(state["event"].get("channel") or "console"))
     return {"actions": ["close"], "parts": parts, "effects": closing_effects}

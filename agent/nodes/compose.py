@@ -13,7 +13,7 @@ from agent.tools.effects import first_name
 
 def outbound_channel(state: ConversationState) -> str:
     event = state["event"]
-    if event["kind"] == "message" and event["channel"] != "system":
+    if event["kind"] in ("message", "notice") and event["channel"] != "system":
         return event["channel"]
     return state["contact"].get("channel") or "console"
 
@@ -24,9 +24,12 @@ def compose_text(ctx: AgentContext, state: ConversationState, parts: list[dict[s
     contact = state["contact"]
     body = "\n\n".join(p["text"] for p in sorted(parts, key=lambda p: p["order"]) if p["text"])
     channel = outbound_channel(state)
-    name = first_name(contact)
-    greeting = ctx.prompts.render("greeting", first_name=name) if name else ctx.prompts.render("greeting_no_name")
-    sections = [greeting, body]
+    event = state["event"]
+    sections = [body]
+    if event["kind"] != "notice" or event.get("meta", {}).get("greet"):
+        name = first_name(contact)
+        greeting = ctx.prompts.render("greeting", first_name=name) if name else ctx.prompts.render("greeting_no_name")
+        sections.insert(0, greeting)
     if channel == "email":
         settings = ctx.settings
         sections.append(ctx.prompts.render("signature", sender_name=settings.sender_name,

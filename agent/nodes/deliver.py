@@ -1,92 +1,192 @@
 """deliver: carry out the turn's effects. Every write is keyed by the inbound event, so running a
-turn again after a crash changes nothing that was already done and sends nothing twice."""
+turn again after a crash changes nothing that was already done and sends nothing twice.
+
+Each effect type has exactly one handler (`HANDLERS`); a test checks that none is missing. The
+handlers run in a fixed order (opt-out first, the reply after everything that shapes it, timers
+and the contact last), then the turn's own bookkeeping is written.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from langgraph.runtime import Runtime
 
 from agent.context import AgentContext
 from agent.nodes.compose import outbound_channel
-from agent.state import ConversationState
+from agent.state import PROCESSED_KEEP, ConversationState, with_turn
 from agent.store.suppressions import contact_addresses
+from agent.tools import effects as fx
 from agent.tools.calendar import next_in_window
 from agent.tools.contacts import create_referred
 from agent.tools.outbox import queue_message, queue_team_note
 
-PROCESSED_KEEP = 64
+
+@dataclass
+class Turn:
+    """What `deliver` gathers while it applies one turn's effects."""
+
+    ctx: AgentContext
+    state: ConversationState
+    contact: dict[str, Any]
+    key: str
+    now: datetime
+    contact_set: dict[str, Any] = field(default_factory=dict)
+    timers: list[fx.ScheduleTimer] = field(default_factory=list)
+    subject: str | None = None
+    attachments: list[str] = field(default_factory=list)
+    suppressed: bool = False
+
+
+Handler = Callable[[Any, Turn], Awaitable[None]]
+
+
+async def remember_reading(effect: fx.RememberReading, turn: Turn) -> None:
+    await turn.ctx.store.inbox.save_understanding(
+        turn.key, {"reading": effect.reading, "handoff_reason": effect.handoff_reason})
+
+
+async def suppress(effect: fx.Suppress, turn: Turn) -> None:
+    store, contact = turn.ctx.store, turn.contact
+    await store.suppressions.add(contact_addresses(contact), contact["_id"], "opt_out", turn.now)
+    await store.outbox.suppress_pending_for(contact["_id"], turn.now, "opted out")
+    turn.suppressed = True
+
+
+async def update_contact(effect: fx.UpdateContact, turn: Turn) -> None:
+    turn.contact_set.update(effect.set)
+
+
+async def create_contact(effect: fx.CreateContact, turn: Turn) -> None:
+    ctx, store, key, now = turn.ctx, turn.ctx.store, turn.key, turn.now
+    referred, created = await create_referred(store, key, effect.fields, now)
+    await store.events.record(f"{key}:referral_created", turn.contact["_id"], "referral_created", now,
+                              {"new_contact_id": referred["_id"], "created": created})
+    if created:
+        due = next_in_window(now, ctx.tz(referred), ctx.settings)
+        timer_id = f"t:{key}:referral_outreach"
+        await store.timers.schedule(timer_id, referred["_id"], "outreach", due, now)
+        await store.contacts.update(referred["_id"], now, next_timer={"id": timer_id, "kind": "outreach", "due_at": due})
+    turn.contact_set["referred_contact_id"] = referred["_id"]
+
+
+async def issue_telegram_link(effect: fx.IssueTelegramLink, turn: Turn) -> None:
+    await turn.ctx.store.telegram_links.create(effect.token, turn.contact["_id"], turn.now, effect.ttl_days)
+
+
+async def set_subject(effect: fx.SetSubject, turn: Turn) -> None:
+    turn.subject = turn.subject or effect.subject
+
+
+async def attach(effect: fx.Attach, turn: Turn) -> None:
+    turn.attachments.append(effect.path)
+
+
+async def notify_team(effect: fx.NotifyTeam, turn: Turn) -> None:
+    await queue_team_note(turn.ctx, key=f"{turn.key}:team:{effect.template}", contact=turn.contact,
+                          template=effect.template, values=effect.values)
+
+
+async def mark_unreachable(effect: fx.MarkUnreachable, turn: Turn) -> None:
+    turn.contact_set["unreachable"] = sorted({*turn.contact.get("unreachable", []), effect.channel})
+
+
+async def schedule_timer(effect: fx.ScheduleTimer, turn: Turn) -> None:
+    turn.timers.append(effect)
+
+
+async def record_fact(effect: fx.RecordFact, turn: Turn) -> None:
+    await turn.ctx.store.events.record(f"{turn.key}:{effect.name}", turn.contact["_id"], effect.name, turn.now,
+                                       effect.data)
+
+
+# One handler per effect type, in the order they run.
+HANDLERS: dict[type, Handler] = {
+    fx.RememberReading: remember_reading,
+    fx.Suppress: suppress,
+    fx.UpdateContact: update_contact,
+    fx.CreateContact: create_contact,
+    fx.IssueTelegramLink: issue_telegram_link,
+    fx.SetSubject: set_subject,
+    fx.Attach: attach,
+    fx.NotifyTeam: notify_team,
+    fx.MarkUnreachable: mark_unreachable,
+    fx.ScheduleTimer: schedule_timer,
+    fx.RecordFact: record_fact,
+}
+RANK = {kind: i for i, kind in enumerate(HANDLERS)}
+# These run once the reply is queued (team notes follow the client's message; facts come last).
+AFTER_REPLY = {fx.NotifyTeam, fx.MarkUnreachable, fx.ScheduleTimer, fx.RecordFact}
+
+
+def ordered(effects: list[Any]) -> list[Any]:
+    """Handler order first; contact updates by their `order` (the higher wins a clash)."""
+    parsed = [fx.parse_effect(e) for e in effects]
+    return sorted(parsed, key=lambda e: (RANK[type(e)], e.order if isinstance(e, fx.UpdateContact) else 0))
+
+
+async def send_reply(turn: Turn, reply: str | None, channel: str) -> None:
+    if not reply or turn.contact.get("status") == "opted_out" or turn.suppressed:
+        return
+    event = turn.state["event"]
+    await queue_message(turn.ctx, key=f"{turn.key}:reply", contact=turn.contact, channel=channel, text=reply,
+                        kind=event.get("timer_kind") or event["kind"], subject=turn.subject,
+                        attachments=turn.attachments, event=event)
+    turn.contact_set["last_outbound_at"] = turn.now
+
+
+async def apply_timers(turn: Turn) -> None:
+    """The strongest timer of the turn wins; a `None` kind clears the contact's timers."""
+    if not turn.timers:
+        return
+    store, contact_id, now = turn.ctx.store, turn.contact["_id"], turn.now
+    chosen = max(turn.timers, key=lambda t: t.priority)  # first of equals, as the nodes listed them
+    if chosen.kind is None or chosen.due_at is None:
+        await store.timers.cancel_for_contact(contact_id, now)
+        turn.contact_set["next_timer"] = None
+        return
+    timer_id = f"t:{turn.key}:{chosen.kind}"
+    await store.timers.schedule(timer_id, contact_id, chosen.kind, chosen.due_at, now, chosen.meta)
+    await store.timers.cancel_for_contact(contact_id, now, keep=timer_id)
+    turn.contact_set["next_timer"] = {"id": timer_id, "kind": chosen.kind, "due_at": chosen.due_at}
+
+
+async def record_inbound(turn: Turn, channel: str) -> None:
+    """A client message: when it came, that the client replied, and the channel they use now."""
+    event = turn.state["event"]
+    if event["kind"] != "message":
+        return
+    turn.contact_set["last_inbound_at"] = event["received_at"]
+    intent = (turn.state.get("understanding") or {}).get("intent")
+    if intent not in ("auto_reply", "bounce", None):
+        await turn.ctx.store.events.record(f"{turn.key}:replied", turn.contact["_id"], "replied", turn.now,
+                                           {"intent": intent})
+    if channel in ("email", "telegram", "console") and turn.contact.get("channel") != channel:
+        turn.contact_set["channel"] = channel
 
 
 async def deliver(state: ConversationState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     ctx = runtime.context
     event, contact = state["event"], state["contact"]
-    key, now, store = event["key"], ctx.now(), ctx.store
-    turn_effects = state.get("effects", [])
-    by_type: dict[str, list[dict[str, Any]]] = {}
-    for effect in turn_effects:
-        by_type.setdefault(effect["type"], []).append(effect)
-    contact_set: dict[str, Any] = {}
-    for effect in sorted(by_type.get("contact", []), key=lambda e: e["order"]):
-        contact_set.update(effect["set"])
-
-    if by_type.get("suppress"):
-        await store.suppressions.add(contact_addresses(contact), contact["_id"], "opt_out", now)
-        await store.outbox.suppress_pending_for(contact["_id"], now, "opted out")
-
-    for effect in by_type.get("create_contact", []):
-        referred, created = await create_referred(store, key, effect["fields"], now)
-        await store.events.record(f"{key}:referral_created", contact["_id"], "referral_created", now,
-                                  {"new_contact_id": referred["_id"], "created": created})
-        if created:
-            due = next_in_window(now, ctx.tz(referred), ctx.settings)
-            timer_id = f"t:{key}:referral_outreach"
-            await store.timers.schedule(timer_id, referred["_id"], "outreach", due, now)
-            await store.contacts.update(referred["_id"], now,
-                                        next_timer={"id": timer_id, "kind": "outreach", "due_at": due})
-        contact_set["referred_contact_id"] = referred["_id"]
-
-    reply = state.get("reply")
-    channel = outbound_channel(state)
-    if reply and contact.get("status") != "opted_out" and not by_type.get("suppress"):
-        subject = next((e["subject"] for e in by_type.get("subject", [])), None)
-        attachments = [e["path"] for e in by_type.get("attach", [])]
-        await queue_message(ctx, key=f"{key}:reply", contact=contact, channel=channel, text=reply,
-                            kind=event.get("timer_kind") or event["kind"], subject=subject,
-                            attachments=attachments, event=event)
-        contact_set["last_outbound_at"] = now
-    for effect in by_type.get("notify_team", []):
-        await queue_team_note(ctx, key=f"{key}:team:{effect['template']}", contact=contact,
-                              template=effect["template"], values=effect["values"])
-    for effect in by_type.get("unreachable", []):
-        contact_set["unreachable"] = sorted({*contact.get("unreachable", []), effect["channel"]})
-
-    timers = sorted(by_type.get("timer", []), key=lambda e: -e["priority"])
-    if timers:
-        chosen = timers[0]
-        if chosen["kind"] is None:
-            await store.timers.cancel_for_contact(contact["_id"], now)
-            contact_set["next_timer"] = None
-        else:
-            timer_id = f"t:{key}:{chosen['kind']}"
-            await store.timers.schedule(timer_id, contact["_id"], chosen["kind"], chosen["due_at"], now, chosen["meta"])
-            await store.timers.cancel_for_contact(contact["_id"], now, keep=timer_id)
-            contact_set["next_timer"] = {"id": timer_id, "kind": chosen["kind"], "due_at": chosen["due_at"]}
-
-    if event["kind"] == "message":
-        contact_set["last_inbound_at"] = event["received_at"]
-        intent = (state.get("understanding") or {}).get("intent")
-        if intent not in ("auto_reply", "bounce", None):
-            await store.events.record(f"{key}:replied", contact["_id"], "replied", now, {"intent": intent})
-        if channel in ("email", "telegram", "console") and contact.get("channel") != channel:
-            contact_set["channel"] = channel
-    for effect in by_type.get("event", []):
-        await store.events.record(f"{key}:{effect['name']}", contact["_id"], effect["name"], now, effect["data"])
-    if contact_set:
-        await store.contacts.update(contact["_id"], now, **contact_set)
-
+    turn = Turn(ctx=ctx, state=state, contact=contact, key=event["key"], now=ctx.now())
+    effects = ordered(state.get("effects", []))
+    for effect in (e for e in effects if type(e) not in AFTER_REPLY):
+        await HANDLERS[type(effect)](effect, turn)
+    reply, channel = state.get("reply"), outbound_channel(state)
+    await send_reply(turn, reply, channel)
+    for effect in (e for e in effects if type(e) in AFTER_REPLY and not isinstance(e, fx.RecordFact)):
+        await HANDLERS[type(effect)](effect, turn)
+    await apply_timers(turn)
+    await record_inbound(turn, channel)
+    for effect in (e for e in effects if isinstance(e, fx.RecordFact)):
+        await record_fact(effect, turn)
+    if turn.contact_set:
+        await ctx.store.contacts.update(contact["_id"], turn.now, **turn.contact_set)
     history = state.get("history", [])
     if reply:
-        history = [*history, {"role": "agent", "text": reply, "at": now, "channel": channel}][-40:]
-    return {"history": history, "processed": [*state.get("processed", []), key][-PROCESSED_KEEP:],
-            "contact": {**contact, **contact_set}}
+        history = with_turn(history, {"role": "agent", "text": reply, "at": turn.now, "channel": channel})
+    return {"history": history, "processed": [*state.get("processed", []), turn.key][-PROCESSED_KEEP:],
+            "contact": {**contact, **turn.contact_set}}

@@ -7,10 +7,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agent.context import AgentContext
-from agent.state import ConversationState
-
-HISTORY_KEEP = 40
-PROCESSED_KEEP = 64
+from agent.state import ConversationState, with_turn
 
 
 async def load_context(state: ConversationState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
@@ -25,7 +22,6 @@ async def load_context(state: ConversationState, runtime: Runtime[AgentContext])
         "effects": None,
         "reply": None,
         "guard_violations": [],
-        "regenerate": False,
         "skip": None,
     }
     if event["key"] in state.get("processed", []):
@@ -39,5 +35,5 @@ async def load_context(state: ConversationState, runtime: Runtime[AgentContext])
     if update["skip"] is None and event["kind"] == "message":
         entry = {"role": "client", "text": event.get("text", ""), "at": event["received_at"],
                  "channel": event["channel"]}
-        update["history"] = [*state.get("history", []), entry][-HISTORY_KEEP:]
+        update["history"] = with_turn(state.get("history"), entry)
     return update

@@ -9,10 +9,28 @@ from langgraph.runtime import Runtime
 
 from agent.context import AgentContext
 from agent.state import ConversationState
-from agent.tools import effects
+from agent.tools import deep_links, effects
 from agent.tools.cadence import cadence_timer
 from agent.tools.outbox import address_for
 from agent.tools.personalise import industry_hint
+
+
+async def telegram_invite(ctx: AgentContext, contact: dict[str, Any]
+                          ) -> tuple[str, effects.IssueTelegramLink | None] | None:
+    """The contact's Telegram deep link for the email, and the effect that stores a new token
+    (None when an unused one is reused); None when there is no bot or it makes no sense for them."""
+    config = ctx.deep_links
+    if config is None or contact.get("status") == "opted_out":
+        return None
+    if contact.get("telegram_chat_id") or "telegram" in contact.get("unreachable", []):
+        return None
+    username = await deep_links.bot_username(ctx.store, config)
+    if not username:
+        return None
+    if token := await ctx.store.telegram_links.usable(contact["_id"], ctx.now()):
+        return deep_links.link_url(username, token), None
+    token = deep_links.new_token()
+    return deep_links.link_url(username, token), effects.IssueTelegramLink(token=token, ttl_days=config.ttl_days)
 
 
 async def outreach(state: ConversationState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
@@ -37,11 +55,11 @@ async def outreach(state: ConversationState, runtime: Runtime[AgentContext]) -> 
         text = re.sub(r" {2,}", " ", ctx.prompts.render("outreach", company=company, industry_hint=hint))
     subject = ctx.prompts.render("outreach_subject", company=company)
     parts = [effects.part(text, "answer")]
-    if channel == "email" and ctx.telegram is not None and ctx.telegram.configured:
-        from channels.telegram.links import deep_link_for
-
-        if url := await deep_link_for(ctx.store, ctx.telegram, contact, now=ctx.now()):
-            parts.append(effects.part(ctx.prompts.render("telegram/email_invite", telegram_link=url), "offer"))
+    turn_effects: list[effects.BaseEffect] = []
+    if channel == "email" and (invite := await telegram_invite(ctx, contact)):
+        url, issue = invite
+        parts.append(effects.part(ctx.prompts.render("telegram/email_invite", telegram_link=url), "offer"))
+        turn_effects += [issue] if issue else []
     return {
         "actions": [],
         "parts": parts,
@@ -51,6 +69,7 @@ async def outreach(state: ConversationState, runtime: Runtime[AgentContext]) -> 
                                    thread_subject=subject),
             effects.fact("outreach_sent"),
             cadence_timer(ctx, state),
-            {"type": "subject", "subject": subject},
+            effects.subject(subject),
+            *turn_effects,
         ],
     }

@@ -11,7 +11,6 @@ from agent.nodes.understand import reading_of
 from agent.state import ConversationState
 from agent.tools import effects
 from agent.tools.cadence import cadence_timer
-from agent.tools.drafting import redraft_answer
 
 
 async def pitch(state: ConversationState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
@@ -19,8 +18,6 @@ async def pitch(state: ConversationState, runtime: Runtime[AgentContext]) -> dic
     reading = reading_of(state)
     parts: list[dict[str, Any]] = []
     answer = reading.answer
-    if state.get("regenerate") and answer:
-        answer = await redraft_answer(ctx, state, answer, state.get("guard_violations", []))
     if answer:
         parts.append(effects.part(answer, "answer", source="llm"))
     elif reading.intent == "interested" and not reading.topics:

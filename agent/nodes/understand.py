@@ -8,6 +8,7 @@ from langgraph.runtime import Runtime
 
 from agent.context import AgentContext
 from agent.state import ConversationState
+from agent.tools import effects
 from agent.understanding import rules
 from agent.understanding.reading import read_with_model
 from agent.understanding.schema import Understanding
@@ -32,9 +33,10 @@ async def understand(state: ConversationState, runtime: Runtime[AgentContext]) -
         else:
             reading, handoff_reason = await read_with_model(ctx, state, text, now, tz)
     dumped = reading.model_dump(mode="json")
-    if reading.source == "llm" or handoff_reason:
-        await ctx.store.inbox.save_understanding(event["key"], {"reading": dumped, "handoff_reason": handoff_reason})
-    return {"understanding": dumped, "handoff_reason": handoff_reason}
+    update: dict[str, Any] = {"understanding": dumped, "handoff_reason": handoff_reason}
+    if reading.source == "llm" or handoff_reason:  # deliver caches it on the inbox event
+        update["effects"] = [effects.RememberReading(reading=dumped, handoff_reason=handoff_reason)]
+    return update
 
 
 def settled_without_model(reading: Understanding) -> bool:

@@ -87,6 +87,25 @@ class ContactRepo:
     async def count_by_status(self) -> dict[str, int]:
         return {status: 0 for status in CONTACT_STATUSES} | await count_by(self.col, "status")
 
+    async def bind_chat(self, contact_id: str, field: str, chat_id: str, now: datetime,
+                        handle: tuple[str, str] | None = None, **fields: Any) -> dict[str, Any]:
+        """Attach a channel chat (e.g. `telegram_chat_id`) to the contact, moving it from any other
+        contact that had it. `handle` (field, value) is set too unless another contact has it.
+        Returns the fields that were set."""
+        other = await self.col.find_one({field: chat_id})
+        if other is not None and other["_id"] != contact_id:
+            await self.col.update_one({"_id": other["_id"]},
+                                      {"$unset": {field: ""}, "$set": {field.removesuffix("_chat_id") + "_moved_to": contact_id, "updated_at": now}})
+        values: dict[str, Any] = {field: chat_id, "updated_at": now, **fields}
+        if handle is not None:
+            values[handle[0]] = normalise_address(handle[0], handle[1])
+        try:
+            await self.col.update_one({"_id": contact_id}, {"$set": values})
+        except DuplicateKeyError:  # the handle is another contact's: bind the chat without it
+            values.pop(handle[0] if handle else "", None)
+            await self.col.update_one({"_id": contact_id}, {"$set": values})
+        return values
+
     async def exists_address(self, field: str, value: str) -> bool:
         return await self.find_by_address(field, value) is not None
 

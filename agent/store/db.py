@@ -7,11 +7,14 @@ from dataclasses import dataclass
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
+from agent.store.channel_state import ChannelStateRepo
 from agent.store.contacts import ContactRepo
 from agent.store.events import EventRepo
 from agent.store.inbox import InboxRepo
+from agent.store.mail_index import MailIndexRepo
 from agent.store.outbox import OutboxRepo
 from agent.store.suppressions import SuppressionRepo
+from agent.store.telegram_links import TelegramLinkRepo
 from agent.store.timers import TimerRepo
 
 INBOX_RETENTION_DAYS = 90
@@ -27,11 +30,15 @@ class Store:
     timers: TimerRepo
     suppressions: SuppressionRepo
     events: EventRepo
+    mail: MailIndexRepo
+    telegram_links: TelegramLinkRepo
+    channel_state: ChannelStateRepo
     retention_days: int = INBOX_RETENTION_DAYS
 
     async def init(self) -> None:
         """Create every index; safe to run any number of times."""
-        for repo in (self.contacts, self.inbox, self.outbox, self.timers, self.suppressions, self.events):
+        for repo in (self.contacts, self.inbox, self.outbox, self.timers, self.suppressions, self.events,
+                     self.mail, self.telegram_links, self.channel_state):
             await repo.ensure_indexes()
 
     async def close(self) -> None:
@@ -50,4 +57,7 @@ def connect_store(uri: str, db_name: str) -> Store:
         timers=TimerRepo(db),
         suppressions=SuppressionRepo(db),
         events=EventRepo(db),
+        mail=MailIndexRepo(db),
+        telegram_links=TelegramLinkRepo(db),
+        channel_state=ChannelStateRepo(db),
     )

@@ -40,6 +40,9 @@ class EventRepo:
         """Idempotent by key: replaying the same turn records the fact once."""
         await insert_once(self.col, {"_id": key, "contact_id": contact_id, "type": type_, "at": at, "data": data or {}})
 
+    async def get(self, key: str) -> dict[str, Any] | None:
+        return await self.col.find_one({"_id": key})
+
     async def count_by_type(self) -> dict[str, int]:
         return await count_by(self.col, "type")
 

@@ -9,10 +9,11 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from agent.store.leases import claim_one, count_by
-from channels.base import InboundMessage
+from agent.contracts import InboundMessage
+from agent.store.leases import claim_one, count_by, insert_once
 
 PENDING, PROCESSING, DONE, QUARANTINED = "pending", "processing", "done", "quarantined"
+RECEIVED = "received"  # raw bytes stored by a listener, not parsed yet; the worker never claims these
 
 
 class InboxRepo:
@@ -34,6 +35,24 @@ class InboxRepo:
         except DuplicateKeyError:
             return False
         return True
+
+    async def store_raw(self, key: str, channel: str, raw: bytes, now: datetime, source: dict[str, Any],
+                        max_bytes: int) -> bool:
+        """Keep a channel's raw input (status `received`) before it is parsed. Idempotent per key."""
+        return await insert_once(self.col, {
+            "_id": key, "kind": "message", "channel": channel, "status": RECEIVED, "received_at": now,
+            "available_at": now, "attempts": 0, "lease_until": None, "raw": raw[:max_bytes], "raw_size": len(raw),
+            "raw_truncated": len(raw) > max_bytes, "meta": {"source": source}})
+
+    async def received(self, limit: int) -> list[dict[str, Any]]:
+        """Raw documents still waiting to be parsed, oldest first."""
+        cursor = self.col.find({"status": RECEIVED}).sort("available_at", ASCENDING).limit(limit)
+        return [doc async for doc in cursor]
+
+    async def finish_received(self, key: str, fields: dict[str, Any]) -> bool:
+        """A parsed raw document becomes a normal event (or done/quarantined); once only."""
+        result = await self.col.update_one({"_id": key, "status": RECEIVED}, {"$set": fields})
+        return result.modified_count == 1
 
     async def claim(self, worker: str, now: datetime, lease_s: float) -> dict[str, Any] | None:
         ready = {"status": PENDING, "available_at": {"$lte": now}}

@@ -13,8 +13,8 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
+from agent.contracts import OutboundMessage
 from agent.store.leases import claim_one, count_by, insert_once
-from channels.base import OutboundMessage
 
 PENDING, SENDING, SENT, FAILED, SUPPRESSED, UNCERTAIN = (
     "pending",
@@ -87,6 +87,29 @@ class OutboxRepo:
             {"$set": {"status": SUPPRESSED, "error": reason, "finished_at": now}},
         )
         return result.modified_count
+
+    async def count_sent_since(self, channel: str, start: datetime) -> int:
+        return await self.col.count_documents({"channel": channel, "status": SENT, "sent_at": {"$gte": start}})
+
+    async def give_back_attempt(self, key: str) -> None:
+        """A deferral (send window, daily limit) is not a failed try: undo the claim's count."""
+        await self.col.update_one({"_id": key}, {"$inc": {"attempts": -1}})
+
+    async def set_progress(self, key: str, **fields: Any) -> None:
+        """Channel bookkeeping on a message being sent (SMTP stage, parts sent, provider ids)."""
+        await self.col.update_one({"_id": key}, {"$set": fields})
+
+    async def clear_progress(self, key: str, *names: str) -> None:
+        await self.col.update_one({"_id": key}, {"$unset": dict.fromkeys(names, "")})
+
+    async def requeue_sent(self, key: str, due: datetime, now: datetime, reason: str) -> bool:
+        """A sent message bounced softly: send the same document again at `due`."""
+        result = await self.col.update_one(
+            {"_id": key, "status": SENT},
+            {"$set": {"status": PENDING, "available_at": due, "lease_until": None},
+             "$unset": {"smtp_started_at": ""}, "$inc": {"soft_bounces": 1},
+             "$push": {"errors": {"at": now, "reason": reason[:300]}}})
+        return result.modified_count == 1
 
     async def get(self, key: str) -> dict[str, Any] | None:
         return await self.col.find_one({"_id": key})

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from agent.contracts import OutboundMessage, message_id_for
 from agent.store.suppressions import address_key, contact_addresses
-from channels.base import OutboundMessage
 
 if TYPE_CHECKING:
     from agent.context import AgentContext
@@ -25,8 +25,6 @@ def email_meta(key: str, channel: str, ctx: AgentContext) -> dict[str, Any]:
     """Email's Message-ID is fixed here, when the outbox document is written, before any send."""
     if channel != "email":
         return {}
-    from channels.email.compose import message_id_for
-
     return {"message_id": message_id_for(key, ctx.settings.sender_email)}
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
+from agent.understanding.language import language_of
+
 WORD = re.compile(r"[\w'-]+", re.UNICODE)
-CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
-LATIN = re.compile(r"[a-z]", re.IGNORECASE)
 URL_OR_EMAIL = re.compile(r"https?://\S+|\S+@\S+")
 MONEY = re.compile(
     r"\d[\d\s.,]*\s*(?:₽|руб|р\.|тыс|млн|k\b|usd|eur|\$|€|долл|евро)|(?:₽|\$|€)\s*\d|\d+\s*%",
@@ -19,13 +19,6 @@ LEAK_MARKERS = re.compile(r"system prompt|системн\w* промпт|json|\b
 
 def word_count(text: str) -> int:
     return len(WORD.findall(URL_OR_EMAIL.sub(" ", text)))
-
-
-def language_of(text: str) -> str:
-    """'ru' when Cyrillic letters dominate, 'en' when Latin ones do (links and addresses ignored)."""
-    plain = URL_OR_EMAIL.sub(" ", text)
-    cyr, lat = len(CYRILLIC.findall(plain)), len(LATIN.findall(plain))
-    return "en" if lat > cyr else "ru"
 
 
 def violations(text: str, *, language: str, max_words: int, product_facts: str) -> list[str]:

@@ -123,7 +123,7 @@ _WEEKDAY = re.compile(
     rf"\b(?:(?P<mod>следующ\w*|будущ\w*|эт(?:от|у|о|ой)|ближайш\w*|next|this|coming)\s+)?"
     rf"(?P<wd>{WEEKDAY_RE})|\bво?\s+(?P<abbr>{WEEKDAY_ABBR_RE})"
 )
-_NEXT_WEEK = re.compile(r"\bна\s+(?:следующей|будущей)\s+неделе\b|\bnext\s+week\b")
+NEXT_WEEK = re.compile(r"\bна\s+(?:следующей|будущей)\s+неделе\b|\bnext\s+week\b")
 _THIS_WEEK = re.compile(r"\bна\s+этой\s+неделе\b|\bthis\s+week\b")
 _DURATION = re.compile(
     rf"\b(?:через|спустя)\s+(?:(?P<n>\d+|{CARDINAL_RE})\s+)?(?P<unit>минут\w*|час\w*|дн(?:я|ей)|день|"
@@ -276,7 +276,7 @@ def _scan_relative(scan: Scan, now_local: datetime) -> None:
         scan.days.append(DayRef(found.start(), day, False, _prep_before(text, found.start())))
         text = _blank(text, found.start(), found.end())
     clock = scan.clock()
-    week = _NEXT_WEEK.search(text) or _THIS_WEEK.search(text)
+    week = NEXT_WEEK.search(text) or _THIS_WEEK.search(text)
     week_mode = ("next" if week.group().startswith(("на с", "на б", "next")) else "this") if week else ""
     found_weekday = False
     for found in list(_WEEKDAY.finditer(text)):

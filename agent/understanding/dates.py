@@ -48,7 +48,7 @@ from agent.understanding.calendar_ru import (
     next_working_day,
     upcoming_month,
 )
-from agent.understanding.date_scan import DayRef, TimeRef, scan
+from agent.understanding.date_scan import NEXT_WEEK, DayRef, TimeRef, scan
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +170,6 @@ _NEXT_MONTH = re.compile(
     r"\b(?:в|на)\s+следующем\s+месяце\b|\bв\s+начале\s+следующего\s+месяца\b|\bnext\s+month\b"
 )
 _MONTH_END = re.compile(r"\b(?:в|к)\s+конц[еу]\s+(?:этого\s+)?месяца\b|\bend\s+of\s+(?:the|this)\s+month\b")
-_NEXT_WEEK = re.compile(r"\bна\s+(?:следующей|будущей)\s+неделе\b|\bnext\s+week\b")
 _WEEK_END = re.compile(r"\bв\s+конце\s+(?:этой\s+)?недели\b|\bend\s+of\s+(?:the|this)\s+week\b")
 _MONTH = re.compile(
     r"\b(?P<pos>в\s+начале|в\s+середине|в\s+конце|до\s+(?:конца|середины|начала)|ближе\s+к\s+(?:концу|середине|началу)|к\s+(?:концу|середине|началу)|"
@@ -229,7 +228,7 @@ def _period(text: str, today: date) -> date | None:
     if _MONTH_END.search(text):
         end = date(today.year, today.month, 20)
         return next_working_day(end if end > today else today + timedelta(days=1))
-    if _NEXT_WEEK.search(text):
+    if NEXT_WEEK.search(text):
         return next_working_day(today + timedelta(days=7 - today.weekday()))
     if _WEEK_END.search(text):
         friday = today + timedelta(days=4 - today.weekday())

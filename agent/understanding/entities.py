@@ -29,11 +29,11 @@ _TRIGGER = re.compile(
     r"handles|in\s+charge|responsible|manager|director|head\s+of|cmo|ceo",
     re.IGNORECASE,
 )
-_SIGNATURE = re.compile(
-    r"(?:с\s+уважением|с\s+наилучшими\s+пожеланиями|всего\s+доброго|best\s+regards|kind\s+regards|"
-    r"regards|sincerely|cheers|--)\s*,?\s*(?:\n|$)",
-    re.IGNORECASE,
-)
+# Formal closings that open a signature block; the email channel's signature cutter adds the
+# informal ones («спасибо», "thanks") on top of this list.
+FORMAL_VALEDICTIONS = (r"с\s+уважением|с\s+наилучшими\s+пожеланиями|всего\s+доброго|best\s+regards|kind\s+regards|"
+                       r"regards|sincerely|cheers")
+_SIGNATURE = re.compile(rf"(?:{FORMAL_VALEDICTIONS}|--)\s*,?\s*(?:\n|$)", re.IGNORECASE)
 _WORD = re.compile(r"[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?|[A-Z][a-z]+(?:-[A-Z][a-z]+)?")
 _EN_NOT_NAMES = frozenset(
     words(

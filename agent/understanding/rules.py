@@ -25,14 +25,13 @@ from agent.understanding.entities import (
     extract_person,
     find_role,
 )
+from agent.understanding.language import language_of
 from agent.understanding.opt_out import is_opt_out
 from agent.understanding.schema import INTENT_PRIORITY, Person, Understanding
 
 _START = re.compile(r"^\s*/start(?:@\w+)?(?:\s|$)", re.IGNORECASE)
 _STOP = re.compile(r"^\s*/(?:stop|unsubscribe)(?:@\w+)?(?:\s|$)", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
-_URL = re.compile(r"https?://\S+")
-_COMMAND = re.compile(r"^\s*/\w+")
 _CERTAIN_MAX_WORDS = 30
 
 AUTO_REPLY_FLAGS = frozenset({"auto_reply"})
@@ -41,22 +40,13 @@ OPT_OUT_FLAGS = frozenset({"opt_out", "unsubscribe"})
 RESTART_FLAGS = frozenset({"start"})  # channels/base.py InboundFlag: Telegram /start
 
 
-def detect_language(text: str) -> str:
-    """ "en" when Latin letters outnumber Cyrillic ones (addresses and links not counted), else "ru"."""
-    for pattern in (EMAIL_RE, TG_LINK_RE, TG_HANDLE_RE, _URL, _COMMAND):
-        text = pattern.sub(" ", text)
-    cyrillic = len(re.findall(r"[а-яё]", text, re.IGNORECASE))
-    latin = len(re.findall(r"[a-z]", text, re.IGNORECASE))
-    return "en" if latin > cyrillic else "ru"
-
-
 def detect_certain(text: str, flags: Sequence[str], now: datetime, tz: ZoneInfo) -> Understanding | None:
     """Opt-out, /start, /stop, auto-reply and bounce: settled by rules alone (certain=True), else None.
 
     Opt-out wins over everything, flags included; then bounce, auto-reply (paused until the return
     date in its text, when there is one) and Telegram /start.
     """
-    language = detect_language(text)
+    language = language_of(text)
     flag_set = set(flags)
     if _STOP.match(text) or flag_set & OPT_OUT_FLAGS or is_opt_out(text):
         return Understanding(intent="opt_out", language=language, certain=True)
@@ -121,7 +111,7 @@ def classify(text: str, now: datetime, tz: ZoneInfo, flags: Sequence[str] = ()) 
     settled = detect_certain(text, flags, now, tz)
     if settled is not None:
         return settled
-    language = detect_language(text)
+    language = language_of(text)
     norm = p.neutralise(normalize(text))
     if not norm.strip():
         return Understanding(intent="other", language=language)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, Field
 
@@ -21,7 +21,21 @@ Intent = Literal[
     "restart",
     "other",
 ]
-INTENTS: tuple[str, ...] = Intent.__args__  # type: ignore[attr-defined]
+INTENTS: tuple[str, ...] = get_args(Intent)
+
+# What a turn did (../shared/DIALOGS.md `expect.actions`): the nodes report these; the eval scores them.
+Action = Literal[
+    "send_presentation",
+    "book_demo",
+    "create_contact",
+    "pause_until",
+    "opt_out",
+    "handoff",
+    "follow_up",
+    "restart",
+    "close",
+]
+ACTIONS: tuple[str, ...] = get_args(Action)
 
 # Most committal first (../shared/DIALOGS.md): the single intent of a mixed message.
 INTENT_PRIORITY: tuple[str, ...] = (

@@ -6,7 +6,6 @@ the outbox document is written: every retry and every recovery check uses the sa
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import mimetypes
 import re
@@ -18,23 +17,13 @@ from email.utils import format_datetime, formataddr
 from pathlib import Path
 from urllib.parse import quote
 
-from channels.base import OutboundMessage
+from agent.contracts import OutboundMessage
 
 log = logging.getLogger(__name__)
 
 RE_PREFIX = re.compile(r"^\s*(re|aw|ответ)\s*(\[\d+\])?\s*:", re.IGNORECASE)
 UNSUBSCRIBE_WORD = "unsubscribe"
 MAX_REFERENCES = 20
-
-
-def domain_of(address: str) -> str:
-    return address.rsplit("@", 1)[-1].strip().lower() or "localhost"
-
-
-def message_id_for(key: str, sender_email: str) -> str:
-    """The Message-ID of the outbox document `key`: `<sha1(key)[:24]@sender-domain>`."""
-    digest = hashlib.sha1(key.encode()).hexdigest()[:24]
-    return f"<{digest}@{domain_of(sender_email)}>"
 
 
 def token_of(message_id: str) -> str:

@@ -20,58 +20,23 @@ from datetime import datetime, timedelta
 from email.parser import BytesHeaderParser
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING
-from pymongo.asynchronous.database import AsyncDatabase
-
 from agent.clock import Clock
+from agent.contracts import domain_of
 from agent.settings import Settings
 from agent.store import Store
-from agent.store.leases import insert_once
 from agent.store.suppressions import contact_addresses
-from channels.email.compose import domain_of, normalise_id, unsubscribe_address
+from channels.email.compose import normalise_id, unsubscribe_address
 from channels.email.parsing import EmailParseError, ParsedEmail, parse_message, to_inbound
 from channels.email.settings import EmailSettings
 
 log = logging.getLogger(__name__)
 
-RECEIVED = "received"
 UNSUBSCRIBE_SUBJECT = re.compile(r"^\s*unsubscribe\b", re.IGNORECASE)
 UNSUBSCRIBE_TOKEN = re.compile(r"unsubscribe\s+([0-9a-f]{24})\b", re.IGNORECASE)
 MAX_KEY_ID = 250
 # a delay warning, not a failure: the remote server is still trying, so resending would double it
 DELAY_WARNING = re.compile(rb"^action:\s*delayed|will (?:continue to )?retry|delivery attempts will continue|"
                            rb"has not yet been delivered", re.IGNORECASE | re.MULTILINE)
-
-
-class MailIndex:
-    """`mail_messages`: every Message-ID we sent or received → contact, key and References chain."""
-
-    def __init__(self, db: AsyncDatabase) -> None:
-        self.col = db["mail_messages"]
-
-    async def ensure_indexes(self) -> None:
-        await self.col.create_index([("contact_id", ASCENDING), ("at", DESCENDING)])
-
-    async def remember(self, message_id: str, *, contact_id: str | None, direction: str, key: str,
-                       references: list[str], subject: str | None, at: datetime) -> None:
-        await insert_once(self.col, {"_id": message_id, "contact_id": contact_id, "direction": direction,
-                                     "key": key, "references": references, "subject": subject, "at": at})
-
-    async def get(self, message_id: str | None) -> dict[str, Any] | None:
-        return await self.col.find_one({"_id": message_id}) if message_id else None
-
-    async def first_known(self, ids: list[str]) -> dict[str, Any] | None:
-        """The first of `ids` (in order) that we know and that has a contact."""
-        if not ids:
-            return None
-        found = {doc["_id"]: doc async for doc in self.col.find({"_id": {"$in": ids}})}
-        return next((found[i] for i in ids if i in found and found[i].get("contact_id")), None)
-
-    async def latest_for(self, contact_id: str, exclude: str | None = None) -> dict[str, Any] | None:
-        query: dict[str, Any] = {"contact_id": contact_id}
-        if exclude:
-            query["_id"] = {"$ne": exclude}
-        return await self.col.find_one(query, sort=[("at", DESCENDING)])
 
 
 def raw_key(raw: bytes) -> str:
@@ -89,10 +54,7 @@ def raw_key(raw: bytes) -> str:
 async def store_raw(store: Store, raw: bytes, now: datetime, source: dict[str, Any], max_bytes: int) -> str:
     """Step 1: keep the raw bytes in `inbox` (status `received`). Idempotent; returns the key."""
     key = raw_key(raw)
-    await insert_once(store.inbox.col, {"_id": key, "kind": "message", "channel": "email", "status": RECEIVED,
-                                        "received_at": now, "available_at": now, "attempts": 0,
-                                        "lease_until": None, "raw": raw[:max_bytes], "raw_size": len(raw),
-                                        "raw_truncated": len(raw) > max_bytes, "meta": {"source": source}})
+    await store.inbox.store_raw(key, "email", raw, now, source, max_bytes)
     return key
 
 
@@ -101,15 +63,14 @@ class EmailIngest:
 
     def __init__(self, store: Store, settings: Settings, email: EmailSettings, clock: Clock) -> None:
         self.store, self.settings, self.email, self.clock = store, settings, email, clock
-        self.index = MailIndex(store.db)
+        self.index = store.mail
         self.own = settings.sender_email.strip().lower()
         self.unsubscribe = unsubscribe_address(settings.sender_email, email.email_unsubscribe_mailbox).lower()
 
     async def process_received(self, limit: int = 500) -> int:
         """Process every `received` document (also the ones a crashed listener left behind)."""
         done = 0
-        cursor = self.store.inbox.col.find({"status": RECEIVED}).sort("available_at", ASCENDING).limit(limit)
-        for doc in [d async for d in cursor]:
+        for doc in await self.store.inbox.received(limit):
             await self.process(doc)
             done += 1
         return done
@@ -155,7 +116,7 @@ class EmailIngest:
         if result is not None:
             update.update(result=result, processed_at=now,
                           expire_at=now + timedelta(days=self.store.retention_days))
-        await self.store.inbox.col.update_one({"_id": key, "status": RECEIVED}, {"$set": update})
+        await self.store.inbox.finish_received(key, update)
         if message_id:
             await self.index.remember(message_id, contact_id=contact_id, direction="in", key=key,
                                       references=references, subject=parsed.subject, at=doc["received_at"])
@@ -204,12 +165,7 @@ class EmailIngest:
         if not doc or doc.get("soft_bounces", 0) + 1 >= self.email.email_soft_bounce_max:
             return False
         due = now + timedelta(seconds=self.email.email_soft_bounce_retry_s)
-        await self.store.outbox.col.update_one(
-            {"_id": doc["_id"], "status": "sent"},
-            {"$set": {"status": "pending", "available_at": due, "lease_until": None},
-             "$unset": {"smtp_started_at": ""}, "$inc": {"soft_bounces": 1},
-             "$push": {"errors": {"at": now, "reason": "soft bounce: " + (parsed.subject or "")[:200]}}})
-        return True
+        return await self.store.outbox.requeue_sent(doc["_id"], due, now, "soft bounce: " + (parsed.subject or "")[:200])
 
     async def _quarantine(self, key: str, now: datetime, reason: str) -> str:
         log.warning("email %s quarantined: %s", key, reason)

@@ -112,7 +112,6 @@ class ImapListener:
     def __init__(self, store: Store, settings: Settings, email: EmailSettings, clock: Clock) -> None:
         self.store, self.email, self.clock = store, email, clock
         self.ingest = EmailIngest(store, settings, email, clock)
-        self.state_col = store.db["mail_state"]
         self.state_id = f"imap:{email.imap_user}@{email.imap_host}:{email.imap_port}/{email.imap_mailbox}".lower()
         self.mode: str | None = None  # "idle" or "poll" once connected
         self.sessions = 0
@@ -169,7 +168,7 @@ class ImapListener:
 
     async def checkpoint(self, validity: int, uidnext: int) -> int:
         """The last UID read for this UIDVALIDITY; starts (or restarts) the checkpoint when needed."""
-        doc = await self.state_col.find_one({"_id": self.state_id})
+        doc = await self.store.channel_state.get(self.state_id)
         if doc and doc.get("uidvalidity") == validity:
             return int(doc["last_uid"])
         if doc:
@@ -180,17 +179,14 @@ class ImapListener:
         return max(start, 0)
 
     async def save(self, validity: int, last_uid: int) -> None:
-        await self.state_col.update_one(
-            {"_id": self.state_id},
-            {"$set": {"uidvalidity": validity, "last_uid": last_uid, "updated_at": self.clock.now()}},
-            upsert=True)
+        await self.store.channel_state.put(self.state_id, self.clock.now(), uidvalidity=validity, last_uid=last_uid)
 
     async def sync(self, client: aioimaplib.IMAP4) -> int:
         """Fetch every message after the checkpoint: raw → inbox, checkpoint, parse. Returns how many."""
         stored = 0
         again = True
         while again:
-            doc = await self.state_col.find_one({"_id": self.state_id})
+            doc = await self.store.channel_state.get(self.state_id)
             validity, last_uid = doc["uidvalidity"], int(doc["last_uid"])
             response = await client.uid_search(f"UID {last_uid + 1}:*", charset=None)
             if response.result != "OK":

@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from channels.base import InboundMessage
+from agent.contracts import InboundMessage
 from channels.email import auto_reply, bounces, mime, quotes
 from channels.email import headers as h
 from channels.email.html_text import html_to_text

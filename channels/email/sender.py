@@ -1,4 +1,4 @@
-"""The email channel for the shared sender loop (`channels.sender`): outbox → SMTP → Sent folder.
+"""The email channel for the shared sender loop (`agent.sending`): outbox → SMTP → Sent folder.
 
 Never twice (at most once): right before the SMTP DATA command the outbox document gets
 `smtp_started_at`; after the server's 250 the exact bytes are appended to the IMAP Sent folder.
@@ -21,25 +21,22 @@ from zoneinfo import ZoneInfo
 import aiosmtplib
 
 from agent.clock import Clock
+from agent.contracts import OutboundMessage, SendResult, domain_of, message_id_for
+from agent.sending import send_one
 from agent.settings import Settings
 from agent.store import Store
 from agent.tools.calendar import zone
-from channels.base import OutboundMessage, SendResult
 from channels.email.compose import (
     Envelope,
     build_email,
-    domain_of,
-    message_id_for,
     normalise_id,
     reference_chain,
     to_bytes,
     unsubscribe_address,
 )
 from channels.email.ics import DemoInvite, invite_ics
-from channels.email.ingest import MailIndex
 from channels.email.listener import imap_session, last_text, search_uids, select
 from channels.email.settings import EmailSettings
-from channels.sender import send_one
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +51,7 @@ class EmailChannel:
 
     def __init__(self, store: Store, settings: Settings, email: EmailSettings, clock: Clock) -> None:
         self.store, self.settings, self.email, self.clock = store, settings, email, clock
-        self.index = MailIndex(store.db)
+        self.index = store.mail
         self.sender_email = settings.sender_email
         self.from_name = email.email_from_name or f"{settings.sender_name}, {settings.sender_company}"
         self.tz = ZoneInfo(email.email_timezone)
@@ -65,8 +62,7 @@ class EmailChannel:
     # --- the mailbox's send window and daily limit ---------------------------------------------
     async def sent_today(self, now: datetime) -> int:
         start = datetime.combine(now.astimezone(self.tz).date(), time(0), self.tz)
-        return await self.store.outbox.col.count_documents(
-            {"channel": "email", "status": "sent", "sent_at": {"$gte": start}})
+        return await self.store.outbox.count_sent_since("email", start)
 
     async def deferral(self, message: OutboundMessage, now: datetime) -> tuple[float, str] | None:
         """(seconds to wait, why) when the message may not go out now."""
@@ -109,7 +105,7 @@ class EmailChannel:
         """An invite when this message confirms a booked demo (the turn recorded `demo_booked`)."""
         when = message.meta.get("demo_at")
         if when is None and message.key.endswith(":reply"):
-            fact = await self.store.events.col.find_one({"_id": message.key.removesuffix(":reply") + ":demo_booked"})
+            fact = await self.store.events.get(message.key.removesuffix(":reply") + ":demo_booked")
             when = (fact or {}).get("data", {}).get("demo_at")
         if not when:
             return None
@@ -130,7 +126,7 @@ class EmailChannel:
         now = self.clock.now()
         if wait := await self.deferral(message, now):
             # not a failed try: give back the attempt the claim counted
-            await self.store.outbox.col.update_one({"_id": message.key}, {"$inc": {"attempts": -1}})
+            await self.store.outbox.give_back_attempt(message.key)
             return SendResult(ok=False, retry_after_s=wait[0], error=wait[1])
         env, bcc = await self.envelope(message, now)
         data = to_bytes(build_email(message, env))
@@ -163,8 +159,7 @@ class EmailChannel:
                     if address == recipients[0]:
                         raise
                     log.warning("extra recipient %s refused: %s %s", address, exc.code, exc.message)
-            await self.store.outbox.col.update_one(
-                {"_id": key}, {"$set": {"smtp_started_at": self.clock.now(), "message_id": message_id}})
+            await self.store.outbox.set_progress(key, smtp_started_at=self.clock.now(), message_id=message_id)
             stage = "data"
             await client.data(data)
         except aiosmtplib.SMTPResponseException as exc:
@@ -192,7 +187,7 @@ class EmailChannel:
         return SendResult(ok=False, error=reason, permanent=500 <= code < 600)
 
     async def clear_started(self, key: str) -> None:
-        await self.store.outbox.col.update_one({"_id": key}, {"$unset": {"smtp_started_at": ""}})
+        await self.store.outbox.clear_progress(key, "smtp_started_at")
 
     async def copy_to_sent(self, data: bytes, message_id: str) -> None:
         """APPEND the sent bytes to the Sent folder (what `was_delivered` looks for)."""
@@ -228,7 +223,7 @@ class EmailChannel:
 
 async def run_email_sender(store: Store, channel: EmailChannel, clock: Clock, stop: asyncio.Event,
                            poll_s: float = 1.0) -> None:
-    """The sender loop for email: like `channels.sender.run_sender`, paused while the daily limit is hit."""
+    """The sender loop for email: like `agent.sending.run_sender`, paused while the daily limit is hit."""
     await channel.index.ensure_indexes()
     while not stop.is_set():
         busy = False

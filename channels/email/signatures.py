@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from agent.understanding.entities import FORMAL_VALEDICTIONS
+
 _I = re.IGNORECASE
 _MOBILE_LEAD = re.compile(
     r"^\s*(?:sent|envoyé|gesendet|enviado|inviato|verzonden|skickat|wysłane|wysłano|отправлено|"
@@ -30,9 +32,9 @@ _MOBILE_OTHER = re.compile(
 _DEVICE_TAIL = re.compile(r",|\.(?:\s|$)|<|\(|\[|\s-\s")
 _APOLOGY = re.compile(r"excuse|pardon|sorry|typo|brevity|извин|прост|опечат", _I)
 _VALEDICTION = re.compile(
-    r"^\s*(?:с\s+уважением|с\s+наилучшими\s+пожеланиями|всего\s+(?:доброго|хорошего)|хорошего\s+дня|"
-    r"с\s+благодарностью|заранее\s+спасибо|спасибо|благодарю|best\s+regards|kind\s+regards|"
-    r"warm\s+regards|best\s+wishes|regards|cheers|thanks|thank\s+you|many\s+thanks|sincerely|"
+    rf"^\s*(?:{FORMAL_VALEDICTIONS}|всего\s+хорошего|хорошего\s+дня|"
+    r"с\s+благодарностью|заранее\s+спасибо|спасибо|благодарю|"
+    r"warm\s+regards|best\s+wishes|thanks|thank\s+you|many\s+thanks|"
     r"yours\s+(?:truly|sincerely)|mit\s+freundlichen\s+grüßen|viele\s+grüße|cordialement|saludos|"
     r"pozdrawiam|з\s+повагою|дякую)[\s,.!]*(?:,\s*(?P<signed>[^\W\d_][^,.!?]{0,60}))?[.!]?\s*$",
     _I,

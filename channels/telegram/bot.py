@@ -23,9 +23,8 @@ from aiohttp import web
 
 from agent.clock import Clock
 from agent.prompts import PromptLibrary
+from agent.sending import run_sender
 from agent.store import Store
-from channels.sender import run_sender
-from channels.telegram import links
 from channels.telegram.middlewares import DependenciesMiddleware
 from channels.telegram.routers import build_router
 from channels.telegram.sender import TelegramChannel
@@ -77,8 +76,7 @@ async def announce(bot: Bot, store: Store, settings: TelegramSettings, clock: Cl
     """getMe; record the username for deep links made elsewhere; warn if the setting disagrees."""
     me = await bot.me()
     username = me.username or ""
-    await links.ensure_indexes(store)
-    await links.remember_bot(store, username, me.id, clock.now())
+    await store.telegram_links.remember_bot(username, me.id, clock.now())
     if settings.telegram_bot_username and settings.telegram_bot_username.lower() != username.lower():
         log.warning("TELEGRAM_BOT_USERNAME=%s but the token belongs to @%s; deep links use the setting",
                     settings.telegram_bot_username, username)

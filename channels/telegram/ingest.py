@@ -1,9 +1,9 @@
-"""Telegram update → contact + `InboundMessage` in the inbox (or a templated answer in the outbox).
+"""Telegram update → contact + `InboundMessage` in the inbox (a client message or a notice to answer).
 
 Every write is keyed by the update (`tg:<bot id>:<update id>`), so an update delivered twice
 (polling restarted before it was confirmed, a webhook retried) changes nothing the second time:
 the inbox ingest is idempotent, a new lead's id is derived from the chat, a deep-link token
-accepts its own update again, and templated answers use `<key>:auto` in the outbox.
+accepts its own update again, and templated answers use `<key>:notice` in the inbox.
 """
 
 from __future__ import annotations
@@ -18,13 +18,11 @@ from aiogram.types import Message, User
 from pymongo.errors import DuplicateKeyError
 
 from agent.clock import Clock
+from agent.contracts import InboundFlag, InboundMessage
 from agent.prompts import PromptLibrary
 from agent.store import Store
 from agent.store.errors import StoreError
-from agent.store.suppressions import address_key, contact_addresses
-from agent.tools.effects import first_name
-from channels.base import InboundFlag, InboundMessage, OutboundMessage
-from channels.telegram import links
+from agent.tools.deep_links import is_token
 
 log = logging.getLogger(__name__)
 
@@ -113,21 +111,11 @@ class TelegramIngest:
         if contact is None:
             return None
         chat, now, user = str(message.chat.id), self.clock.now(), message.from_user
-        other = await self.chat_contact(chat)
-        if other is not None and other["_id"] != contact_id:
-            await self.store.contacts.col.update_one(
-                {"_id": other["_id"]},
-                {"$unset": {"telegram_chat_id": ""}, "$set": {"telegram_moved_to": contact_id, "updated_at": now}})
-        fields: dict[str, Any] = {"telegram_chat_id": chat, "channel": "telegram", "telegram_bound_at": now,
-                                  "updated_at": now,
-                                  "unreachable": [c for c in contact.get("unreachable", []) if c != "telegram"]}
-        if user is not None and user.username and not contact.get("telegram"):
-            fields["telegram"] = "@" + user.username.lower()
-        try:
-            await self.store.contacts.col.update_one({"_id": contact_id}, {"$set": fields})
-        except DuplicateKeyError:  # the @handle is another contact's: bind the chat without it
-            fields.pop("telegram", None)
-            await self.store.contacts.col.update_one({"_id": contact_id}, {"$set": fields})
+        handle = ("telegram", user.username) if user is not None and user.username and not contact.get("telegram") \
+            else None
+        fields = await self.store.contacts.bind_chat(
+            contact_id, "telegram_chat_id", chat, now, handle=handle, channel="telegram", telegram_bound_at=now,
+            unreachable=[c for c in contact.get("unreachable", []) if c != "telegram"])
         await self.store.events.record(f"{key}:telegram_bound", contact_id, "telegram_bound", now, {"chat_id": chat})
         log.info("Telegram chat bound to contact %s", contact_id)
         return {**contact, **fields}
@@ -167,26 +155,20 @@ class TelegramIngest:
         return await self.store.inbox.ingest(event, now)
 
     async def answer(self, key: str, message: Message, contact: dict[str, Any], template: str,
-                     greet: bool = False, **values: Any) -> bool:
-        """A templated answer (prompts/telegram/…) through the outbox, like every message we send."""
-        chat = str(message.chat.id)
-        if contact.get("status") == "opted_out":
-            return False
-        if await self.store.suppressions.any_suppressed([*contact_addresses(contact), address_key("telegram", chat)]):
-            return False
-        text = self.prompts.render(template, **values)
-        if greet:
-            name = first_name(contact)
-            hello = self.prompts.render("greeting", first_name=name) if name else self.prompts.render("greeting_no_name")
-            text = f"{hello}\n\n{text}"
-        out = OutboundMessage(key=f"{key}:auto", contact_id=contact["_id"], channel="telegram", to=chat,
-                              kind="auto", text=text, meta={"template": template})
-        return await self.store.outbox.enqueue(out, self.clock.now())
+                     greet: bool = False) -> bool:
+        """A templated answer (prompts/telegram/…): an inbox event the graph answers, so it goes
+        through the outbox and the conversation history like every message the agent sends."""
+        now = self.clock.now()
+        event = InboundMessage(key=f"{key}:notice", kind="notice", channel="telegram", contact_id=contact["_id"],
+                               sender=str(message.chat.id), received_at=now,
+                               meta={**telegram_meta(message), "notice": template, "greet": greet})
+        return await self.store.inbox.ingest(event, now)
 
     # --- /start ----------------------------------------------------------------------------
     async def start(self, key: str, message: Message, token: str | None) -> StartOutcome:
         """`/start <token>` binds, `/start` restarts a known chat or starts a new lead."""
-        if token and (contact_id := await links.consume(self.store, token, message.chat.id, key, self.clock.now())):
+        if token and is_token(token) and (contact_id := await self.store.telegram_links.consume(
+                token, message.chat.id, key, self.clock.now())):
             contact = await self.bind(key, contact_id, message)
             if contact is not None:
                 return await self._welcome(key, message, contact)

@@ -27,8 +27,8 @@ from aiogram.exceptions import (
 from aiogram.types import FSInputFile
 
 from agent.clock import Clock, SystemClock
+from agent.contracts import OutboundMessage, SendResult
 from agent.store import Store
-from channels.base import OutboundMessage, SendResult
 from channels.telegram.formatting import split_text, to_html
 from channels.telegram.ratelimit import RateLimiter
 from channels.telegram.settings import TelegramSettings
@@ -145,4 +145,4 @@ class TelegramChannel:
         log.info("contact %s blocked the bot: marked unreachable on Telegram", message.contact_id)
 
     async def _progress(self, key: str, **fields: Any) -> None:
-        await self.store.outbox.col.update_one({"_id": key}, {"$set": fields})
+        await self.store.outbox.set_progress(key, **fields)

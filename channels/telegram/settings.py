@@ -7,6 +7,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from agent.tools.deep_links import DeepLinkConfig
+
 
 class TelegramSetupError(Exception):
     """The Telegram channel cannot run as configured (one line for the CLI)."""
@@ -34,6 +36,12 @@ class TelegramSettings(BaseSettings):
     @property
     def configured(self) -> bool:
         return self.telegram_bot_token is not None and bool(self.telegram_bot_token.get_secret_value().strip())
+
+    def deep_links(self) -> DeepLinkConfig | None:
+        """What the core needs to put deep links into emails; None when no bot is configured."""
+        if not self.configured:
+            return None
+        return DeepLinkConfig(bot_username=self.telegram_bot_username, ttl_days=self.telegram_link_ttl_days)
 
     @property
     def webhook_path(self) -> str:

@@ -20,8 +20,8 @@ pytestmark = pytest.mark.integration
 
 
 async def test_outreach_email_carries_a_single_use_telegram_link(runtime: AgentRuntime) -> None:
-    runtime.telegram = TelegramSettings(_env_file=None, telegram_bot_token="123:abc",  # type: ignore[call-arg]
-                                        telegram_bot_username="otzyvy_test_bot")
+    runtime.deep_links = TelegramSettings(_env_file=None, telegram_bot_token="123:abc",  # type: ignore[call-arg]
+                                          telegram_bot_username="otzyvy_test_bot").deep_links()
     contact, _ = await add_contact(runtime.store, runtime.settings, runtime.clock,
                                    {"name": "Иван Петров", "company": "Клиника", "email": "ivan@clinic.ru"})
     email = Recorder("email")
@@ -34,7 +34,7 @@ async def test_outreach_email_carries_a_single_use_telegram_link(runtime: AgentR
 
 
 async def test_outreach_without_telegram_has_no_link(runtime: AgentRuntime) -> None:
-    runtime.telegram = None
+    runtime.deep_links = None
     await add_contact(runtime.store, runtime.settings, runtime.clock,
                       {"name": "Иван Петров", "company": "Клиника", "email": "ivan@clinic.ru"})
     email = Recorder("email")

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from agent.contracts import InboundMessage
 from agent.settings import Settings
 from agent.store import Store
-from channels.base import InboundMessage
 
 pytestmark = [pytest.mark.integration, pytest.mark.crash]
 

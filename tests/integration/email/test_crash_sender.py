@@ -22,10 +22,9 @@ from pathlib import Path
 
 import pytest
 
+from agent.contracts import OutboundMessage, message_id_for
 from agent.settings import Settings
 from agent.store import Store
-from channels.base import OutboundMessage
-from channels.email.compose import message_id_for
 from channels.email.settings import EmailSettings
 from tests.integration.email.conftest import Addresses, make_email_settings
 from tests.integration.email.mail import TcpProxy, fetch_all, parse

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
 
+from agent.contracts import InboundMessage
 from agent.operations import add_contact
 from agent.pump import pump
 from agent.runtime import AgentRuntime
-from channels.base import InboundMessage
 from channels.email.sender import EmailChannel
 from channels.email.settings import EmailSettings
 from tests.integration.email.conftest import Addresses

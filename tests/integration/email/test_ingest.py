@@ -7,13 +7,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from agent.contracts import OutboundMessage, message_id_for
 from agent.operations import add_contact
 from agent.pump import pump
 from agent.runtime import AgentRuntime
-from channels.base import OutboundMessage
 from channels.console import ConsoleChannel
-from channels.email.compose import message_id_for, token_of, unsubscribe_address
-from channels.email.ingest import EmailIngest, MailIndex, store_raw
+from channels.email.compose import token_of, unsubscribe_address
+from channels.email.ingest import EmailIngest, store_raw
 from channels.email.settings import EmailSettings
 from tests.integration.email.conftest import Addresses
 from tests.integration.email.mail import client_mail, delivery_report
@@ -43,7 +43,7 @@ async def setup(rt: AgentRuntime, addrs: Addresses) -> tuple[dict[str, Any], str
                                                   to=addrs.client, kind="outreach", text="…"), rt.clock.now())
     await rt.store.outbox.mark_sent(key, rt.clock.now(), None, 90)
     our_id = message_id_for(key, addrs.agent)
-    await MailIndex(rt.store.db).remember(our_id, contact_id=contact["_id"], direction="out", key=key,
+    await rt.store.mail.remember(our_id, contact_id=contact["_id"], direction="out", key=key,
                                           references=[], subject="Отзывы «Ромашки»", at=rt.clock.now())
     return await rt.store.contacts.require(contact["_id"]), our_id
 

@@ -9,10 +9,11 @@ import contextlib
 import time
 from email.utils import parseaddr
 
+from agent.contracts import message_id_for
 from agent.operations import add_contact
 from agent.pump import pump
 from agent.runtime import AgentRuntime
-from channels.email.compose import message_id_for, unsubscribe_address
+from channels.email.compose import unsubscribe_address
 from channels.email.listener import ImapListener
 from channels.email.sender import EmailChannel
 from channels.email.settings import EmailSettings

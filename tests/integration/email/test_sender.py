@@ -7,13 +7,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from agent.clock import SimulatedClock
+from agent.contracts import OutboundMessage, message_id_for
+from agent.sending import send_one
 from agent.settings import Settings
 from agent.store import Store
-from channels.base import OutboundMessage
-from channels.email.compose import message_id_for
 from channels.email.sender import EmailChannel
 from channels.email.settings import EmailSettings
-from channels.sender import send_one
 from tests.integration.email.conftest import Addresses, make_email_settings
 from tests.integration.email.mail import fetch_all, wait_for_mail
 from tests.support.dovecot import Dovecot

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 
+from agent.contracts import InboundMessage
 from agent.store import Store
-from channels.base import InboundMessage
 from tests.conftest import WED_NOON
 
 pytestmark = pytest.mark.integration

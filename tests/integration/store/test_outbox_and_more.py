@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
+from agent.contracts import OutboundMessage
 from agent.store import Store
 from agent.store.errors import StoreError
-from channels.base import OutboundMessage
 from tests.conftest import WED_NOON
 
 pytestmark = pytest.mark.integration

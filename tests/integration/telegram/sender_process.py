@@ -17,17 +17,17 @@ import os
 import signal
 import sys
 
-import channels.sender
+import agent.sending
 from agent.clock import SystemClock
+from agent.sending import run_sender
 from agent.store import connect_store
-from channels.sender import run_sender
 from channels.telegram.bot import build_bot
 from channels.telegram.sender import TelegramChannel
 from channels.telegram.settings import load_telegram_settings
 
 
 async def main() -> None:
-    channels.sender.LEASE_S = float(os.environ.get("SENDER_LEASE_S", channels.sender.LEASE_S))
+    agent.sending.LEASE_S = float(os.environ.get("SENDER_LEASE_S", agent.sending.LEASE_S))
     settings = load_telegram_settings()
     store = connect_store(os.environ["MONGODB_URI"], os.environ["MONGODB_DB"])
     bot = build_bot(settings)

@@ -9,7 +9,8 @@ import pytest
 
 from agent.clock import SimulatedClock
 from agent.store import Store
-from channels.telegram import links
+from agent.store.telegram_links import COLLECTION
+from agent.tools.deep_links import deep_link_for, new_token
 from channels.telegram.settings import TelegramSettings
 
 pytestmark = pytest.mark.integration
@@ -23,38 +24,36 @@ def settings(**values: object) -> TelegramSettings:
 
 
 async def test_consume_is_single_use_and_replay_safe(store: Store, clock: SimulatedClock) -> None:
-    await links.ensure_indexes(store)
-    token = await links.create_link(store, "c-1", clock.now(), ttl_days=14)
-    assert await links.consume(store, token, 111, "tg:1:10", clock.now()) == "c-1"
-    assert await links.consume(store, token, 111, "tg:1:10", clock.now()) == "c-1"  # its update, replayed
-    assert await links.consume(store, token, 111, "tg:1:11", clock.now()) == "c-1"  # pressed again, same chat
-    assert await links.consume(store, token, 222, "tg:1:12", clock.now()) is None  # anyone else
-    doc = await store.db[links.COLLECTION].find_one({"_id": token})
+    token = await store.telegram_links.create(new_token(), "c-1", clock.now(), ttl_days=14)
+    assert await store.telegram_links.consume(token, 111, "tg:1:10", clock.now()) == "c-1"
+    assert await store.telegram_links.consume(token, 111, "tg:1:10", clock.now()) == "c-1"  # its update, replayed
+    assert await store.telegram_links.consume(token, 111, "tg:1:11", clock.now()) == "c-1"  # pressed again, same chat
+    assert await store.telegram_links.consume(token, 222, "tg:1:12", clock.now()) is None  # anyone else
+    doc = await store.db[COLLECTION].find_one({"_id": token})
     assert doc["chat_id"] == "111" and doc["used_update"] == "tg:1:10"
-    assert await links.consume(store, "no-such-token", 111, "tg:1:13", clock.now()) is None
-    assert await links.consume(store, "bad token!", 111, "tg:1:14", clock.now()) is None
+    assert await store.telegram_links.consume("no-such-token", 111, "tg:1:13", clock.now()) is None
 
 
 async def test_expired_tokens_are_refused(store: Store, clock: SimulatedClock) -> None:
-    token = await links.create_link(store, "c-2", clock.now(), ttl_days=1)
+    token = await store.telegram_links.create(new_token(), "c-2", clock.now(), ttl_days=1)
     clock.advance(timedelta(days=1, seconds=1))
-    assert await links.consume(store, token, 111, "tg:1:20", clock.now()) is None
+    assert await store.telegram_links.consume(token, 111, "tg:1:20", clock.now()) is None
 
 
 async def test_deep_link_for(store: Store, clock: SimulatedClock) -> None:
     now = clock.now()
     contact = {"_id": "c-3", "status": "active", "unreachable": []}
-    url = await links.deep_link_for(store, settings(), contact, now=now)
+    url = await deep_link_for(store, settings().deep_links(), contact, now=now)
     assert url is not None and url.startswith("https://t.me/seed_bot?start=")
-    assert await links.deep_link_for(store, settings(), contact, now=now) == url  # the same link again
+    assert await deep_link_for(store, settings().deep_links(), contact, now=now) == url  # the same link again
     clock.advance(timedelta(days=13, hours=1))  # less than a day left: a fresh one for a new email
-    assert await links.deep_link_for(store, settings(), contact, now=clock.now()) not in (None, url)
+    assert await deep_link_for(store, settings().deep_links(), contact, now=clock.now()) not in (None, url)
     off = TelegramSettings(_env_file=None)  # type: ignore[call-arg]
-    assert await links.deep_link_for(store, off, contact, now=now) is None
+    assert await deep_link_for(store, off.deep_links(), contact, now=now) is None
     for other in ({**contact, "status": "opted_out"}, {**contact, "telegram_chat_id": "5"},
                   {**contact, "unreachable": ["telegram"]}):
-        assert await links.deep_link_for(store, settings(), other, now=now) is None
-    assert await links.deep_link_for(store, settings(telegram_bot_username=None), contact, now=now) is None
-    await links.remember_bot(store, "seed_from_getme_bot", 123456, now)
-    recorded = await links.deep_link_for(store, settings(telegram_bot_username=None), contact, now=clock.now())
+        assert await deep_link_for(store, settings().deep_links(), other, now=now) is None
+    assert await deep_link_for(store, settings(telegram_bot_username=None).deep_links(), contact, now=now) is None
+    await store.telegram_links.remember_bot("seed_from_getme_bot", 123456, now)
+    recorded = await deep_link_for(store, settings(telegram_bot_username=None).deep_links(), contact, now=clock.now())
     assert recorded is not None and recorded.startswith("https://t.me/seed_from_getme_bot?start=")

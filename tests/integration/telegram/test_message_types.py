@@ -62,7 +62,7 @@ async def test_templated_answers(tg: Harness) -> None:
     for case, (fields, answer) in TEMPLATED.items():
         await tg.send(CHAT, **fields)
         assert tg.new_texts(CHAT) == [template(answer)], case
-    auto = await tg.rt.store.outbox.col.count_documents({"kind": "auto", "status": "sent"})
+    auto = await tg.rt.store.outbox.col.count_documents({"kind": "notice", "status": "sent"})
     assert auto == len(TEMPLATED)
 
 

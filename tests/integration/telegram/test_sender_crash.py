@@ -19,9 +19,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from agent.contracts import OutboundMessage
 from agent.settings import Settings
 from agent.store import Store
-from channels.base import OutboundMessage
 from tests.integration.telegram.conftest import SenderZygote
 from tests.support.fake_bot_api import FakeBotApi
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from aiogram import Bot
 
+from agent.contracts import OutboundMessage
 from agent.runtime import AgentRuntime
-from channels.base import OutboundMessage
-from channels.sender import drain
+from agent.sending import drain
 from channels.telegram.bot import build_bot
 from channels.telegram.ratelimit import RateLimiter
 from channels.telegram.sender import TelegramChannel

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from agent.operations import add_contact
-from channels.telegram.links import deep_link_for
+from agent.tools.deep_links import deep_link_for
 from tests.integration.telegram.conftest import Harness
 
 pytestmark = pytest.mark.integration
@@ -48,11 +48,11 @@ async def test_start_without_token_creates_a_lead_named_from_the_profile(tg: Har
 
 async def test_deep_link_binds_the_chat_and_continues_the_conversation(tg: Harness) -> None:
     contact = await emailed_contact(tg)
-    url = await deep_link_for(tg.rt.store, tg.settings, contact, now=tg.rt.clock.now())
+    url = await deep_link_for(tg.rt.store, tg.settings.deep_links(), contact, now=tg.rt.clock.now())
     assert url is not None and url.startswith(f"https://t.me/{tg.api.username}?start=")
     token = url.rsplit("=", 1)[1]
     assert len(token) <= 64
-    assert await deep_link_for(tg.rt.store, tg.settings, contact, now=tg.rt.clock.now()) == url  # reused
+    assert await deep_link_for(tg.rt.store, tg.settings.deep_links(), contact, now=tg.rt.clock.now()) == url  # reused
 
     await tg.send(5001, f"/start {token}", user={"id": 5001, "is_bot": False, "first_name": "Ivan",
                                                   "username": "Ivan_P"})
@@ -61,7 +61,7 @@ async def test_deep_link_binds_the_chat_and_continues_the_conversation(tg: Harne
     assert bound["telegram"] == "@ivan_p" and bound["stage"] == "outreach_sent"  # not restarted
     [welcome] = tg.new_texts(5001)
     assert welcome.startswith("Добрый день, Иван!") and "Telegram" in welcome
-    assert await deep_link_for(tg.rt.store, tg.settings, bound) is None  # already has a chat
+    assert await deep_link_for(tg.rt.store, tg.settings.deep_links(), bound) is None  # already has a chat
 
     await tg.send(5001, "Пришлите, пожалуйста, презентацию")
     [deck] = tg.new_texts(5001)
@@ -80,7 +80,7 @@ async def test_deep_link_binds_the_chat_and_continues_the_conversation(tg: Harne
 
 async def test_follow_ups_go_to_telegram_after_binding(tg: Harness) -> None:
     contact = await emailed_contact(tg)
-    url = await deep_link_for(tg.rt.store, tg.settings, contact, now=tg.rt.clock.now())
+    url = await deep_link_for(tg.rt.store, tg.settings.deep_links(), contact, now=tg.rt.clock.now())
     await tg.send(5101, f"/start {url.rsplit('=', 1)[1]}")  # type: ignore[union-attr]
     tg.new_texts(5101)
     for _ in range(6):
@@ -92,7 +92,7 @@ async def test_follow_ups_go_to_telegram_after_binding(tg: Harness) -> None:
 
 async def test_expired_link_does_not_bind(tg: Harness) -> None:
     contact = await emailed_contact(tg)
-    url = await deep_link_for(tg.rt.store, tg.settings, contact, now=tg.rt.clock.now())
+    url = await deep_link_for(tg.rt.store, tg.settings.deep_links(), contact, now=tg.rt.clock.now())
     tg.rt.clock.advance(timedelta(days=tg.settings.telegram_link_ttl_days + 1))  # type: ignore[attr-defined]
     await tg.send(5201, f"/start {url.rsplit('=', 1)[1]}")  # type: ignore[union-attr]
     assert "telegram_chat_id" not in await tg.rt.store.contacts.require(contact["_id"])

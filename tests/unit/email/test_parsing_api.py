@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from channels.base import InboundMessage
+from agent.contracts import InboundMessage
 from channels.email import parsing
 from channels.email.parsing import EmailParseError, ParsedEmail, parse_message, to_inbound
 

@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from channels.base import OutboundMessage
+from agent.contracts import OutboundMessage, message_id_for
 from channels.email.compose import (
     Envelope,
     build_email,
-    message_id_for,
     reference_chain,
     reply_subject,
     to_bytes,

@@ -22,11 +22,16 @@ from agent.nodes.understand import understand
 from agent.prompts import PromptLibrary
 from agent.settings import Settings
 from agent.tools import effects
+from agent.tools.effects import RememberReading
 from agent.understanding.schema import Understanding
 from tests.support.scripted_chat import ScriptedChat, scripted_llm
 
 PRICE_ANSWER = "Стоимость 5000 рублей в месяц."
 CLEAN_ANSWER = "Цену рассчитает менеджер после короткого демо: она зависит от числа точек и площадок."
+
+
+def cache_effects(update: dict[str, Any]) -> list[RememberReading]:
+    return [e for e in update.get("effects", []) if isinstance(e, RememberReading)]
 
 
 class InboxStub:
@@ -104,9 +109,8 @@ async def test_understand_uses_model_intent_and_resolves_demo_time_in_contact_zo
     # one call, the client's words reached the model, the reading is cached on the inbox doc
     assert len(model.seen) == 1
     assert text in human_texts(model)
-    [(key, cached)] = runtime.context.store.inbox.saved
-    assert key == "console:evt-1"
-    assert cached == {"reading": update["understanding"], "handoff_reason": None}
+    [cached] = cache_effects(update)  # deliver writes it onto the inbox event
+    assert (cached.reading, cached.handoff_reason) == (update["understanding"], None)
 
 
 async def test_understand_rules_win_opt_out_without_calling_model(clock: SimulatedClock) -> None:
@@ -119,7 +123,7 @@ async def test_understand_rules_win_opt_out_without_calling_model(clock: Simulat
     assert update["handoff_reason"] is None
     assert len(model.seen) == 0
     assert llm.calls == 0
-    assert runtime.context.store.inbox.saved == []  # a rules reading is not cached
+    assert cache_effects(update) == []  # a rules reading is not cached
 
 
 async def test_understand_reuses_cached_reading_without_calling_model(clock: SimulatedClock) -> None:
@@ -142,8 +146,8 @@ async def test_understand_malformed_answer_hands_off(clock: SimulatedClock) -> N
     assert update["understanding"]["intent"] == "other"
     assert update["handoff_reason"] and "unusable" in update["handoff_reason"]
     assert len(model.seen) == 2  # one try + one retry (llm_retries=1), then give up
-    [(_, cached)] = runtime.context.store.inbox.saved  # the hand-off is cached for a replay
-    assert cached["handoff_reason"] == update["handoff_reason"]
+    [cached] = cache_effects(update)  # the hand-off is cached for a replay
+    assert cached.handoff_reason == update["handoff_reason"]
 
 
 async def test_understand_model_unavailable_reraises_before_final_attempt(clock: SimulatedClock) -> None:
@@ -152,7 +156,7 @@ async def test_understand_model_unavailable_reraises_before_final_attempt(clock:
     with pytest.raises(LlmUnavailable):
         await understand(message_state("А как у вас с отчётами по филиалам?", clock), runtime)
     assert len(model.seen) == 2
-    assert runtime.context.store.inbox.saved == []  # nothing cached: the retry asks the model again
+    # nothing cached: the node raised, so the retry asks the model again
 
 
 async def test_understand_model_unavailable_on_final_attempt_hands_off(clock: SimulatedClock) -> None:
@@ -163,7 +167,7 @@ async def test_understand_model_unavailable_on_final_attempt_hands_off(clock: Si
     assert update["understanding"]["intent"] == "other"
     assert update["handoff_reason"] and "did not answer" in update["handoff_reason"]
     assert len(model.seen) == 2
-    assert len(runtime.context.store.inbox.saved) == 1
+    assert len(cache_effects(update)) == 1
 
 
 # --- pitch ----------------------------------------------------------------------------------
@@ -180,9 +184,9 @@ async def test_pitch_uses_model_answer_as_llm_part(clock: SimulatedClock) -> Non
 
     assert [p["text"] for p in update["parts"]] == [answer]  # no template answer, no extra offer
     assert update["parts"][0]["source"] == "llm"
-    assert len(model.seen) == 0  # not regenerating: no model call
-    timers = [e for e in update["effects"] if e["type"] == "timer"]
-    assert len(timers) == 1 and timers[0]["kind"] == "follow_up"
+    assert len(model.seen) == 0  # the answer came with the reading: no model call
+    timers = [e for e in update["effects"] if e.type == "timer"]
+    assert len(timers) == 1 and timers[0].kind == "follow_up"
 
 
 # --- guard ----------------------------------------------------------------------------------
@@ -226,6 +230,6 @@ async def test_guard_hands_off_when_the_redraft_is_also_bad(clock: SimulatedCloc
     assert runtime.context.prompts.render("handoff_client") in update["reply"]
     assert "5000" not in update["reply"]
     assert "parts" not in update
-    contact_sets = [e["set"] for e in update["effects"] if e["type"] == "contact"]
+    contact_sets = [e.set for e in update["effects"] if e.type == "contact"]
     assert contact_sets and contact_sets[0]["status"] == "handoff"
-    assert any(e["type"] == "notify_team" for e in update["effects"])
+    assert any(e.type == "notify_team" for e in update["effects"])

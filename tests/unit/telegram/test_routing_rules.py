@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiogram.types import Contact
 
+from agent.contracts import OutboundMessage
 from agent.understanding.rules import classify
-from channels.base import OutboundMessage
 from channels.telegram.routers.contact_share import referral_text
 from channels.telegram.routers.edited import is_opt_out
 from channels.telegram.routers.media import plan_for

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
+from agent.tools.deep_links import is_token, link_url, new_token
 from agent.tools.reply_rules import violations
-from channels.telegram.links import is_token, link_url, new_token
 from channels.telegram.settings import TelegramSettings
 
 TOKEN = "123456789:AAH-secret_Token-value"

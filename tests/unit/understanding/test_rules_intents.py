@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from agent.understanding.rules import classify, detect_certain, detect_language
+from agent.understanding.language import language_of as detect_language
+from agent.understanding.rules import classify, detect_certain
 
 MSK = ZoneInfo("Europe/Moscow")
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=MSK)  # Wednesday

@@ -1,15 +1,19 @@
-"""The channel interface: every channel turns its raw input into `InboundMessage` and sends
-`OutboundMessage` documents taken from the outbox. Nothing else crosses a channel boundary."""
+"""The core's contracts with the channels: every channel turns its raw input into `InboundMessage`
+and sends `OutboundMessage` documents taken from the outbox. Nothing else crosses a channel
+boundary. The core owns these types; channels import them, never the other way round."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
 ChannelName = Literal["email", "telegram", "console", "system"]
-EventKind = Literal["message", "timer", "outreach", "restart"]
+# `notice`: the channel asks for a short templated answer (`meta.notice` names the template under
+# prompts/, `meta.greet` adds the greeting), e.g. to a Telegram voice message or /help.
+EventKind = Literal["message", "timer", "outreach", "restart", "notice"]
 TimerKind = Literal["outreach", "follow_up", "pause_end", "close"]
 InboundFlag = Literal["auto_reply", "bounce", "bounce_soft", "start"]
 
@@ -64,3 +68,16 @@ class Channel(Protocol):
     name: ChannelName
 
     async def send(self, message: OutboundMessage) -> SendResult: ...
+
+
+def domain_of(address: str) -> str:
+    return address.rsplit("@", 1)[-1].strip().lower() or "localhost"
+
+
+def message_id_for(key: str, sender_email: str) -> str:
+    """The email Message-ID of the outbox document `key`: `<sha1(key)[:24]@sender-domain>`.
+
+    A pure function of the key, so it is fixed the moment the outbox document is written, before
+    any send, and a replayed turn produces the same one."""
+    digest = hashlib.sha1(key.encode()).hexdigest()[:24]
+    return f"<{digest}@{domain_of(sender_email)}>"

@@ -15,9 +15,9 @@ import socket
 from typing import Any
 
 from agent.clock import Clock
+from agent.contracts import Channel, OutboundMessage
 from agent.store import Store
 from agent.store.suppressions import address_key
-from channels.base import Channel, OutboundMessage
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,25 @@
+"""The email channel's loops: the IMAP listener and the SMTP sender, until `stop`."""
+
+from __future__ import annotations
+
+import asyncio
+
+from agent.clock import Clock
+from agent.settings import Settings
+from agent.store import Store
+from channels.email.settings import EmailSettings
+
+
+async def serve_email(store: Store, settings: Settings, email: EmailSettings, clock: Clock, stop: asyncio.Event,
+                      listen: bool = True, send: bool = True) -> None:
+    """Run the listener and/or the email sender until `stop` (also used by `sales-agent run`)."""
+    from channels.email.listener import ImapListener
+    from channels.email.sender import EmailChannel, run_email_sender
+
+    tasks = []
+    if listen:
+        tasks.append(asyncio.create_task(ImapListener(store, settings, email, clock).run(stop)))
+    if send:
+        channel = EmailChannel(store, settings, email, clock)
+        tasks.append(asyncio.create_task(run_email_sender(store, channel, clock, stop)))
+    await asyncio.gather(*tasks)
