@@ -11,7 +11,7 @@ import re
 
 from agent.understanding.entities import EMAIL_RE, TG_HANDLE_RE, TG_LINK_RE
 
-_NOT_WORDS = (EMAIL_RE, TG_LINK_RE, TG_HANDLE_RE, re.compile(r"https?://\S+|\S+@\S+"),
+_NOT_WORDS = (re.compile(r"https?://\S+"), EMAIL_RE, TG_LINK_RE, TG_HANDLE_RE, re.compile(r"\S+@\S+"),
               re.compile(r"^\s*/\w+(?:@\w+)?"))
 _CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 _LATIN = re.compile(r"[a-z]", re.IGNORECASE)
