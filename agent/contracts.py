@@ -65,7 +65,8 @@ class SendResult(BaseModel):
 class Channel(Protocol):
     """A transport the sender loop drives. Listeners ingest into the inbox on their own."""
 
-    name: ChannelName
+    @property
+    def name(self) -> str: ...
 
     async def send(self, message: OutboundMessage) -> SendResult: ...
 

@@ -36,19 +36,24 @@ from agent.understanding.schema import Understanding
 ActionNode = Literal[
     "pitch", "present", "book_demo", "refer", "pause", "opt_out", "handoff", "close", "restart", "deliver"
 ]
-TIMER_NODES = {"outreach": "outreach", "follow_up": "follow_up", "pause_end": "follow_up", "close": "close"}
+TimerNode = Literal["outreach", "follow_up", "close"]
+TIMER_NODES: dict[str, TimerNode] = {"outreach": "outreach", "follow_up": "follow_up", "pause_end": "follow_up",
+                                     "close": "close"}
+ConversationGraph = CompiledStateGraph[ConversationState, AgentContext, InputState, ConversationState]
 
 
 def route_after_load_context(
     state: ConversationState,
 ) -> Literal["understand", "outreach", "follow_up", "close", "restart", "acknowledge", "__end__"]:
     if state.get("skip"):
-        return END
+        return "__end__"
     event = state["event"]
     if event["kind"] == "timer":
-        return TIMER_NODES[event.get("timer_kind") or "follow_up"]  # type: ignore[return-value]
-    if event["kind"] in ("outreach", "restart"):
-        return event["kind"]
+        return TIMER_NODES[event.get("timer_kind") or "follow_up"]
+    if event["kind"] == "outreach":
+        return "outreach"
+    if event["kind"] == "restart":
+        return "restart"
     if event["kind"] == "notice":
         return "acknowledge"
     return "understand"
@@ -86,7 +91,7 @@ def route_after_understand(state: ConversationState) -> list[ActionNode]:
     return nodes or ["pitch"]
 
 
-def build_graph(checkpointer: BaseCheckpointSaver | None = None) -> CompiledStateGraph:
+def build_graph(checkpointer: BaseCheckpointSaver | None = None) -> ConversationGraph:
     builder = StateGraph(ConversationState, context_schema=AgentContext, input_schema=InputState)
     for node in (load_context, understand, acknowledge, outreach, follow_up, close, restart, pitch, present, book_demo,
                  refer, pause, opt_out, handoff, compose, guard, deliver):
@@ -94,9 +99,9 @@ def build_graph(checkpointer: BaseCheckpointSaver | None = None) -> CompiledStat
     builder.add_edge(START, "load_context")
     builder.add_conditional_edges("load_context", route_after_load_context)
     builder.add_conditional_edges("understand", route_after_understand)
-    for node in ("acknowledge", "outreach", "follow_up", "close", "restart", "pitch", "present", "book_demo", "refer", "pause",
-                 "opt_out", "handoff"):
-        builder.add_edge(node, "compose")
+    for name in ("acknowledge", "outreach", "follow_up", "close", "restart", "pitch", "present", "book_demo", "refer",
+                 "pause", "opt_out", "handoff"):
+        builder.add_edge(name, "compose")
     builder.add_edge("compose", "guard")
     builder.add_edge("guard", "deliver")
     builder.add_edge("deliver", END)

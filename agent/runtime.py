@@ -8,13 +8,12 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from langgraph.checkpoint.mongodb import MongoDBSaver
-from langgraph.graph.state import CompiledStateGraph
 from pymongo import MongoClient
 
 from agent import embedded_mongo
 from agent.clock import Clock, SystemClock
 from agent.context import AgentContext
-from agent.graph import build_graph
+from agent.graph import ConversationGraph, build_graph
 from agent.llm import Provider, StructuredLlm, resolve_provider
 from agent.prompts import PromptLibrary
 from agent.settings import Settings
@@ -29,7 +28,7 @@ log = logging.getLogger(__name__)
 class AgentRuntime:
     settings: Settings
     store: Store
-    graph: CompiledStateGraph
+    graph: ConversationGraph
     clock: Clock
     prompts: PromptLibrary
     provider: Provider

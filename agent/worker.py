@@ -16,10 +16,11 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from langgraph.graph.state import CompiledStateGraph
+from langchain_core.runnables import RunnableConfig
 
 from agent.context import AgentContext
 from agent.contracts import InboundMessage
+from agent.graph import ConversationGraph
 from agent.store import Store
 from agent.store.contacts import ADDRESS_FIELDS
 
@@ -34,7 +35,7 @@ def worker_id() -> str:
 
 
 class Worker:
-    def __init__(self, store: Store, graph: CompiledStateGraph, make_context: Callable[[bool], AgentContext],
+    def __init__(self, store: Store, graph: ConversationGraph, make_context: Callable[[bool], AgentContext],
                  name: str | None = None) -> None:
         self.store = store
         self.graph = graph
@@ -101,8 +102,8 @@ class Worker:
         if doc.get("understanding"):
             event["meta"] = {**event["meta"], "understanding": doc["understanding"]}
         if doc.get("contact_id") is None:
-            await self.store.inbox.col.update_one({"_id": doc["_id"]}, {"$set": {"contact_id": contact_id}})
-        config = {"configurable": {"thread_id": contact_id}}
+            await self.store.inbox.set_contact(doc["_id"], contact_id)
+        config: RunnableConfig = {"configurable": {"thread_id": contact_id}}
         state = await self.graph.ainvoke({"event": event}, config, context=self.make_context(final),
                                          durability="exit")
         reading = state.get("understanding") or {}

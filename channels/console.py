@@ -22,7 +22,7 @@ class ConsoleChannel:
     def __init__(self, console: Console | None = None, label: Callable[[OutboundMessage], str] | None = None,
                  name: str = "console", clock: Clock | None = None, tz: tzinfo | None = None) -> None:
         """`name` lets the demo print another channel's messages (e.g. email) instead of sending them."""
-        self.name = name  # type: ignore[misc]
+        self.name = name
         self.clock = clock
         self.tz = tz
         self.console = console or Console()

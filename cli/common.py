@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 import typer
@@ -53,7 +53,7 @@ def stop_on_signals() -> asyncio.Event:
     return stop
 
 
-def run(make: Callable[[], Awaitable[T]]) -> T:
+def run(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
     """Run a coroutine; a domain error becomes one line on stderr and exit code 1."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:

@@ -14,11 +14,11 @@ SYSTEM_LABELS = {"outreach": "start of outreach", "follow_up": "timer: follow-up
 
 
 def history_rows(inbox: list[dict[str, Any]], outbox: list[dict[str, Any]]) -> list[tuple[datetime, str, str, str]]:
-    rows = []
+    rows: list[tuple[datetime, str, str, str]] = []
     for doc in inbox:
         result = doc.get("result") or {}
         if doc.get("kind") == "message":
-            understood = result.get("intent") or doc.get("status")
+            understood = str(result.get("intent") or doc.get("status"))
             if result.get("source"):
                 understood += f" ({result['source']})"
             if result.get("actions"):

@@ -69,7 +69,7 @@ async def judge_replies(results: Iterable[DialogResult], llm: StructuredLlm, pro
             except LlmError as exc:
                 items.append(JudgeItem(result.id, turn.index, None, str(exc)))
                 continue
-            items.append(JudgeItem(result.id, turn.index, verdict))  # type: ignore[arg-type]
+            items.append(JudgeItem(result.id, turn.index, verdict))
     return items
 
 

@@ -83,7 +83,7 @@ class TurnResult:
     reply_texts: list[str] = field(default_factory=list)  # those messages, in order
     sent: list[Sent] = field(default_factory=list)  # every message sent during the turn
     background: list[Sent] = field(default_factory=list)  # sent while `after` moved the clock
-    demo_at: datetime | None = None
+    demo_at: date | datetime | None = None
     pause_until: date | datetime | None = None
     referral: dict[str, Any] | None = None
     opted_out_before: bool = False  # an opt-out (asked or done) came earlier in the dialog
@@ -329,7 +329,7 @@ class DialogDriver:
                 contact["telegram_chat_id"] = chat
             sender = str(contact["telegram_chat_id"])
         flags = ["start"] if channel != "email" and turn.text.strip().lower().startswith("/start") else []
-        return InboundMessage(key=key, channel=channel, contact_id=self.contact_id, sender=sender,  # type: ignore[arg-type]
+        return InboundMessage(key=key, channel=channel, contact_id=self.contact_id, sender=sender,
                               text=turn.text, subject=subject, flags=flags, received_at=now, meta=meta)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
@@ -14,7 +14,7 @@ from agent.store.errors import ContactNotFound, StoreError
 from agent.store.leases import count_by
 
 ContactStatus = Literal["new", "active", "paused", "handoff", "closed", "opted_out"]
-CONTACT_STATUSES: tuple[str, ...] = ContactStatus.__args__  # type: ignore[attr-defined]
+CONTACT_STATUSES: tuple[str, ...] = get_args(ContactStatus)
 ADDRESS_FIELDS = ("email", "telegram", "telegram_chat_id", "phone")
 
 

@@ -110,6 +110,9 @@ class InboxRepo:
     async def get(self, key: str) -> dict[str, Any] | None:
         return await self.col.find_one({"_id": key})
 
+    async def set_contact(self, key: str, contact_id: str) -> None:
+        await self.col.update_one({"_id": key}, {"$set": {"contact_id": contact_id}})
+
     async def save_understanding(self, key: str, understanding: dict[str, Any]) -> None:
         """Cache the model's reading so a replay after a crash reads the message the same way."""
         await self.col.update_one({"_id": key}, {"$set": {"understanding": understanding}})

@@ -20,12 +20,12 @@ def first_nudge_at(ctx: AgentContext, contact: dict[str, Any], now: datetime) ->
                          ctx.settings)
 
 
-def cadence_timer(ctx: AgentContext, state: ConversationState) -> dict[str, Any]:
+def cadence_timer(ctx: AgentContext, state: ConversationState) -> effects.ScheduleTimer:
     """After the agent writes: nudge after silence, counting from now."""
     return effects.timer("follow_up", first_nudge_at(ctx, state["contact"], ctx.now()))
 
 
-def after_nudge(ctx: AgentContext, contact: dict[str, Any], nudges_sent: int) -> dict[str, Any]:
+def after_nudge(ctx: AgentContext, contact: dict[str, Any], nudges_sent: int) -> effects.ScheduleTimer:
     """The timer after nudge number `nudges_sent` (1-based): a second nudge, then close."""
     tz, now = ctx.tz(contact), ctx.now()
     if nudges_sent < 2:

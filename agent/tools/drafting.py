@@ -29,4 +29,4 @@ async def redraft_answer(ctx: AgentContext, state: ConversationState, previous: 
         draft, _usage = await ctx.llm.ask(system, messages, AnswerDraft)
     except (LlmBadAnswer, LlmUnavailable):
         return None
-    return draft.answer  # type: ignore[attr-defined]
+    return draft.answer

@@ -49,7 +49,7 @@ async def queue_message(ctx: AgentContext, *, key: str, contact: dict[str, Any],
     message = OutboundMessage(
         key=key,
         contact_id=contact["_id"],
-        channel=channel,  # type: ignore[arg-type]
+        channel=channel,
         to=to,
         kind=kind,
         subject=subject or reply_subject(contact),

@@ -294,9 +294,9 @@ def _scan_relative(scan: Scan, now_local: datetime) -> None:
     for found in list(_DAY_OF_MONTH.finditer(text)):
         raw = found.group(1) or found.group(2)
         number = int(raw) if raw.isdigit() else ordinal_value(raw)
-        day = _next_day_of_month(today, number)
-        if day:
-            scan.days.append(DayRef(found.start(), day, True, _prep_before(text, found.start())))
+        month_day = _next_day_of_month(today, number)
+        if month_day:
+            scan.days.append(DayRef(found.start(), month_day, True, _prep_before(text, found.start())))
             text = _blank(text, found.start(), found.end())
     scan.text = text
 

@@ -233,8 +233,8 @@ def _period(text: str, today: date) -> date | None:
     if _WEEK_END.search(text):
         friday = today + timedelta(days=4 - today.weekday())
         return next_working_day(friday if friday > today else friday + timedelta(days=7))
-    if (month := _month_period(text, today)) is not None:
-        return month
+    if (period := _month_period(text, today)) is not None:
+        return period
     for pattern, month in _SEASONS:
         if pattern.search(text):
             season = {month, month % 12 + 1, (month + 1) % 12 + 1}

@@ -106,4 +106,4 @@ async def read_with_model(
         if not ctx.final_attempt:
             raise
         return Understanding(intent="other", question=text[:500]), f"the model host did not answer: {exc}"
-    return to_understanding(reading, text, now, tz), None  # type: ignore[arg-type]
+    return to_understanding(reading, text, now, tz), None

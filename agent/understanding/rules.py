@@ -144,13 +144,13 @@ def classify(text: str, now: datetime, tz: ZoneInfo, flags: Sequence[str] = ()) 
     intent = next((i for i in INTENT_PRIORITY if i in wishes), "other")
 
     result = Understanding(
-        intent=intent,  # type: ignore[arg-type]
+        intent=intent,
         wants_presentation="presentation" in wishes,
         wants_demo="demo" in wishes,
         wants_pause="pause" in wishes,
         referral=referral,
         question=question,
-        topics=topics,  # type: ignore[arg-type]
+        topics=topics,
         language=language,
         source="rules",
     )

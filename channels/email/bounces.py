@@ -126,8 +126,9 @@ def _is_daemon(msg: Message, from_address: str | None, from_name: str | None) ->
 def _attached_original(msg: Message) -> Message | None:
     for part in mime.walk(msg, into_messages=True):
         kind = mime.content_type(part)
-        if kind == "message/rfc822" and isinstance(part.get_payload(), list) and part.get_payload():
-            inner = part.get_payload()[0]
+        payload = part.get_payload()
+        if kind == "message/rfc822" and isinstance(payload, list) and payload:
+            inner = payload[0]
             return inner if isinstance(inner, Message) else None
         if kind == "text/rfc822-headers":
             return HeaderParser().parsestr(mime.part_text(part)[:200_000])

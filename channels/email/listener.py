@@ -187,6 +187,8 @@ class ImapListener:
         again = True
         while again:
             doc = await self.store.channel_state.get(self.state_id)
+            if doc is None:  # `checkpoint` writes it before any sync
+                raise ImapError("no UID checkpoint for this mailbox")
             validity, last_uid = doc["uidvalidity"], int(doc["last_uid"])
             response = await client.uid_search(f"UID {last_uid + 1}:*", charset=None)
             if response.result != "OK":

@@ -59,8 +59,10 @@ def is_attachment(part: Message) -> bool:
 
 def part_bytes(part: Message) -> bytes:
     """The decoded payload of a leaf part (base64 / quoted-printable undone), bounded."""
+    data: bytes | None
     try:
-        data = part.get_payload(decode=True)
+        decoded = part.get_payload(decode=True)
+        data = decoded if isinstance(decoded, bytes) else None
     except Exception:
         data = None
     if data is None:
@@ -79,7 +81,7 @@ def part_text(part: Message) -> str:
 
 def unflow(text: str, delsp: bool = False) -> str:
     """RFC 3676: a line ending in a space continues on the next line of the same quote depth."""
-    out: list[str] = []
+    out: list[tuple[str, int]] = []
     for line in text.replace("\r\n", "\n").split("\n"):
         depth = len(line) - len(line.lstrip(">"))
         body = line[depth:]

@@ -144,7 +144,7 @@ def classify(lines: list[str]) -> list[bool]:
             end, strong = header
             following = _next_content(lines, end, 50)
             quoted_next = following is not None and lines[following].lstrip().startswith((">", "|"))
-            if quoted_next:
+            if following is not None and quoted_next:
                 run_end = _quote_run_end(lines, following)
                 keep[index:run_end] = [False] * (run_end - index)
                 index = run_end

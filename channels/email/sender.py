@@ -91,7 +91,7 @@ class EmailChannel:
         else:  # a follow-up continues the contact's latest thread (never replying to itself)
             known = await self.index.latest_for(message.contact_id, exclude=env.message_id)
         if known is not None or parent:
-            env.in_reply_to = parent or known["_id"]  # type: ignore[index]
+            env.in_reply_to = parent or (known or {}).get("_id")
             env.references = (known or {}).get("references", [])
             env.thread_subject = (known or {}).get("subject")
         bcc: list[str] = []

@@ -52,8 +52,8 @@ class TelegramSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _check(self) -> TelegramSettings:
-        if self.configured:
-            left, _, right = self.telegram_bot_token.get_secret_value().partition(":")  # type: ignore[union-attr]
+        if self.configured and self.telegram_bot_token is not None:
+            left, _, right = self.telegram_bot_token.get_secret_value().partition(":")
             if not (left.isdigit() and right):
                 raise ValueError("TELEGRAM_BOT_TOKEN does not look like a BotFather token (123456:ABC…)")
         if self.telegram_mode == "webhook" and not (self.telegram_webhook_url or "").startswith(("https://", "http://")):

@@ -53,11 +53,11 @@ async def run_demo(rt: AgentRuntime, console: Console, days: int = 40, campaign:
     printers = [ConsoleChannel(console, lambda m: names.get(m.contact_id, m.to), name=n, clock=clock,
                                tz=zone(None, rt.settings))
                 for n in ("console", "email", "telegram")]
-    for entry in script.values():
+    for lead_entry in script.values():
         contact, _due = await add_contact(store, rt.settings, clock, {
-            "name": entry["name"], "company": entry.get("company"), "channel": "console",
-            "timezone": entry.get("timezone")})
-        names[contact["_id"]] = entry["name"]
+            "name": lead_entry["name"], "company": lead_entry.get("company"), "channel": "console",
+            "timezone": lead_entry.get("timezone")})
+        names[contact["_id"]] = lead_entry["name"]
     end = clock.now() + timedelta(days=days)
     replied: set[str] = set()
     while True:
@@ -67,9 +67,9 @@ async def run_demo(rt: AgentRuntime, console: Console, days: int = 40, campaign:
         due_replies = []
         for contact_id, name in names.items():
             entry = script.get(name)
-            contact = await store.contacts.get(contact_id)
-            if entry and entry.get("reply") and contact_id not in replied and contact and contact.get("outreach_sent_at"):
-                due_replies.append((contact["outreach_sent_at"] + parse_duration(entry["reply_after"]), contact))
+            lead = await store.contacts.get(contact_id)
+            if entry and entry.get("reply") and contact_id not in replied and lead and lead.get("outreach_sent_at"):
+                due_replies.append((lead["outreach_sent_at"] + parse_duration(entry["reply_after"]), lead))
         next_timer = await store.timers.next_due()
         moments = [at for at, _ in due_replies] + ([next_timer] if next_timer else [])
         if not moments or min(moments) > end:

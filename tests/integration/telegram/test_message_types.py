@@ -64,6 +64,12 @@ async def test_templated_answers(tg: Harness) -> None:
         assert tg.new_texts(CHAT) == [template(answer)], case
     auto = await tg.rt.store.outbox.col.count_documents({"kind": "notice", "status": "sent"})
     assert auto == len(TEMPLATED)
+    # templated answers are the agent's messages like any other: they are in the conversation history
+    contact = await tg.contact(CHAT)
+    assert contact is not None
+    state = await tg.rt.graph.aget_state({"configurable": {"thread_id": contact["_id"]}})
+    history = [turn["text"] for turn in state.values["history"] if turn["role"] == "agent"]
+    assert all(template(answer) in history for _, answer in TEMPLATED.values())
 
 
 async def test_ignored_on_purpose(tg: Harness) -> None:
