@@ -13,7 +13,9 @@ from pydantic import BaseModel, Field
 ChannelName = Literal["email", "telegram", "console", "system"]
 # `notice`: the channel asks for a short templated answer (`meta.notice` names the template under
 # prompts/, `meta.greet` adds the greeting), e.g. to a Telegram voice message or /help.
-EventKind = Literal["message", "timer", "outreach", "restart", "notice"]
+# `decision`: a person decided on a draft (`meta.draft`, `meta.decision`); `operator`: a person's
+# own message to send in the thread (`text`, `meta.by`).
+EventKind = Literal["message", "timer", "outreach", "restart", "notice", "decision", "operator"]
 TimerKind = Literal["outreach", "follow_up", "pause_end", "close"]
 InboundFlag = Literal["auto_reply", "bounce", "bounce_soft", "start"]
 

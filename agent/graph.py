@@ -1,6 +1,6 @@
 """The conversation graph: one thread per contact. This module only wires nodes and routes.
 
-load_context → understand → route → action nodes (one or several) → compose → guard → deliver
+load_context → understand → route → action nodes (one or several) → compose → guard → review → deliver
 Timers, outreach and restarts enter at load_context as inbox events like client messages.
 """
 
@@ -22,6 +22,7 @@ from agent.nodes.follow_up import follow_up
 from agent.nodes.guard import guard
 from agent.nodes.handoff import handoff
 from agent.nodes.load_context import load_context
+from agent.nodes.operator_reply import operator_reply
 from agent.nodes.opt_out import opt_out
 from agent.nodes.outreach import outreach
 from agent.nodes.pause import pause
@@ -29,6 +30,7 @@ from agent.nodes.pitch import pitch
 from agent.nodes.present import present
 from agent.nodes.refer import refer
 from agent.nodes.restart import restart
+from agent.nodes.review import review
 from agent.nodes.understand import understand
 from agent.state import ConversationState, InputState
 from agent.understanding.schema import Understanding
@@ -44,7 +46,7 @@ ConversationGraph = CompiledStateGraph[ConversationState, AgentContext, InputSta
 
 def route_after_load_context(
     state: ConversationState,
-) -> Literal["understand", "outreach", "follow_up", "close", "restart", "acknowledge", "__end__"]:
+) -> Literal["understand", "outreach", "follow_up", "close", "restart", "acknowledge", "operator_reply", "__end__"]:
     if state.get("skip"):
         return "__end__"
     event = state["event"]
@@ -56,6 +58,8 @@ def route_after_load_context(
         return "restart"
     if event["kind"] == "notice":
         return "acknowledge"
+    if event["kind"] == "operator":
+        return "operator_reply"
     return "understand"
 
 
@@ -93,16 +97,17 @@ def route_after_understand(state: ConversationState) -> list[ActionNode]:
 
 def build_graph(checkpointer: BaseCheckpointSaver | None = None) -> ConversationGraph:
     builder = StateGraph(ConversationState, context_schema=AgentContext, input_schema=InputState)
-    for node in (load_context, understand, acknowledge, outreach, follow_up, close, restart, pitch, present, book_demo,
-                 refer, pause, opt_out, handoff, compose, guard, deliver):
+    for node in (load_context, understand, acknowledge, operator_reply, outreach, follow_up, close, restart, pitch, present, book_demo,
+                 refer, pause, opt_out, handoff, compose, guard, review, deliver):
         builder.add_node(node)
     builder.add_edge(START, "load_context")
     builder.add_conditional_edges("load_context", route_after_load_context)
     builder.add_conditional_edges("understand", route_after_understand)
-    for name in ("acknowledge", "outreach", "follow_up", "close", "restart", "pitch", "present", "book_demo", "refer",
+    for name in ("acknowledge", "operator_reply", "outreach", "follow_up", "close", "restart", "pitch", "present", "book_demo", "refer",
                  "pause", "opt_out", "handoff"):
         builder.add_edge(name, "compose")
     builder.add_edge("compose", "guard")
-    builder.add_edge("guard", "deliver")
+    builder.add_edge("guard", "review")
+    builder.add_edge("review", "deliver")
     builder.add_edge("deliver", END)
     return builder.compile(checkpointer=checkpointer)

@@ -47,6 +47,8 @@ async def opt_out(store: Store, clock: Clock, contact_id: str, reason: str = "op
     await store.suppressions.add(contact_addresses(contact), contact_id, reason, now)
     await store.timers.cancel_for_contact(contact_id, now)
     stopped = await store.outbox.suppress_pending_for(contact_id, now, reason)
+    if draft := await store.drafts.pending_for(contact_id):  # a waiting draft is never sent now
+        await store.drafts.supersede(draft["_id"], now, "opt-out")
     await store.contacts.update(contact_id, now, status="opted_out", stage="opted_out", next_timer=None,
                                 opted_out_at=now)
     await store.events.record(f"cli-opt-out:{contact_id}", contact_id, "opted_out", now, {"by": "cli"})
@@ -63,3 +65,71 @@ async def restart(store: Store, clock: Clock, contact_id: str) -> str:
                            contact_id=contact_id, received_at=now)
     await store.inbox.ingest(event, now)
     return event.key
+
+
+async def take_over(store: Store, clock: Clock, contact_id: str, by: str) -> dict[str, Any]:
+    """A person takes the thread: the agent records the client's messages and answers none."""
+    contact = await store.contacts.require(contact_id)
+    if contact["status"] == "opted_out":
+        raise StoreError(f"{contact_id} opted out; nobody may write to them again")
+    now = clock.now()
+    await store.contacts.update(contact_id, now, status="handoff", stage="taken_over", taken_by=by, taken_at=now,
+                                status_before_take=contact.get("status"))
+    await store.events.record(f"take:{contact_id}:{uuid.uuid4().hex[:8]}", contact_id, "taken_over", now, {"by": by})
+    return await store.contacts.require(contact_id)
+
+
+async def give_back(store: Store, clock: Clock, contact_id: str, by: str) -> dict[str, Any]:
+    """The person gives the thread back: the agent continues, with the person's messages in its history."""
+    contact = await store.contacts.require(contact_id)
+    if contact["status"] == "opted_out":
+        raise StoreError(f"{contact_id} opted out; the agent will not write to them again")
+    if contact["status"] != "handoff":
+        raise StoreError(f"{contact_id} is not taken over (status {contact['status']})")
+    now = clock.now()
+    await store.contacts.update(contact_id, now, status="active", stage="given_back", taken_by=None,
+                                handoff_reason=None, given_back_at=now)
+    await store.events.record(f"give-back:{contact_id}:{uuid.uuid4().hex[:8]}", contact_id, "given_back", now,
+                              {"by": by})
+    return await store.contacts.require(contact_id)
+
+
+async def send_as_person(store: Store, clock: Clock, contact_id: str, text: str, by: str) -> str:
+    """Queue a person's message to the contact (taking the thread if nobody has). Returns the event key."""
+    text = text.strip()
+    if not text:
+        raise StoreError("the message is empty")
+    contact = await store.contacts.require(contact_id)
+    if contact["status"] == "opted_out":
+        raise StoreError(f"{contact_id} opted out; nothing is sent to them")
+    if contact["status"] != "handoff":
+        await take_over(store, clock, contact_id, by)
+    now = clock.now()
+    event = InboundMessage(key=f"operator:{contact_id}:{uuid.uuid4().hex[:12]}", kind="operator", channel="system",
+                           contact_id=contact_id, text=text, received_at=now, meta={"by": by})
+    await store.inbox.ingest(event, now)
+    return event.key
+
+
+async def decide_draft(store: Store, clock: Clock, draft_id: str, response: dict[str, Any], by: str) -> str:
+    """Record a person's decision on a draft (once) and queue it for the worker, which resumes the turn."""
+    draft = await store.drafts.get(draft_id)
+    if draft is None:
+        raise StoreError(f"no draft {draft_id}")
+    kind = response.get("type")
+    status = {"accept": "approved", "edit": "edited", "ignore": "rejected"}.get(str(kind))
+    if status is None:
+        raise StoreError(f"unknown decision {kind!r}")
+    now = clock.now()
+    text = None
+    if kind == "edit":
+        text = ((response.get("args") or {}).get("args") or {}).get("text")
+    note = str(response.get("args")) if kind == "ignore" else None
+    if not await store.drafts.decide(draft_id, status, now, by, note=note, text=text):
+        raise StoreError(f"draft {draft_id} was already {draft['status']}; nothing more is done")
+    event = InboundMessage(key=f"decision:{draft_id}", kind="decision", channel="system",
+                           contact_id=draft["contact_id"], received_at=now,
+                           meta={"draft": draft_id, "decision": response, "by": by})
+    await store.inbox.ingest(event, now)
+    await store.events.record(f"decision:{draft_id}", draft["contact_id"], f"draft_{status}", now, {"by": by})
+    return status

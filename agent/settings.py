@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LlmProvider = Literal["auto", "ollama", "rules"]
+Approval = Literal["off", "outreach", "model", "all"]
 
 
 class Settings(BaseSettings):
@@ -45,8 +46,8 @@ class Settings(BaseSettings):
 
     # --- behaviour -------------------------------------------------------------------------
     default_timezone: str = "Europe/Moscow"
-    send_window_start_hour: int = 9
-    send_window_end_hour: int = 19
+    send_window_start_hour: int = Field(default=9, ge=0, le=23)
+    send_window_end_hour: int = Field(default=19, ge=1, le=23)
     send_on_weekends: bool = False
     follow_up_1_working_days: int = 3
     follow_up_2_days: int = 7
@@ -54,6 +55,9 @@ class Settings(BaseSettings):
     demo_duration_min: int = 30
     demo_slot_hours: tuple[int, ...] = (11, 15)
     max_reply_words: int = 120
+    # review mode: which replies wait for a person's approval before they are sent
+    approval: Approval = "off"
+    draft_timer_wait_s: float = 300.0  # a timer of a contact with a draft waiting is retried after this
 
     # --- worker ----------------------------------------------------------------------------
     worker_lease_s: float = 120.0

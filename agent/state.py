@@ -36,6 +36,7 @@ class ConversationState(InputState, total=False):
     effects: Annotated[list[dict[str, Any]], effects_reducer]  # agent.tools.effects, dumped; deliver applies
     reply: str | None
     guard_violations: list[str]
+    review: dict[str, Any] | None  # review mode: the person's decision on this turn's draft
     followups_sent: int
     processed: list[str]  # recent event keys: a replayed event is skipped
     skip: str | None  # why this event needs no action

@@ -17,15 +17,18 @@ from datetime import timedelta
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
+from langgraph.types import Command
 
 from agent.context import AgentContext
 from agent.contracts import InboundMessage
 from agent.graph import ConversationGraph
 from agent.store import Store
 from agent.store.contacts import ADDRESS_FIELDS
+from agent.tools.outbox import queue_team_note
 
 log = logging.getLogger(__name__)
 
+TIMER_KINDS = ("timer", "outreach")  # triggers that wait while a draft of the contact waits
 SENDER_FIELDS = {"email": "email", "telegram": "telegram_chat_id", "console": "_id"}
 BUSY_RETRY_S = 0.5
 
@@ -84,6 +87,10 @@ class Worker:
                 await self.store.inbox.postpone(key, ctx.now(), BUSY_RETRY_S)
                 return True
             try:
+                if doc.get("kind") in TIMER_KINDS and await self.store.drafts.pending_for(contact_id):
+                    # timers wait while a person decides on a draft (the draft may change them)
+                    await self.store.inbox.postpone(key, ctx.now(), settings.draft_timer_wait_s)
+                    return True
                 result = await self.run_turn(doc, contact_id, final=doc["attempts"] >= settings.worker_max_attempts)
             finally:
                 await self.unlock_contact(contact_id)
@@ -97,23 +104,66 @@ class Worker:
         return True
 
     async def run_turn(self, doc: dict[str, Any], contact_id: str, final: bool) -> dict[str, Any]:
+        config: RunnableConfig = {"configurable": {"thread_id": contact_id}}
+        ctx = self.make_context(final)
+        if doc.get("kind") == "decision":
+            return await self.resume_draft(doc, contact_id, config, ctx)
+        if draft := await self.store.drafts.pending_for(contact_id):
+            await self.supersede(draft, doc, contact_id, ctx)
         fields = {k: v for k, v in doc.items() if k in InboundMessage.model_fields}
         event = InboundMessage(key=doc["_id"], **{**fields, "contact_id": contact_id}).model_dump()
         if doc.get("understanding"):
             event["meta"] = {**event["meta"], "understanding": doc["understanding"]}
         if doc.get("contact_id") is None:
             await self.store.inbox.set_contact(doc["_id"], contact_id)
-        config: RunnableConfig = {"configurable": {"thread_id": contact_id}}
-        state = await self.graph.ainvoke({"event": event}, config, context=self.make_context(final),
-                                         durability="exit")
+        state = await self.graph.ainvoke({"event": event}, config, context=ctx, durability="exit")
+        return await self.outcome(doc["_id"], contact_id, state, ctx)
+
+    async def outcome(self, key: str, contact_id: str, state: dict[str, Any], ctx: AgentContext) -> dict[str, Any]:
+        """The inbox result of a turn; a turn stopped for review records its draft for the team."""
         reading = state.get("understanding") or {}
-        return {
+        result: dict[str, Any] = {
             "intent": reading.get("intent"),
             "source": reading.get("source"),
             "actions": state.get("actions", []),
             "replied": bool(state.get("reply")),
             "skip": state.get("skip"),
         }
+        waiting = state.get("__interrupt__") or []
+        if waiting:
+            payload = waiting[0].value
+            draft_id = payload["action_request"]["args"]["draft_id"]
+            if await self.store.drafts.open(draft_id, contact_id, payload, ctx.now()):
+                contact = await self.store.contacts.get(contact_id) or {"_id": contact_id}
+                await queue_team_note(ctx, key=f"{draft_id}:team:draft", contact=contact, template="draft_team",
+                                      values={"reason": payload["description"],
+                                              "text": payload["action_request"]["args"]["text"][:1500],
+                                              "draft_id": draft_id})
+            result.update(replied=False, draft=draft_id)
+        return result
+
+    async def resume_draft(self, doc: dict[str, Any], contact_id: str, config: RunnableConfig,
+                           ctx: AgentContext) -> dict[str, Any]:
+        """A person's decision: resume the waiting turn with it, once. A decision for a draft that
+        no longer waits (decided, superseded, or this event replayed after its turn ended) is a no-op."""
+        meta = doc.get("meta", {})
+        draft_id, response = meta.get("draft"), meta.get("decision")
+        snapshot = await self.graph.aget_state(config)
+        waiting = [i for i in snapshot.interrupts
+                   if (i.value or {}).get("action_request", {}).get("args", {}).get("draft_id") == draft_id]
+        if not waiting or not isinstance(response, dict):
+            return {"skip": f"draft {draft_id} is not waiting for a decision"}
+        state = await self.graph.ainvoke(Command(resume=response), config, context=ctx, durability="exit")
+        await self.store.drafts.mark(draft_id, {"resolved_by_event": doc["_id"], "sent": bool(state.get("reply"))})
+        return {**await self.outcome(doc["_id"], contact_id, state, ctx), "draft": draft_id}
+
+    async def supersede(self, draft: dict[str, Any], doc: dict[str, Any], contact_id: str, ctx: AgentContext) -> None:
+        """A new trigger while a draft waits: the draft is dropped (the new turn drafts again)."""
+        now = ctx.now()
+        if await self.store.drafts.supersede(draft["_id"], now, doc["_id"]):
+            await self.store.events.record(f"{draft['_id']}:draft_superseded", contact_id, "draft_superseded", now,
+                                           {"by_event": doc["_id"], "kind": doc.get("kind")})
+            log.info("draft %s superseded by %s", draft["_id"], doc["_id"])
 
     async def drain(self, limit: int = 10_000) -> int:
         """Process ready events until none is left (demo, tests, evals)."""

@@ -12,6 +12,7 @@ from cli.email import email_app
 from cli.eval import eval_command
 from cli.run import run_all, worker
 from cli.stats import stats
+from cli.team import drafts_app, give_back_, reply, take
 from cli.telegram import link as telegram_link
 from cli.telegram import telegram_app
 
@@ -26,6 +27,10 @@ app.add_typer(db_app, name="db")
 app.add_typer(email_app, name="email")
 app.add_typer(telegram_app, name="telegram")
 contacts_app.command("link")(telegram_link)
+contacts_app.command("take")(take)
+contacts_app.command("give-back")(give_back_)
+app.add_typer(drafts_app, name="drafts")
+app.command("reply")(reply)
 app.command("run")(run_all)
 app.command("worker")(worker)
 app.command("stats")(stats)

@@ -26,6 +26,8 @@ def compose_text(ctx: AgentContext, state: ConversationState, parts: list[dict[s
     channel = outbound_channel(state)
     event = state["event"]
     sections = [body]
+    if event["kind"] == "operator":  # a person's text goes out exactly as written
+        return body
     if event["kind"] != "notice" or event.get("meta", {}).get("greet"):
         name = first_name(contact)
         greeting = ctx.prompts.render("greeting", first_name=name) if name else ctx.prompts.render("greeting_no_name")

@@ -128,6 +128,17 @@ def ordered(effects: list[Any]) -> list[Any]:
     return sorted(parsed, key=lambda e: (RANK[type(e)], e.order if isinstance(e, fx.UpdateContact) else 0))
 
 
+def rejected_draft_effects(state: ConversationState) -> list[Any]:
+    """A person rejected the draft: nothing of the turn happens but the record of it, and the
+    thread is theirs now (status `handoff`); a cached model reading is kept for a replay."""
+    kept = [e for e in state.get("effects", []) if e.get("type") in ("remember_reading",)
+            or (e.get("type") == "event" and e.get("name") == "draft_rejected")]
+    reason = (state.get("review") or {}).get("reason") or "rejected"
+    return [*kept, fx.contact_update(order=99, status="handoff", stage="draft_rejected",
+                                     handoff_reason=f"черновик отклонён: {reason}"[:300]),
+            fx.no_timer()]
+
+
 async def send_reply(turn: Turn, reply: str | None, channel: str) -> None:
     if not reply or turn.contact.get("status") == "opted_out" or turn.suppressed:
         return
@@ -172,7 +183,8 @@ async def deliver(state: ConversationState, runtime: Runtime[AgentContext]) -> d
     ctx = runtime.context
     event, contact = state["event"], state["contact"]
     turn = Turn(ctx=ctx, state=state, contact=contact, key=event["key"], now=ctx.now())
-    effects = ordered(state.get("effects", []))
+    effects = ordered(rejected_draft_effects(state) if (state.get("review") or {}).get("decision") == "rejected"
+                      else state.get("effects", []))
     for effect in (e for e in effects if type(e) not in AFTER_REPLY):
         await HANDLERS[type(effect)](effect, turn)
     reply, channel = state.get("reply"), outbound_channel(state)
@@ -187,6 +199,9 @@ async def deliver(state: ConversationState, runtime: Runtime[AgentContext]) -> d
         await ctx.store.contacts.update(contact["_id"], turn.now, **turn.contact_set)
     history = state.get("history", [])
     if reply:
-        history = with_turn(history, {"role": "agent", "text": reply, "at": turn.now, "channel": channel})
+        entry = {"role": "agent", "text": reply, "at": turn.now, "channel": channel}
+        if event["kind"] == "operator":
+            entry.update(role="person", by=event.get("meta", {}).get("by") or "team")
+        history = with_turn(history, entry)
     return {"history": history, "processed": [*state.get("processed", []), turn.key][-PROCESSED_KEEP:],
             "contact": {**contact, **turn.contact_set}}

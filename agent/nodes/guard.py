@@ -24,8 +24,8 @@ def check(ctx: AgentContext, state: ConversationState, parts: list[dict[str, Any
 async def guard(state: ConversationState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     ctx = runtime.context
     parts = state.get("parts", [])
-    if state.get("reply") is None or not parts:
-        return {}
+    if state.get("reply") is None or not parts or state["event"]["kind"] == "operator":
+        return {}  # a person's own text is theirs: not held to the rules that bind the model
     problems = check(ctx, state, parts)
     if not problems:
         return {}

@@ -22,6 +22,7 @@ async def load_context(state: ConversationState, runtime: Runtime[AgentContext])
         "effects": None,
         "reply": None,
         "guard_violations": [],
+        "review": None,
         "skip": None,
     }
     if event["key"] in state.get("processed", []):
