@@ -1,0 +1,258 @@
+"""Opt-out as three outcomes: `certain` (stop now), `possible` (send nothing, a person decides) and
+`none` (go on).
+
+The input is the client's own new text (the channels cut quoted history). Every clause is read
+through its lemmas (pymorphy3, typo-tolerant against the stop lexicon with rapidfuzz):
+
+- a *stop signal* is a stop lemma (отписаться, рассылка, спам, удалить, прекратить, хватит,
+  надоесть, заблокировать, unsubscribe, remove, stop…) in an affirmed clause, or a contact verb
+  (писать, присылать, беспокоить, email, contact…) under a negation;
+- a signal is *defused* when its context gives the word another meaning: «отпишусь» as "I'll
+  write back", a spam folder, deleting reviews or a branch, a question about the product, a time
+  limit («не пишите до января» is a pause), a channel or manner preference («не звоните, пишите»,
+  «не пишите так длинно»), an unsubscribe by mistake.
+
+`certain` needs a strong undefused signal (or a match of the certain rules of `opt_out.py` backed
+by an undefused signal) and no address of another person. `possible` is any undefused signal,
+or the classifier's opt-out probability at or above `POSSIBLE_THRESHOLD`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from agent.understanding import classifier
+from agent.understanding.morphology import Word, fuzzy_lookup, normalize, sentences, words
+from agent.understanding.opt_out import is_opt_out
+
+Band = Literal["certain", "possible", "none"]
+
+
+def _set(words_: str) -> frozenset[str]:
+    return frozenset(words_.split())
+
+
+# The lowest threshold whose out-of-fold share of ordinary messages in `possible` is ≤ 4 % on
+# 5-fold cross-validation of the training split (`python -m evals.phrases_report --cv`).
+POSSIBLE_THRESHOLD = 0.30
+
+STRONG = _set("""отписать отписаться отписывать отписываться отписка подписка удалить удалять исключить
+    исключать убрать убирать стереть вычеркнуть прекратить прекращать перестать переставать отстать
+    отвязаться отвалить заблокировать блокировать блок бан надоесть задолбать достать спамить спам
+    рассылка отозвать отзывать хватит стоп уничтожить уничтожение запрещать запретить персональный
+    завязывать завязать фас роскомнадзор жалоба пожаловаться удалите уберите исключите отпишите прекратите
+    unsubscribe unsub remove delete erase stop cease quit opt block spam spamming spammer harass
+    refrain""")
+CONTACT = _set("""писать написать присылать прислать слать шли отправлять направлять беспокоить тревожить
+    названивать связываться контактировать трогать донимать кидать пишите пиши присылайте шлите
+    беспокойте email e-mail mail write
+    contact message text send bother reach follow ping""")
+CALL = frozenset({"звонить", "позвонить", "call", "phone"})
+_NEGATION = frozenset({"не", "ни", "нинада", "never", "not", "no", "без", "никаких", "никакой"})
+_INTENSIFIERS = _set("больше более впредь никогда again anymore ever more further")
+_PERSONAL_WORDS = _set("меня нас мой мою мои моих моего моей my me us")
+_PERSONAL_LEMMAS = _set("адрес почта ящик данные контакт номер профиль address data details")
+_PREPOSITIONS = _set("у для к от с о об со ко from with for about")
+_PRODUCT = _set("""отзыв ответ негатив филиал точка сотрудник уведомление отчет дубль ошибка мониторинг
+    площадка карточка лицензия пилот клиент гость пациент кабинет лента форма автоответ описание
+    вложение review reviews reply replies notification notifications location
+    branch report digest customer customers""")
+_NOUN_NEEDS_NEG = frozenset({"письмо", "сообщение", "предложение", "реклама"})
+_HATIT_OK = _set("уже это мне нам меня нас пожалуйста спамить писать слать писем сообщений рассылок спама")
+_RUDE = _set("отвалить отстать отвязаться заблокировать блокировать блок бан задолбать достать")
+_LEGAL_ONLY = frozenset({"жалоба", "пожаловаться"})
+_SELF_UNSUBSCRIBE = frozenset({"отписаться", "отписать", "отписка", "unsubscribe", "unsub"})
+_QUESTION_START = _set("можно как есть если что сколько почему зачем ли a а can could how do does is what if whether")
+_CONTRACTIONS = re.compile(r"\b(?:don't|dont|do n't)\b")
+_TIME = re.compile(
+    r"\b(?:до|пока|через|после|с|в|на)\s+(?:\w+\s+)?(?:январ|феврал|март|апрел|ма[йяе]|июн|июл|август|сентябр|"
+    r"октябр|ноябр|декабр|весн|лет|осен|зим|праздник|нов\w+ год|конц|начал|понедельник|вторник|сред|"
+    r"четверг|пятниц|недел|месяц|квартал|сезон|отпуск|\d)|\bпока\b|\bдо\s+\d|\bчерез\b|"
+    r"\b(?:две|три|пару|пара|несколько|ближайш\w*)\s+(?:\w+\s+)?(?:дн|недел|месяц)|"
+    r"\b(?:until|till|for now|next|after|in (?:a|two|\d+) (?:week|month)|q\d)\b"
+)
+_MANNER = re.compile(
+    r"«|\"|\bтак (?:длинно|официально|подробно)|длинно|официально|покороче|\bв выходн|в нерабоч|по ночам|"
+    r"ночью|on weekends"
+)
+_OTHER_CHANNEL = re.compile(
+    r"(?<!не )(?<!not )\b(?:пишите|пиши|напишите|звоните|позвоните|write|email|message|text)\s+(?:мне\s+)?"
+    r"(?:в|на|лучше|сюда|only|me on)\b|(?<!не )(?:пишите|пиши)(?:\.|!|$)|лучше (?:в|на|по|пишите)|удобнее|"
+    r"только (?:в|по|email)|переписк|письменно|email is better|just write|email only|рабочий чат"
+)
+_SPAM_FOLDER = re.compile(
+    r"спам\w*[\s-]+(?:отзыв|фильтр)|отзыв\w*[\s-]+спам|спам.{0,15}(?:отзыв|форм|бот)|"
+    r"(?:в|из|во)\s+(?:папк\w+\s+)?[«\"]?спам|попа\w+.{0,20}спам|улет\w+.{0,20}спам|ушл\w+.{0,20}спам|"
+    r"оказал\w+.{0,20}спам|посчита\w+.{0,10}спам|спам-фильтр|spam folder|junk|in spam|went to spam|"
+    r"landed in|flagged as spam|spam reviews|помечаются как спам|пришло в спам"
+)
+_BLOCKER = re.compile(r"по ошибке|случайно|верните|обратно|вернуться|by mistake|accidentally|add me back")
+_LEGAL_TARGET = re.compile(r"фас|роскомнадзор|спам|рассылк|незаконн|закон|провайдер")
+_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+|(?<![\w@])@[a-z0-9_]{4,}|\+?\d[\d\s()-]{9,}\d")
+_WHOLE = frozenset({"стоп", "stop", "хватит", "спам", "spam", "unsub", "unsubscribe", "remove", "отписка"})
+_CLAUSE_SPLIT = re.compile(r"[,;:()\n]+|\s[-—–]\s|\s(?:и|а|но|and|but)\s")
+
+
+@dataclass(frozen=True)
+class StopVerdict:
+    """The opt-out band of a message and why."""
+
+    band: Band
+    reason: str
+    probability: float = 0.0
+
+
+@dataclass(frozen=True)
+class Signal:
+    lemma: str
+    clause: str
+    strong: bool
+    defused_by: str | None = None
+
+
+def _is_write_back(word: Word, following: list[Word]) -> bool:
+    """«отпишусь / отпишемся / отпишу вам» = I'll write back (no «от» after it)."""
+    if word.lemma not in {"отписаться", "отписать"}:
+        return False
+    first_person = word.person == "1per" and word.tense == "futr"
+    dative = bool(following) and following[0].text in {"мне", "вам", "нам"}
+    from_list = any(w.lemma == "от" for w in following[:2])
+    return (first_person or (word.lemma == "отписать" and dative)) and not from_list
+
+
+def _personal(analysed: list[Word]) -> bool:
+    """The clause names the client as the object: «меня», «нас», «мой адрес», «данные»…"""
+    for i, word in enumerate(analysed):
+        after_preposition = i > 0 and analysed[i - 1].lemma in _PREPOSITIONS
+        if word.text in _PERSONAL_WORDS and not after_preposition:
+            return True
+        if word.lemma in _PERSONAL_LEMMAS:
+            return True
+    return False
+
+
+def _defuse(lemma: str, clause: str, sentence: str, text: str, analysed: list[Word]) -> str | None:
+    """Why this signal means something else, or None."""
+    lemmas = {w.lemma for w in analysed}
+    personal = _personal(analysed) or _personal(words(sentence))
+    intensified = bool(lemmas & _INTENSIFIERS)
+    question = clause.rstrip().endswith("?") or sentence.rstrip().endswith("?")
+    if _BLOCKER.search(text):
+        return "unsubscribed by mistake"
+    if lemma in {"спам", "спамить", "spam"} and _SPAM_FOLDER.search(sentence):
+        return "spam folder or spam reviews"
+    product = {w.lemma for w in words(text if question else sentence)} & _PRODUCT
+    if lemma not in CONTACT | _RUDE and product and not personal:
+        return "about reviews or the product"
+    first = clause.split()[0] if clause.split() else ""
+    if first in {"если", "if", "когда", "when"} and not personal and lemma not in {"фас", "роскомнадзор"}:
+        return "a condition"
+    if lemma in {"стоп", "stop"} and question:
+        return "«стоп» as an interjection before a question"
+    if question and not personal and lemma not in _SELF_UNSUBSCRIBE | _RUDE | CONTACT:
+        return "a question"
+    if ("можно" in lemmas or "can" in lemmas) and not personal:
+        return "a question"
+    if not intensified and (
+        (lemma in CONTACT and (_TIME.search(text) or re.search(r"\bсейчас\b", text)))
+        or (lemma in {"прекратить", "стоп", "stop", "хватит", "перестать"} and _TIME.search(text))
+        or (lemma in {"удалить", "убрать"} and re.search(r"\bпока\b", text))
+    ):
+        return "a time limit (pause)"
+    if lemma in CONTACT and _MANNER.search(sentence):
+        return "a manner or time-of-day preference"
+    if lemma in CONTACT and _OTHER_CHANNEL.search(text) and not intensified:
+        return "another channel"
+    return None
+
+
+def _negated(analysed: list[Word], i: int, window: int) -> bool:
+    return any(w.lemma in _NEGATION or w.text in _NEGATION for w in analysed[max(0, i - window) : i])
+
+
+def _signal(analysed: list[Word], i: int, clause: str, sentence: str, text: str) -> Signal | None:
+    word = analysed[i]
+    following = analysed[i + 1 :]
+    strong = fuzzy_lookup(word, STRONG)
+    if strong:
+        command = word.mood == "impr" or word.pos == "INFN"
+        if _negated(analysed, i, 1) and not command and strong not in {"спам", "рассылка"}:
+            return Signal(strong, clause, True, "negated")
+        if strong in {"спам", "рассылка"} and analysed[max(0, i - 2) : i] and analysed[i - 1].lemma in {"не", "быть"}:
+            return Signal(strong, clause, True, "negated")
+        if strong == "stop" and following and following[0].lemma in {"me", "by"}:
+            return None
+        if strong in _LEGAL_ONLY and not _LEGAL_TARGET.search(sentence):
+            return Signal(strong, clause, False, _defuse(strong, clause, sentence, text, analysed))
+        if strong == "хватит" and (
+            "ли" in {w.lemma for w in analysed} or clause.endswith("?") or (following and following[0].pos != "INFN" and following[0].text not in _HATIT_OK)
+        ):
+            return Signal(strong, clause, True, "«хватит» as «enough of something»")
+        if _is_write_back(word, following):
+            return Signal(strong, clause, True, "a verb of writing back")
+        return Signal(strong, clause, True, _defuse(strong, clause, sentence, text, analysed))
+    before = [w.text for w in analysed[max(0, i - 4) : i]]
+    wanted_none = "без" in before or "никаких" in before or (
+        "не" in before and ({"надо", "нужно", "нужны", "нужен"} & set(before))
+    )
+    if word.lemma in _NOUN_NEEDS_NEG and wanted_none:
+        return Signal(word.lemma, clause, False, _defuse(word.lemma, clause, sentence, text, analysed))
+    bare = word.text[2:] if word.text.startswith("не") and not word.known else ""
+    contact = fuzzy_lookup(word, CONTACT) or (fuzzy_lookup(Word(bare, bare, known=False), CONTACT) if bare else None)
+    command = word.mood == "impr" or word.pos == "INFN" or word.pos is None or word.text == "шли"
+    if contact and command and (bare or _negated(analysed, i, 5)):
+        lemmas = {w.lemma for w in analysed}
+        strong_neg = bool(lemmas & _INTENSIFIERS) or len(analysed) <= 4
+        return Signal(contact, clause, strong_neg, _defuse(contact, clause, sentence, text, analysed))
+    call = fuzzy_lookup(word, CALL)
+    if call and _negated(analysed, i, 3):
+        if {w.lemma for w in analysed} & _INTENSIFIERS:
+            return Signal(call, clause, False, _defuse(call, clause, sentence, text, analysed))
+        return Signal(call, clause, False, "no calls: a channel preference")
+    return None
+
+
+def _clause_signals(clause: str, sentence: str, text: str) -> list[Signal]:
+    analysed = words(clause)
+    found = (_signal(analysed, i, clause, sentence, text) for i in range(len(analysed)))
+    return [s for s in found if s is not None]
+
+
+def signals(text: str) -> list[Signal]:
+    """Every stop signal of the text, defused or not."""
+    norm = _CONTRACTIONS.sub("do not", normalize(text))
+    found: list[Signal] = []
+    for raw in sentences(text) or [text]:
+        sentence = _CONTRACTIONS.sub("do not", normalize(raw))
+        for clause in _CLAUSE_SPLIT.split(sentence):
+            if clause.strip():
+                found.extend(_clause_signals(clause.strip(), sentence, norm))
+    return found
+
+
+def opt_out_band(text: str) -> StopVerdict:
+    """Is this message a request to stop contacting the client: certain, possible or none?"""
+    norm = normalize(text)
+    found = signals(text)
+    live = [s for s in found if s.defused_by is None]
+    bare = " ".join(re.findall(r"[a-zа-я/]+", norm))
+    has_address = bool(_ADDRESS.search(norm))
+    if live and not has_address:
+        strong = [s for s in live if s.strong]
+        if strong:
+            return StopVerdict("certain", f"stop word «{strong[0].lemma}» in «{strong[0].clause}»")
+        if is_opt_out(text):
+            return StopVerdict("certain", f"certain rule, backed by «{live[0].lemma}»")
+    if bare in _WHOLE or bare.startswith("/stop"):
+        return StopVerdict("certain", f"the whole message is «{bare}»")
+    if live:
+        why = "next to an address of another person" if has_address else "a weak stop signal"
+        return StopVerdict("possible", f"stop word «{live[0].lemma}» in «{live[0].clause}» ({why})")
+    probability = classifier.probability(text, "opt_out")
+    if probability >= POSSIBLE_THRESHOLD:
+        return StopVerdict("possible", f"classifier opt_out probability {probability:.2f}", probability)
+    if not found and is_opt_out(text):
+        return StopVerdict("possible", "a certain rule of opt_out.py matched without a stop signal")
+    return StopVerdict("none", "no stop signal", probability)

@@ -1,0 +1,102 @@
+"""Opt-out in three bands, and the held-out targets of the phrase bank."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from agent.understanding.morphology import fuzzy_lookup, lemma, parse, tokens
+from agent.understanding.stop_signal import STRONG, opt_out_band
+
+CERTAIN = [
+    "Просьба не беспокоить",
+    "Мы не нуждаемся в ваших услугах, просьба больше не писать",
+    "без рассылок, спасибо",
+    "я против обработки моих персональных данных, удалите их",
+    "жалоба в ФАС на ваш спам",
+    "No thanks, please remove me",
+    "unsubscribe",
+    "stop emailing me",
+    "не пиши сюда",
+    "бот, отстань",
+    "заблокирую",
+    "ОТПИШИТЕ МЕНЯ",
+]
+NOT_CERTAIN = [
+    "Посмотрю и отпишусь",
+    "Ваше письмо попало в спам",
+    "Не пишите до января, сейчас не до этого",
+    "Не звоните, лучше пишите на почту",
+    "Можно ли удалить плохие отзывы?",
+    "Есть ли защита от спам-отзывов?",
+    "Удалите меня из копии, пишите Ивану: ivan@romashka.ru",
+    "Случайно нажал «отписаться», верните меня",
+]
+
+
+@pytest.mark.parametrize("text", CERTAIN)
+def test_certain(text):
+    verdict = opt_out_band(text)
+    assert verdict.band == "certain", verdict
+    assert verdict.reason
+
+
+@pytest.mark.parametrize("text", NOT_CERTAIN)
+def test_near_misses_are_not_certain(text):
+    assert opt_out_band(text).band != "certain"
+
+
+def test_plain_messages_are_none():
+    assert opt_out_band("Пришлите презентацию, пожалуйста").band == "none"
+    assert opt_out_band("Давайте созвонимся в четверг в 15").band == "none"
+
+
+def test_morphology_tools():
+    assert tokens("Ёлки, не пишите!") == ["елки", "не", "пишите"]
+    assert lemma("Отпишусь") == "отписаться"
+    assert fuzzy_lookup(parse("атпишите"), STRONG) == "отписать"
+    assert fuzzy_lookup(parse("опишите"), STRONG) is None  # a real word is never "corrected"
+
+
+def test_analyzer_is_lazy():
+    code = "import agent.understanding.morphology as m, agent.understanding.stop_signal; print(m._ANALYZER is None)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"
+
+
+# ---- the held-out split (hash split + the fresh file): never tuned on -------------------------
+
+# Measured 2026-12-02 on heldout_all (726 messages); CI fails below these (regression floors).
+FLOORS = {"intent_accuracy": 0.878, "opt_out_recall": 0.985, "certain_precision": 0.987}
+TARGETS = {"intent_accuracy": 0.95, "opt_out_recall": 1.0, "certain_precision": 0.99}
+
+
+@pytest.fixture(scope="module")
+def heldout():
+    from evals.phrase_bank import load, select
+    from evals.phrases_report import evaluate
+
+    scores = evaluate(select(load(), "heldout", "fresh"))
+    return {
+        "intent_accuracy": scores["classifier"]["accuracy"],
+        "opt_out_recall": scores["opt_out"]["recall_certain_or_possible"],
+        "certain_precision": scores["opt_out"]["certain_precision"],
+        "ordinary_in_possible": scores["opt_out"]["ordinary_in_possible"],
+    }
+
+
+def test_ordinary_messages_in_possible_at_most_5_percent(heldout):
+    assert heldout["ordinary_in_possible"] <= 0.05
+
+
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_heldout_floor(heldout, name):
+    assert heldout[name] >= FLOORS[name]
+
+
+@pytest.mark.xfail(strict=True, reason="below the issue-10 target on held-out; see evals/phrases/README.md")
+@pytest.mark.parametrize("name", sorted(TARGETS))
+def test_heldout_target(heldout, name):
+    assert heldout[name] >= TARGETS[name]
