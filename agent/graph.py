@@ -21,6 +21,7 @@ from agent.nodes.deliver import deliver
 from agent.nodes.follow_up import follow_up
 from agent.nodes.guard import guard
 from agent.nodes.handoff import handoff
+from agent.nodes.hold import hold
 from agent.nodes.load_context import load_context
 from agent.nodes.operator_reply import operator_reply
 from agent.nodes.opt_out import opt_out
@@ -36,7 +37,7 @@ from agent.state import ConversationState, InputState
 from agent.understanding.schema import Understanding
 
 ActionNode = Literal[
-    "pitch", "present", "book_demo", "refer", "pause", "opt_out", "handoff", "close", "restart", "deliver"
+    "pitch", "present", "book_demo", "refer", "pause", "opt_out", "handoff", "hold", "close", "restart", "deliver"
 ]
 TimerNode = Literal["outreach", "follow_up", "close"]
 TIMER_NODES: dict[str, TimerNode] = {"outreach": "outreach", "follow_up": "follow_up", "pause_end": "follow_up",
@@ -77,6 +78,8 @@ def route_after_understand(state: ConversationState) -> list[ActionNode]:
         return ["close"]
     if status in ("handoff", "opted_out"):  # a person has the thread: record, do not reply
         return ["deliver"]
+    if reading.opt_out_possible:  # maybe a request to stop: nothing is sent, a person decides
+        return ["hold"]
     if state.get("handoff_reason") or intent == "other":
         return ["handoff"]
     if intent == "referral":
@@ -98,13 +101,13 @@ def route_after_understand(state: ConversationState) -> list[ActionNode]:
 def build_graph(checkpointer: BaseCheckpointSaver | None = None) -> ConversationGraph:
     builder = StateGraph(ConversationState, context_schema=AgentContext, input_schema=InputState)
     for node in (load_context, understand, acknowledge, operator_reply, outreach, follow_up, close, restart, pitch, present, book_demo,
-                 refer, pause, opt_out, handoff, compose, guard, review, deliver):
+                 refer, pause, opt_out, handoff, hold, compose, guard, review, deliver):
         builder.add_node(node)
     builder.add_edge(START, "load_context")
     builder.add_conditional_edges("load_context", route_after_load_context)
     builder.add_conditional_edges("understand", route_after_understand)
     for name in ("acknowledge", "operator_reply", "outreach", "follow_up", "close", "restart", "pitch", "present", "book_demo", "refer",
-                 "pause", "opt_out", "handoff"):
+                 "pause", "opt_out", "handoff", "hold"):
         builder.add_edge(name, "compose")
     builder.add_edge("compose", "guard")
     builder.add_edge("guard", "review")

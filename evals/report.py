@@ -111,6 +111,8 @@ _METRICS: tuple[tuple[str, Callable[[Scores], str]], ...] = (
     ("reply-rule violations", lambda s: f"{s.rule_violations} in {s.messages_checked} messages"),
     ("invented prices / promises", lambda s: str(s.invented_prices)),
     ("opt-out recall", lambda s: f"{_pct(s.opt_out_recall)} ({_frac(s.opt_out_done, s.opt_out_asked)})"),
+    ("opt-out possible band (held for a person)",
+     lambda s: f"{s.opt_out_held} expected opt-outs; {_frac(s.ordinary_held, s.ordinary_checked)} other messages"),
     ("messages sent after opt-out", lambda s: str(s.messages_after_opt_out)),
     ("LLM calls / turn", lambda s: _num(s.per_turn(s.llm_calls), "{:.2f}")),
     ("tokens / turn (prompt+completion)", lambda s: _num(s.per_turn(s.prompt_tokens + s.completion_tokens), "{:.0f}")),

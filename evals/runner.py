@@ -88,6 +88,7 @@ class TurnResult:
     referral: dict[str, Any] | None = None
     opted_out_before: bool = False  # an opt-out (asked or done) came earlier in the dialog
     opt_out_turn: bool = False  # this message asks to opt out, or the agent opted the contact out
+    stop_possible: bool = False  # held for a person as a possible request to stop (nothing sent)
     llm_calls: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -252,6 +253,8 @@ class DialogDriver:
                 result.referral = {k: new.get(k) for k in ("_id", "name", "email", "telegram", "phone")}
             elif event["type"] == "opted_out":
                 self.opted_out = True
+            elif event["type"] == "possible_opt_out":
+                result.stop_possible = True
         if "opt_out" in result.actions:
             self.opted_out = result.opt_out_turn = True
 

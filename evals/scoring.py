@@ -53,7 +53,9 @@ class TurnScore:
     reply: tuple[int, int] = (0, 0)
     dates: tuple[int, int] = (0, 0)
     referral: tuple[int, int] = (0, 0)
-    opt_out: tuple[int, int] = (0, 0)  # (done, asked)
+    opt_out: tuple[int, int] = (0, 0)  # (done, asked); a stop held for a person counts as done
+    opt_out_held: int = 0  # an expected opt-out that landed in the possible band (nothing sent)
+    ordinary_held: tuple[int, int] = (0, 0)  # (in the possible band, checked): other client messages
     messages: int = 0  # client-facing messages checked against the reply rules
     violations: Counter[str] = field(default_factory=Counter)
     after_opt_out: int = 0
@@ -97,6 +99,9 @@ class Scores:
     referral_checked: int = 0
     opt_out_done: int = 0
     opt_out_asked: int = 0
+    opt_out_held: int = 0
+    ordinary_held: int = 0
+    ordinary_checked: int = 0
     messages_checked: int = 0
     violations: dict[str, int] = field(default_factory=dict)
     messages_after_opt_out: int = 0
@@ -157,6 +162,8 @@ class Scores:
                        "referral": [self.referral_correct, self.referral_checked]},
             "opt_out_recall": r(self.opt_out_recall),
             "opt_out": [self.opt_out_done, self.opt_out_asked],
+            "opt_out_possible_band": {"expected_opt_outs_held": self.opt_out_held,
+                                      "ordinary_held": [self.ordinary_held, self.ordinary_checked]},
             "messages_after_opt_out": self.messages_after_opt_out,
             "messages_checked": self.messages_checked,
             "rule_violations": self.rule_violations,
@@ -196,6 +203,9 @@ def aggregate(turns: Iterable[TurnScore]) -> Scores:
             setattr(scores, f"{name}_checked", getattr(scores, f"{name}_checked") + checked)
         scores.opt_out_done += t.opt_out[0]
         scores.opt_out_asked += t.opt_out[1]
+        scores.opt_out_held += t.opt_out_held
+        scores.ordinary_held += t.ordinary_held[0]
+        scores.ordinary_checked += t.ordinary_held[1]
         scores.messages_checked += t.messages
         violations.update(t.violations)
         scores.messages_after_opt_out += t.after_opt_out
@@ -321,10 +331,13 @@ class Scorer:
                 fail("reply", exp.reply, turn.replied if turn.ran else None)
         self._fields(turn, tz, s, fail)
         if exp.intent == "opt_out" or (exp.actions is not None and "opt_out" in exp.actions):
-            done = "opt_out" in turn.actions
-            s.opt_out = (int(done), 1)
+            held = turn.stop_possible and not turn.replied  # a person decides; nothing was sent
+            done = "opt_out" in turn.actions or held
+            s.opt_out, s.opt_out_held = (int(done), 1), int(held and "opt_out" not in turn.actions)
             if not done:
                 fail("opt_out_recall", "opt_out", got_actions)
+        elif turn.kind in ("client", "client_email") and turn.ran:
+            s.ordinary_held = (int(turn.stop_possible), 1)
         self._messages(result, turn, s, fail)
         return s
 

@@ -99,3 +99,5 @@ class Understanding(BaseModel):
     source: Literal["rules", "llm"] = "rules"
     certain: bool = Field(default=False, description="rules settled it; no model call needed")
     answer: str | None = Field(default=None, description="model-drafted answer text (ollama only)")
+    opt_out_possible: str | None = Field(
+        default=None, description="why this may be a request to stop (the possible band): nothing is sent, a person decides")
