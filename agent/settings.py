@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     sender_email: str = "otzyvy@napoleonit.ru"
     sales_team_email: str = "sales@napoleonit.ru"
     team_channel: Literal["console", "email"] = "console"  # where hand-off / demo notices go
+    public_base_url: str | None = None  # e.g. https://seed.example.ru: enables one-click unsubscribe links
+    unsubscribe_secret: SecretStr | None = None  # signs the one-click unsubscribe tokens; env only, never logged
     meeting_link: str = "https://meet.napoleonit.ru/otzyvy-demo"
     presentation_url: str = "https://napoleonit.ru/otzyvy/presentation.pdf"
     presentation_path: Path | None = None

@@ -3,6 +3,7 @@ what is wrong, and never the password."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -71,3 +72,16 @@ def test_cli_listen_is_the_default_and_says_what_is_missing(tmp_path: Path, monk
     assert "IMAP is not configured: set IMAP_HOST, IMAP_USER and IMAP_PASSWORD" in result.output
     result = CliRunner().invoke(email_app, ["listen", "--no-listen"])
     assert result.exit_code == 1 and "SMTP is not configured" in result.output
+
+
+async def test_swapped_ports_are_named_within_seconds(dovecot: Dovecot, smtp: SmtpServer, addrs: Addresses) -> None:
+
+
+    swapped = make_email_settings(dovecot, smtp, addrs.agent, imap_port=smtp.port, smtp_port=dovecot.port,
+                                  imap_timeout_s=30.0, smtp_timeout_s=30.0)
+    started = time.monotonic()
+    imap, sent = await check_imap(swapped), await check_smtp(swapped)
+    assert time.monotonic() - started < 5
+    assert imap.text == f"port {smtp.port} answered like SMTP: did you swap IMAP_PORT and SMTP_PORT?"
+    assert sent.text == f"port {dovecot.port} answered like IMAP: did you swap IMAP_PORT and SMTP_PORT?"
+    assert not imap.ok and not sent.ok
