@@ -8,7 +8,6 @@ import re
 
 from agent.prompts import PromptLibrary
 
-
 WORD_START = r"(?<![\w-])"  # a stem must start a word (or a part after a hyphen is its own word: no)
 
 
