@@ -23,6 +23,7 @@ from agent.nodes.guard import guard
 from agent.nodes.handoff import handoff
 from agent.nodes.load_context import load_context
 from agent.nodes.opt_out import opt_out
+from agent.nodes.opted_out_wrote import opted_out_wrote
 from agent.nodes.outreach import outreach
 from agent.nodes.pause import pause
 from agent.nodes.pitch import pitch
@@ -34,7 +35,8 @@ from agent.state import ConversationState, InputState
 from agent.understanding.schema import Understanding
 
 ActionNode = Literal[
-    "pitch", "present", "book_demo", "refer", "pause", "opt_out", "handoff", "close", "restart", "deliver"
+    "pitch", "present", "book_demo", "refer", "pause", "opt_out", "handoff", "close", "restart", "opted_out_wrote",
+    "deliver",
 ]
 TIMER_NODES = {"outreach": "outreach", "follow_up": "follow_up", "pause_end": "follow_up", "close": "close"}
 
@@ -66,7 +68,9 @@ def route_after_understand(state: ConversationState) -> list[ActionNode]:
         if intent == "auto_reply":
             return ["pause"] if reading.pause_until else ["deliver"]
         return ["close"]
-    if status in ("handoff", "opted_out"):  # a person has the thread: record, do not reply
+    if status == "opted_out":  # send nothing; only the contact can lift it, so a person is told
+        return ["opted_out_wrote"]
+    if status == "handoff":  # a person has the thread: record, do not reply
         return ["deliver"]
     if state.get("handoff_reason") or intent == "other":
         return ["handoff"]
@@ -89,13 +93,13 @@ def route_after_understand(state: ConversationState) -> list[ActionNode]:
 def build_graph(checkpointer: BaseCheckpointSaver | None = None) -> CompiledStateGraph:
     builder = StateGraph(ConversationState, context_schema=AgentContext, input_schema=InputState)
     for node in (load_context, understand, acknowledge, outreach, follow_up, close, restart, pitch, present, book_demo,
-                 refer, pause, opt_out, handoff, compose, guard, deliver):
+                 refer, pause, opt_out, handoff, opted_out_wrote, compose, guard, deliver):
         builder.add_node(node)
     builder.add_edge(START, "load_context")
     builder.add_conditional_edges("load_context", route_after_load_context)
     builder.add_conditional_edges("understand", route_after_understand)
     for node in ("acknowledge", "outreach", "follow_up", "close", "restart", "pitch", "present", "book_demo", "refer", "pause",
-                 "opt_out", "handoff"):
+                 "opt_out", "handoff", "opted_out_wrote"):
         builder.add_edge(node, "compose")
     builder.add_edge("compose", "guard")
     builder.add_edge("guard", "deliver")
