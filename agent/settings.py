@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     demo_slot_hours: tuple[int, ...] = (11, 15)
     max_reply_words: int = 120
 
+    # --- operator view -------------------------------------------------------------------
+    log_format: Literal["text", "json"] = "text"  # json: one JSON object a line (long-running commands)
+
     # --- worker ----------------------------------------------------------------------------
     worker_lease_s: float = 120.0
     worker_max_attempts: int = 5
