@@ -25,6 +25,7 @@ from agent.nodes.hold import hold
 from agent.nodes.load_context import load_context
 from agent.nodes.operator_reply import operator_reply
 from agent.nodes.opt_out import opt_out
+from agent.nodes.opted_out_wrote import opted_out_wrote
 from agent.nodes.outreach import outreach
 from agent.nodes.pause import pause
 from agent.nodes.pitch import pitch
@@ -37,7 +38,8 @@ from agent.state import ConversationState, InputState
 from agent.understanding.schema import Understanding
 
 ActionNode = Literal[
-    "pitch", "present", "book_demo", "refer", "pause", "opt_out", "handoff", "hold", "close", "restart", "deliver"
+    "pitch", "present", "book_demo", "refer", "pause", "opt_out", "handoff", "hold", "close", "restart",
+    "opted_out_wrote", "deliver",
 ]
 TimerNode = Literal["outreach", "follow_up", "close"]
 TIMER_NODES: dict[str, TimerNode] = {"outreach": "outreach", "follow_up": "follow_up", "pause_end": "follow_up",
@@ -76,7 +78,9 @@ def route_after_understand(state: ConversationState) -> list[ActionNode]:
         if intent == "auto_reply":
             return ["pause"] if reading.pause_until else ["deliver"]
         return ["close"]
-    if status in ("handoff", "opted_out"):  # a person has the thread: record, do not reply
+    if status == "opted_out":  # send nothing; only the contact can lift it, so a person is told
+        return ["opted_out_wrote"]
+    if status == "handoff":  # a person has the thread: record, do not reply
         return ["deliver"]
     if reading.opt_out_possible:  # maybe a request to stop: nothing is sent, a person decides
         return ["hold"]
@@ -100,14 +104,15 @@ def route_after_understand(state: ConversationState) -> list[ActionNode]:
 
 def build_graph(checkpointer: BaseCheckpointSaver | None = None) -> ConversationGraph:
     builder = StateGraph(ConversationState, context_schema=AgentContext, input_schema=InputState)
-    for node in (load_context, understand, acknowledge, operator_reply, outreach, follow_up, close, restart, pitch, present, book_demo,
-                 refer, pause, opt_out, handoff, hold, compose, guard, review, deliver):
+    for node in (load_context, understand, acknowledge, operator_reply, outreach, follow_up, close, restart, pitch,
+                 present, book_demo, refer, pause, opt_out, handoff, hold, opted_out_wrote, compose, guard, review,
+                 deliver):
         builder.add_node(node)
     builder.add_edge(START, "load_context")
     builder.add_conditional_edges("load_context", route_after_load_context)
     builder.add_conditional_edges("understand", route_after_understand)
-    for name in ("acknowledge", "operator_reply", "outreach", "follow_up", "close", "restart", "pitch", "present", "book_demo", "refer",
-                 "pause", "opt_out", "handoff", "hold"):
+    for name in ("acknowledge", "operator_reply", "outreach", "follow_up", "close", "restart", "pitch", "present",
+                 "book_demo", "refer", "pause", "opt_out", "handoff", "hold", "opted_out_wrote"):
         builder.add_edge(name, "compose")
     builder.add_edge("compose", "guard")
     builder.add_edge("guard", "review")

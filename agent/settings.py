@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     sender_email: str = "otzyvy@napoleonit.ru"
     sales_team_email: str = "sales@napoleonit.ru"
     team_channel: Literal["console", "email"] = "console"  # where hand-off / demo notices go
+    public_base_url: str | None = None  # e.g. https://seed.example.ru: enables one-click unsubscribe links
+    unsubscribe_secret: SecretStr | None = None  # signs the one-click unsubscribe tokens; env only, never logged
     meeting_link: str = "https://meet.napoleonit.ru/otzyvy-demo"
     presentation_url: str = "https://napoleonit.ru/otzyvy/presentation.pdf"
     presentation_path: Path | None = None
@@ -58,6 +60,9 @@ class Settings(BaseSettings):
     # review mode: which replies wait for a person's approval before they are sent
     approval: Approval = "off"
     draft_timer_wait_s: float = 300.0  # a timer of a contact with a draft waiting is retried after this
+
+    # --- operator view -------------------------------------------------------------------
+    log_format: Literal["text", "json"] = "text"  # json: one JSON object a line (long-running commands)
 
     # --- worker ----------------------------------------------------------------------------
     worker_lease_s: float = 120.0

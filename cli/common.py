@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from collections.abc import Callable, Coroutine
@@ -51,6 +52,23 @@ def stop_on_signals() -> asyncio.Event:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     return stop
+
+
+def start_logging(settings: Settings, json_lines: bool = False, *extra: Any) -> None:
+    """Logging for the long-running commands: operator lines at INFO, JSON lines with `--log-json`
+    or LOG_FORMAT=json, every secret of the settings masked."""
+    from channels.email.settings import load_email_settings
+    from channels.telegram.settings import load_telegram_settings
+    from cli.logs import configure_logging, secrets_of
+
+    configs: list[Any] = [settings, *extra]
+    for load in (load_email_settings, load_telegram_settings):
+        with contextlib.suppress(ValidationError):
+            configs.append(load())
+    configure_logging(json_lines or settings.log_format == "json", secrets_of(*configs))
+
+
+LOG_JSON_HELP = "Log JSON lines (for log collectors); also LOG_FORMAT=json"
 
 
 def run(make: Callable[[], Coroutine[Any, Any, T]]) -> T:

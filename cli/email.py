@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import logging
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -16,7 +15,16 @@ from agent.settings import Settings
 from agent.store import Store, connect_store
 from channels.email.serve import serve_email
 from channels.email.settings import EmailSettings, load_email_settings
-from cli.common import console, fail, run, setting_error, settings_or_exit, stop_on_signals
+from cli.common import (
+    LOG_JSON_HELP,
+    console,
+    fail,
+    run,
+    setting_error,
+    settings_or_exit,
+    start_logging,
+    stop_on_signals,
+)
 
 email_app = typer.Typer(
     name="email",
@@ -61,6 +69,7 @@ def email_main(ctx: typer.Context) -> None:
 def listen(
     listen_mail: Annotated[bool, typer.Option("--listen/--no-listen", help="Read the mailbox (IMAP)")] = True,
     send: Annotated[bool, typer.Option("--send/--no-send", help="Send the email outbox (SMTP)")] = True,
+    log_json: Annotated[bool, typer.Option("--log-json", help=LOG_JSON_HELP)] = False,
 ) -> None:
     """Listen with IMAP IDLE (polling without IDLE) and send the outbox; Ctrl+C stops cleanly."""
     settings = settings_or_exit()
@@ -69,9 +78,9 @@ def listen(
         raise fail("IMAP is not configured: set IMAP_HOST, IMAP_USER and IMAP_PASSWORD (see .env.example)")
     if send and not email.smtp_configured:
         raise fail("SMTP is not configured: set SMTP_HOST, SMTP_PORT, SMTP_USER and SMTP_PASSWORD")
+    start_logging(settings, log_json, email)
 
     async def go() -> None:
-        logging.getLogger("channels.email").setLevel(logging.INFO)
         stop = stop_on_signals()
         async with open_email_store(settings) as store:
             parts = [f"listening to {email.imap_mailbox} on {email.imap_host}" if listen_mail else "",

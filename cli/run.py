@@ -11,7 +11,15 @@ from agent.runtime import AgentRuntime
 from agent.scheduler import run_scheduler
 from agent.sending import run_sender
 from channels.console import ConsoleChannel
-from cli.common import console, err_console, run, settings_or_exit, stop_on_signals
+from cli.common import (
+    LOG_JSON_HELP,
+    console,
+    err_console,
+    run,
+    settings_or_exit,
+    start_logging,
+    stop_on_signals,
+)
 from cli.wiring import channel_loops, open_app
 
 
@@ -37,10 +45,12 @@ async def _serve(rt: AgentRuntime, workers: int, senders: bool) -> None:
 
 def run_all(
     workers: Annotated[int, typer.Option(min=1, max=16, help="Concurrent graph workers")] = 1,
+    log_json: Annotated[bool, typer.Option("--log-json", help=LOG_JSON_HELP)] = False,
 ) -> None:
     """Everything in one process: worker, scheduler and the channel senders (console now; email and
     Telegram when configured). Ctrl+C stops it cleanly."""
     settings = settings_or_exit()
+    start_logging(settings, log_json)
 
     async def go() -> None:
         async with open_app(settings) as rt:
@@ -52,9 +62,11 @@ def run_all(
 
 def worker(
     workers: Annotated[int, typer.Option(min=1, max=16, help="Concurrent graph workers")] = 1,
+    log_json: Annotated[bool, typer.Option("--log-json", help=LOG_JSON_HELP)] = False,
 ) -> None:
     """The worker alone: claims inbox events, runs the graph, writes the outbox; fires timers."""
     settings = settings_or_exit()
+    start_logging(settings, log_json)
 
     async def go() -> None:
         async with open_app(settings) as rt:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Annotated, Literal
 
 import typer
@@ -14,7 +13,17 @@ from agent.runtime import open_store
 from agent.store import Store
 from agent.tools.deep_links import DeepLinkConfig, bot_username, contact_link
 from channels.telegram.settings import TelegramSettings, TelegramSetupError, load_telegram_settings
-from cli.common import console, err_console, fail, run, setting_error, settings_or_exit, stop_on_signals
+from cli.common import (
+    LOG_JSON_HELP,
+    console,
+    err_console,
+    fail,
+    run,
+    setting_error,
+    settings_or_exit,
+    start_logging,
+    stop_on_signals,
+)
 
 telegram_app = typer.Typer(help="The Telegram bot: run it (default) or print a contact's deep link.")
 Mode = Literal["polling", "webhook"]
@@ -39,6 +48,7 @@ def run_bot(
     mode: Annotated[Mode | None, typer.Option(help="polling or webhook (default: TELEGRAM_MODE)")] = None,
     listen: Annotated[bool, typer.Option(help="Receive updates (polling/webhook)")] = True,
     send: Annotated[bool, typer.Option(help="Send Telegram messages from the outbox")] = True,
+    log_json: Annotated[bool, typer.Option("--log-json", help=LOG_JSON_HELP)] = False,
 ) -> None:
     """The bot: receives messages into the inbox and sends the outbox's Telegram messages. Ctrl+C stops it."""
     from channels.telegram.bot import serve
@@ -47,9 +57,9 @@ def run_bot(
     tg = telegram_settings_or_exit(**({"telegram_mode": mode} if mode else {}))
     if not tg.configured:
         raise fail("TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather and put the token in .env")
+    start_logging(settings, log_json, tg)
 
     async def go() -> None:
-        logging.getLogger("channels.telegram").setLevel(logging.INFO)
         stop = stop_on_signals()
         async with open_store(settings) as (store, _uri, _embedded):
             prompts = PromptLibrary(settings.prompts_dir, settings.product_facts_path)

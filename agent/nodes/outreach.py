@@ -12,7 +12,7 @@ from agent.state import ConversationState
 from agent.tools import deep_links, effects
 from agent.tools.cadence import cadence_timer
 from agent.tools.outbox import address_for
-from agent.tools.personalise import industry_hint
+from agent.tools.personalise import company_of, industry_hint
 
 
 async def telegram_invite(ctx: AgentContext, contact: dict[str, Any]
@@ -52,7 +52,8 @@ async def outreach(state: ConversationState, runtime: Runtime[AgentContext]) -> 
                                   company=company)
     else:
         hint = industry_hint(ctx.prompts, contact.get("company"))
-        text = re.sub(r" {2,}", " ", ctx.prompts.render("outreach", company=company, industry_hint=hint))
+        text = re.sub(r" {2,}", " ", ctx.prompts.render("outreach", company=company, industry_hint=hint,
+                                                        company_of=company_of(ctx.prompts, contact.get("company"))))
     subject = ctx.prompts.render("outreach_subject", company=company)
     parts = [effects.part(text, "answer")]
     turn_effects: list[effects.BaseEffect] = []

@@ -43,6 +43,13 @@ class EventRepo:
     async def get(self, key: str) -> dict[str, Any] | None:
         return await self.col.find_one({"_id": key})
 
+    async def count_for(self, contact_id: str, type_: str, until: datetime | None = None) -> int:
+        """How many facts of this type the contact has (up to `until`, inclusive)."""
+        query: dict[str, Any] = {"contact_id": contact_id, "type": type_}
+        if until is not None:
+            query["at"] = {"$lte": until}
+        return await self.col.count_documents(query)
+
     async def count_by_type(self) -> dict[str, int]:
         return await count_by(self.col, "type")
 

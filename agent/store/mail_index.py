@@ -36,8 +36,11 @@ class MailIndexRepo:
         found = {doc["_id"]: doc async for doc in self.col.find({"_id": {"$in": ids}})}
         return next((found[i] for i in ids if i in found and found[i].get("contact_id")), None)
 
-    async def latest_for(self, contact_id: str, exclude: str | None = None) -> dict[str, Any] | None:
+    async def latest_for(self, contact_id: str, exclude: str | None = None,
+                         direction: str | None = None) -> dict[str, Any] | None:
         query: dict[str, Any] = {"contact_id": contact_id}
+        if direction:
+            query["direction"] = direction
         if exclude:
             query["_id"] = {"$ne": exclude}
         return await self.col.find_one(query, sort=[("at", DESCENDING)])

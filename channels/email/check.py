@@ -11,8 +11,11 @@ from dataclasses import dataclass
 
 import aiosmtplib
 
+from channels.email.greeting import answering_protocol, swapped_hint
 from channels.email.listener import ImapError, connect, last_text, select
 from channels.email.settings import EmailSettings
+
+GREETING_TIMEOUT_S = 3.0
 
 
 @dataclass
@@ -44,6 +47,10 @@ async def check_imap(email: EmailSettings) -> CheckLine:
     if not email.imap_configured:
         return CheckLine("IMAP", False, "not configured: set IMAP_HOST, IMAP_USER and IMAP_PASSWORD")
     server += f", user {email.imap_user}"
+    answered = await answering_protocol(email.imap_host or "", email.imap_port, email.imap_ssl,
+                                        min(GREETING_TIMEOUT_S, email.imap_timeout_s))
+    if hint := swapped_hint(email.imap_port, "IMAP", answered):
+        return CheckLine(server, False, hint)
     try:
         client = await connect(email)
     except ImapError as exc:
@@ -78,6 +85,10 @@ async def check_smtp(email: EmailSettings) -> CheckLine:
         return CheckLine("SMTP", False, "not configured: set SMTP_HOST (and SMTP_PORT, SMTP_USER, SMTP_PASSWORD)")
     user, password = email.smtp_login()
     server = f"SMTP {email.smtp_host}:{email.smtp_port} {mode}" + (f", user {user}" if user else ", no AUTH")
+    answered = await answering_protocol(email.smtp_host or "", email.smtp_port, email.smtp_ssl,
+                                        min(GREETING_TIMEOUT_S, email.smtp_timeout_s))
+    if hint := swapped_hint(email.smtp_port, "SMTP", answered):
+        return CheckLine(server, False, hint)
     client = aiosmtplib.SMTP(hostname=email.smtp_host, port=email.smtp_port, use_tls=email.smtp_ssl,
                              start_tls=email.smtp_starttls and not email.smtp_ssl, timeout=email.smtp_timeout_s)
     try:

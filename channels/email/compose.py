@@ -12,12 +12,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
-from email.policy import SMTP
 from email.utils import format_datetime, formataddr
 from pathlib import Path
 from urllib.parse import quote
 
 from agent.contracts import OutboundMessage
+from channels.email.wire import WIRE
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +49,11 @@ def unsubscribe_address(sender_email: str, configured: str | None = None) -> str
     return f"{local}+{UNSUBSCRIBE_WORD}@{domain}"
 
 
-def unsubscribe_header(address: str, message_id: str) -> str:
+def unsubscribe_header(address: str, message_id: str, url: str | None = None) -> str:
+    """RFC 2369 `<mailto:…>`, then the RFC 8058 `<https://…>` one-click link when there is one."""
     subject = quote(f"{UNSUBSCRIBE_WORD} {token_of(message_id)}")
-    return f"<mailto:{address}?subject={subject}>"
+    mailto = f"<mailto:{address}?subject={subject}>"
+    return f"{mailto}, <{url}>" if url else mailto
 
 
 def reply_subject(subject: str | None, fallback: str | None = None) -> str:
@@ -83,13 +85,14 @@ class Envelope:
     in_reply_to: str | None = None
     references: list[str] = field(default_factory=list)
     thread_subject: str | None = None
+    unsubscribe_url: str | None = None  # https one-click link (RFC 8058), when PUBLIC_BASE_URL is set
     invite: bytes | None = None
     extra_attachments: list[tuple[str, bytes, str]] = field(default_factory=list)
 
 
 def build_email(message: OutboundMessage, env: Envelope) -> EmailMessage:
     """The full message: headers, plain-text body, file attachments and the optional invite."""
-    mail = EmailMessage(policy=SMTP)
+    mail = EmailMessage(policy=WIRE)
     mail["From"] = formataddr((env.from_name, env.sender_email))
     mail["To"] = message.to
     in_reply_to = normalise_id(env.in_reply_to)
@@ -102,7 +105,9 @@ def build_email(message: OutboundMessage, env: Envelope) -> EmailMessage:
     if in_reply_to:
         mail["In-Reply-To"] = in_reply_to
         mail["References"] = " ".join(reference_chain(env.references, in_reply_to))
-    mail["List-Unsubscribe"] = unsubscribe_header(env.unsubscribe, env.message_id)
+    mail["List-Unsubscribe"] = unsubscribe_header(env.unsubscribe, env.message_id, env.unsubscribe_url)
+    if env.unsubscribe_url:
+        mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     mail["X-Auto-Response-Suppress"] = "All"
     mail.set_content(message.text, subtype="plain", charset="utf-8")
     for path in message.attachments:
@@ -112,7 +117,7 @@ def build_email(message: OutboundMessage, env: Envelope) -> EmailMessage:
         mail.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
     if env.invite is not None:
         mail.add_attachment(env.invite, maintype="text", subtype="calendar", filename="invite.ics",
-                            params={"method": "REQUEST"})
+                            params={"method": "REQUEST", "charset": "UTF-8"})
     return mail
 
 
@@ -130,4 +135,4 @@ def attach_file(mail: EmailMessage, path: Path) -> None:
 
 def to_bytes(mail: EmailMessage) -> bytes:
     """Wire form (CRLF line ends): what SMTP sends and what is appended to the Sent folder."""
-    return mail.as_bytes(policy=SMTP)
+    return mail.as_bytes(policy=WIRE)

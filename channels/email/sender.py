@@ -26,6 +26,7 @@ from agent.sending import send_one
 from agent.settings import Settings
 from agent.store import Store
 from agent.tools.calendar import zone
+from agent.tools.unsubscribe_token import unsubscribe_url
 from channels.email.compose import (
     Envelope,
     build_email,
@@ -85,6 +86,7 @@ class EmailChannel:
                        now=now)
         if message.kind == "team":
             return env, []
+        env.unsubscribe_url = self.one_click_url(message.contact_id)
         parent = normalise_id(message.in_reply_to)
         if parent:
             known = await self.index.get(parent)
@@ -94,6 +96,8 @@ class EmailChannel:
             env.in_reply_to = parent or (known or {}).get("_id")
             env.references = (known or {}).get("references", [])
             env.thread_subject = (known or {}).get("subject")
+        if env.in_reply_to:
+            env.references = await self.with_our_thread(message.contact_id, env, list(env.references))
         bcc: list[str] = []
         invite = await self.demo_invite(message, now)
         if invite is not None:
@@ -101,20 +105,39 @@ class EmailChannel:
             bcc.append(self.settings.sales_team_email)
         return env, bcc
 
+    async def with_our_thread(self, contact_id: str, env: Envelope, references: list[str]) -> list[str]:
+        """A reply matched by sender only carries none of our ids: put our latest mail to the
+        contact at the head of References, so the answer joins the thread we started."""
+        ours = f"@{domain_of(self.sender_email)}>"
+        if any(ref.lower().endswith(ours) for ref in [*references, env.in_reply_to or ""]):
+            return references
+        latest = await self.index.latest_for(contact_id, exclude=env.message_id, direction="out")
+        return [latest["_id"], *references] if latest is not None else references
+
+    def one_click_url(self, contact_id: str) -> str | None:
+        """The RFC 8058 https link, when PUBLIC_BASE_URL and UNSUBSCRIBE_SECRET are both set."""
+        base, secret = self.settings.public_base_url, self.settings.unsubscribe_secret
+        if not base or secret is None or not secret.get_secret_value():
+            return None
+        return unsubscribe_url(base, contact_id, secret.get_secret_value())
+
     async def demo_invite(self, message: OutboundMessage, now: datetime) -> DemoInvite | None:
         """An invite when this message confirms a booked demo (the turn recorded `demo_booked`)."""
         when = message.meta.get("demo_at")
+        fact: dict | None = None
         if when is None and message.key.endswith(":reply"):
             fact = await self.store.events.get(message.key.removesuffix(":reply") + ":demo_booked")
             when = (fact or {}).get("data", {}).get("demo_at")
         if not when:
             return None
+        # SEQUENCE: 0 for the first booking, one more for each re-booking (stable across retries)
+        bookings = await self.store.events.count_for(message.contact_id, "demo_booked", (fact or {}).get("at"))
         start = when if isinstance(when, datetime) else datetime.fromisoformat(str(when))
         contact = await self.store.contacts.get(message.contact_id) or {}
         company = contact.get("company") or contact.get("name") or message.to
         link = self.settings.meeting_link
         return DemoInvite(  # one event per contact: a later booking updates it (higher SEQUENCE)
-            uid=f"demo-{message.contact_id}@{domain_of(self.sender_email)}", sequence=int(now.timestamp()) // 60,
+            uid=f"demo-{message.contact_id}@{domain_of(self.sender_email)}", sequence=max(bookings - 1, 0),
             start=start, tz=zone(contact.get("timezone"), self.settings),
             duration_min=self.settings.demo_duration_min, summary=f"Демо Napoleon IT Отзывы — {company}",
             organizer_email=self.sender_email, organizer_name=self.from_name,

@@ -123,7 +123,9 @@ async def test_opt_out_sends_nothing_ever_again(runtime: AgentRuntime) -> None:
     await client_says(runtime, contact, "Сколько стоит?", channel)
     runtime.clock.advance(timedelta(days=60))
     await pump(runtime, [channel])
-    assert len(channel.sent) == sent_before
+    to_client = [m for m in channel.sent[sent_before:] if m.kind != "team"]
+    assert to_client == []  # the team is told the opted-out contact wrote again; the client gets nothing
+    assert [m.kind for m in channel.sent[sent_before:]] == ["team"]
     assert await runtime.store.suppressions.any_suppressed([f"contact:{contact['_id']}"])
 
 

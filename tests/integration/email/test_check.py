@@ -3,15 +3,27 @@ what is wrong, and never the password."""
 
 from __future__ import annotations
 
+import asyncio
+import io
+import json
+import logging
+import time
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from agent.clock import SimulatedClock
+from agent.contracts import OutboundMessage
+from agent.settings import Settings
+from agent.store import Store
 from channels.email.check import check_imap, check_smtp
+from channels.email.serve import serve_email
 from channels.email.settings import EmailSettings
 from cli.email import email_app
+from cli.logs import configure_logging, secrets_of
 from tests.integration.email.conftest import Addresses, make_email_settings
+from tests.integration.email.mail import client_mail, smtp_send
 from tests.support.dovecot import Dovecot, free_port
 from tests.support.smtp_server import SmtpServer
 
@@ -71,3 +83,48 @@ def test_cli_listen_is_the_default_and_says_what_is_missing(tmp_path: Path, monk
     assert "IMAP is not configured: set IMAP_HOST, IMAP_USER and IMAP_PASSWORD" in result.output
     result = CliRunner().invoke(email_app, ["listen", "--no-listen"])
     assert result.exit_code == 1 and "SMTP is not configured" in result.output
+
+
+async def test_swapped_ports_are_named_within_seconds(dovecot: Dovecot, smtp: SmtpServer, addrs: Addresses) -> None:
+
+
+    swapped = make_email_settings(dovecot, smtp, addrs.agent, imap_port=smtp.port, smtp_port=dovecot.port,
+                                  imap_timeout_s=30.0, smtp_timeout_s=30.0)
+    started = time.monotonic()
+    imap, sent = await check_imap(swapped), await check_smtp(swapped)
+    assert time.monotonic() - started < 5
+    assert imap.text == f"port {smtp.port} answered like SMTP: did you swap IMAP_PORT and SMTP_PORT?"
+    assert sent.text == f"port {dovecot.port} answered like IMAP: did you swap IMAP_PORT and SMTP_PORT?"
+    assert not imap.ok and not sent.ok
+
+
+
+async def test_email_loops_log_listening_and_each_message_as_json(
+        store: Store, settings: Settings, clock: SimulatedClock, email_settings: EmailSettings,
+        addrs: Addresses, dovecot: Dovecot, smtp: SmtpServer) -> None:
+    """`sales-agent run` and `sales-agent email` start the same `serve_email` under the same
+    `start_logging`: a listening line, one line per message in and out, JSON with --log-json."""
+    out = io.StringIO()
+    root = logging.getLogger()
+    saved, level = list(root.handlers), root.level
+    try:
+        configure_logging(json_lines=True, secrets=secrets_of(email_settings), stream=out)
+        stop = asyncio.Event()
+        task = asyncio.create_task(serve_email(store, settings, email_settings, clock, stop))
+        await smtp_send(smtp, client_mail(addrs.client, addrs.agent, "Вопрос", "Добрый день"))
+        await store.outbox.enqueue(OutboundMessage(key="log:reply", contact_id="c-log", channel="email",
+                                                   to=addrs.client, subject="Тема", text="Текст"), clock.now())
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not ("→" in out.getvalue() and "sent as" in out.getvalue()):
+            await asyncio.sleep(0.1)
+        stop.set()
+        await asyncio.wait_for(task, 10)
+    finally:
+        root.handlers[:] = saved
+        root.setLevel(level)
+    lines = [json.loads(x) for x in out.getvalue().splitlines()]
+    messages = [x["message"] for x in lines]
+    assert messages[0].startswith(f"email: listening to INBOX on {email_settings.imap_host}:")
+    assert any(m.startswith("email ") and " → " in m for m in messages)  # one line per message in
+    assert any("log:reply sent as" in m for m in messages)  # one line per message out
+    assert dovecot.password not in out.getvalue()

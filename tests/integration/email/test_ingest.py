@@ -5,7 +5,10 @@ and our own messages."""
 from __future__ import annotations
 
 from datetime import timedelta
+from io import StringIO
 from typing import Any
+
+from rich.console import Console
 
 from agent.contracts import OutboundMessage, message_id_for
 from agent.operations import add_contact
@@ -147,3 +150,27 @@ async def test_our_own_message_is_recorded_not_answered(runtime: AgentRuntime, e
     own = client_mail(addrs.agent, addrs.agent, "Копия", "Это наше же письмо.", name="Анна")
     doc = await ingest(runtime, email_settings, bytes(own))
     assert doc["status"] == "done" and doc["result"] == {"skip": "our own message"}
+
+
+async def test_opted_out_contact_writing_again_gets_nothing_but_the_team_is_told(
+        runtime: AgentRuntime, email_settings: EmailSettings, addrs: Addresses) -> None:
+    contact, our_id = await setup(runtime, addrs)
+    mailto = client_mail(addrs.client, unsubscribe_address(addrs.agent), f"unsubscribe {token_of(our_id)}", "")
+    await ingest(runtime, email_settings, bytes(mailto))
+    channel, team = Recorder(), ConsoleChannel(Console(file=StringIO()))  # email to the client; team notes
+    await pump(runtime, [channel, team])
+    assert (await runtime.store.contacts.require(contact["_id"]))["status"] == "opted_out"
+    notes_before = len(team.sent)
+    client_query = {"contact_id": contact["_id"], "kind": {"$ne": "team"}}
+    queued_before = await runtime.store.outbox.col.count_documents(client_query)
+
+    demo = client_mail(addrs.client, addrs.agent, "Демо", "Передумал: хочу демо в четверг в 15:00.")
+    for _ in range(2):  # the same message fetched twice: one note
+        await ingest(runtime, email_settings, bytes(demo))
+        await pump(runtime, [channel, team])
+    assert channel.sent == []
+    assert await runtime.store.outbox.col.count_documents(client_query) == queued_before  # nothing queued
+    notes = team.sent[notes_before:]
+    assert len(notes) == 1 and notes[0].kind == "team"
+    assert "написал снова" in notes[0].text and "хочу демо" in notes[0].text
+    assert contact["_id"] in notes[0].text
