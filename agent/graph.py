@@ -74,6 +74,8 @@ def route_after_understand(state: ConversationState) -> list[ActionNode]:
         return ["opt_out"]
     if intent == "restart":
         return ["deliver"] if status == "opted_out" else ["restart"]
+    if reading.opt_out_possible and status not in ("handoff", "opted_out") and intent != "bounce":
+        return ["hold"]  # maybe a request to stop: nothing is sent, a person decides
     if intent in ("bounce", "auto_reply"):  # never answered
         if intent == "auto_reply":
             return ["pause"] if reading.pause_until else ["deliver"]
@@ -82,8 +84,6 @@ def route_after_understand(state: ConversationState) -> list[ActionNode]:
         return ["opted_out_wrote"]
     if status == "handoff":  # a person has the thread: record, do not reply
         return ["deliver"]
-    if reading.opt_out_possible:  # maybe a request to stop: nothing is sent, a person decides
-        return ["hold"]
     if state.get("handoff_reason") or intent == "other":
         return ["handoff"]
     if intent == "referral":

@@ -12,7 +12,7 @@ from agent.tools import effects
 from agent.understanding import rules
 from agent.understanding.reading import read_with_model
 from agent.understanding.schema import Understanding
-from agent.understanding.stop_signal import opt_out_band
+from agent.understanding.stop_signal import stop_outcome
 
 RULES_ENOUGH = {"presentation", "demo", "pause", "not_interested", "referral"}
 
@@ -33,7 +33,7 @@ async def understand(state: ConversationState, runtime: Runtime[AgentContext]) -
             reading = by_rules
         else:
             reading, handoff_reason = await read_with_model(ctx, state, text, now, tz)
-    if reading.intent != "opt_out" and (verdict := opt_out_band(text)).band != "none":
+    if reading.intent != "opt_out" and (verdict := stop_outcome(text)).band != "none":
         # possible (certain was settled above): send nothing, a person decides
         reading = reading.model_copy(update={"opt_out_possible": verdict.reason})
     dumped = reading.model_dump(mode="json")

@@ -27,7 +27,7 @@ from agent.understanding.entities import (
 )
 from agent.understanding.language import language_of
 from agent.understanding.schema import INTENT_PRIORITY, Person, Understanding
-from agent.understanding.stop_signal import opt_out_band
+from agent.understanding.stop_signal import stop_outcome
 
 _START = re.compile(r"^\s*/start(?:@\w+)?(?:\s|$)", re.IGNORECASE)
 _STOP = re.compile(r"^\s*/(?:stop|unsubscribe)(?:@\w+)?(?:\s|$)", re.IGNORECASE)
@@ -48,7 +48,7 @@ def detect_certain(text: str, flags: Sequence[str], now: datetime, tz: ZoneInfo)
     """
     language = language_of(text)
     flag_set = set(flags)
-    if _STOP.match(text) or flag_set & OPT_OUT_FLAGS or opt_out_band(text).band == "certain":
+    if _STOP.match(text) or flag_set & OPT_OUT_FLAGS or stop_outcome(text).band == "certain":
         return Understanding(intent="opt_out", language=language, certain=True)
     if flag_set & BOUNCE_FLAGS:
         return Understanding(intent="bounce", language=language, certain=True)

