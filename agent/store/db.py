@@ -10,6 +10,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from agent.store.channel_state import ChannelStateRepo
 from agent.store.contacts import ContactRepo
 from agent.store.events import EventRepo
+from agent.store.health import HealthRepo
 from agent.store.inbox import InboxRepo
 from agent.store.mail_index import MailIndexRepo
 from agent.store.outbox import OutboxRepo
@@ -33,6 +34,7 @@ class Store:
     mail: MailIndexRepo
     telegram_links: TelegramLinkRepo
     channel_state: ChannelStateRepo
+    health: HealthRepo
     retention_days: int = INBOX_RETENTION_DAYS
 
     async def init(self) -> None:
@@ -60,4 +62,5 @@ def connect_store(uri: str, db_name: str) -> Store:
         mail=MailIndexRepo(db),
         telegram_links=TelegramLinkRepo(db),
         channel_state=ChannelStateRepo(db),
+        health=HealthRepo(db),
     )
