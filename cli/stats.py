@@ -7,7 +7,8 @@ from typing import Any
 from rich.table import Table
 
 from agent.store import Store
-from cli.common import console, run, settings_or_exit
+from cli.common import console, fmt_time, run, settings_or_exit
+from cli.safe_text import shown
 
 FUNNEL = (
     ("contacts", None),
@@ -52,6 +53,16 @@ def queue_table(counts: dict[str, dict[str, Any]]) -> Table:
     return table
 
 
+def health_table(docs: list[dict[str, Any]]) -> Table:
+    table = Table("process", "loop", "last ok", "database down since", "outages", "last outage", title="loops")
+    for doc in docs:
+        down = fmt_time(doc.get("down_since")) if doc.get("down_since") else "—"
+        last = f"{doc['last_outage_s']:.1f} s" if doc.get("last_outage_s") is not None else "—"
+        table.add_row(shown(doc.get("process")), shown(doc.get("loop")), fmt_time(doc.get("ok_at")), down,
+                      str(doc.get("outages", 0)), last)
+    return table
+
+
 def stats() -> None:
     """The funnel (contacts reaching each stage) and inbox/outbox health."""
     settings = settings_or_exit()
@@ -63,7 +74,10 @@ def stats() -> None:
             rows = await funnel_rows(store)
             queues = {"inbox": await store.inbox.count_by_status(), "outbox": await store.outbox.count_by_status(),
                       "contacts": await store.contacts.count_by_status()}
+            health = await store.health.all()
         console.print(funnel_table(rows))
         console.print(queue_table(queues))
+        if health:
+            console.print(health_table(health))
 
     run(go)
