@@ -15,6 +15,7 @@ from agent.runtime import open_store
 from agent.store.contacts import CONTACT_STATUSES, ensure_status
 from agent.store.errors import StoreError
 from agent.tools.calendar import zone
+from channels.safe_text import shown
 from cli.common import console, err_console, fmt_time, run, settings_or_exit
 from cli.history import history_table
 
@@ -45,13 +46,13 @@ def add(
         async with open_store(settings) as (store, _uri, _embedded):
             contact, due = await add_contact(store, settings, SystemClock(), fields or {}, start=start)
             when = fmt_time(due, zone(contact.get("timezone"), settings)) if due else "not scheduled (--no-start)"
-            console.print(f"added [bold]{contact['_id']}[/bold] {contact['name']}; first message: {when}")
+            console.print(f"added [bold]{shown(contact['_id'])}[/bold] {shown(contact['name'])}; first message: {when}")
 
     run(go)
 
 
 def _bad(message: str) -> typer.Exit:
-    err_console.print(f"[red]error:[/red] {message}", highlight=False)
+    err_console.print(f"[red]error:[/red] {shown(message)}", highlight=False)
     return typer.Exit(code=1)
 
 
@@ -84,7 +85,7 @@ def import_(
                     except StoreError as exc:
                         errors.append(f"row {number}: {exc}")
         for line in errors:
-            err_console.print(f"[yellow]{line}[/yellow]", highlight=False)
+            err_console.print(f"[yellow]{shown(line)}[/yellow]", highlight=False)
         console.print(f"imported {imported} contact(s), skipped {len(errors)} row(s)")
         if errors and not imported:
             raise typer.Exit(code=1)
@@ -107,8 +108,9 @@ def list_(
         for c in rows:
             timer = c.get("next_timer") or {}
             when = f"{timer.get('kind')} {fmt_time(timer.get('due_at'), zone(c.get('timezone'), settings))}" if timer else "—"
-            table.add_row(c["_id"], c.get("name", ""), c.get("company", ""), c.get("channel", ""), c["status"],
-                          c.get("stage", ""), when)
+            table.add_row(*(shown(v, multiline=False) for v in (c["_id"], c.get("name", ""), c.get("company", ""),
+                                                                 c.get("channel", ""), c["status"], c.get("stage", ""))),
+                          shown(when))
         console.print(table if rows else "no contacts yet: `sales-agent contacts add --help`")
 
     run(go)
@@ -133,14 +135,15 @@ def print_contact(contact: dict[str, Any], inbox: list[dict[str, Any]], outbox: 
                   settings: Any) -> None:
     tz = zone(contact.get("timezone"), settings)
     timer = contact.get("next_timer") or {}
-    console.print(f"[bold]{contact.get('name', '')}[/bold] ({contact['_id']}) — {contact.get('company') or '—'}")
+    name, company = shown(contact.get('name', ''), multiline=False), shown(contact.get('company') or '—', False)
+    console.print(f"[bold]{name}[/bold] ({shown(contact['_id'])}) — {company}")
     addresses = ", ".join(f"{f}: {contact[f]}" for f in ("email", "telegram", "phone") if contact.get(f))
-    console.print(f"addresses: {addresses or '—'}; time zone: {tz.key}")
-    console.print(f"status: [bold]{contact['status']}[/bold]; stage: {contact.get('stage', '—')}")
-    console.print(f"next timer: {timer.get('kind', '—')} {fmt_time(timer.get('due_at'), tz) if timer else ''}")
+    console.print(f"addresses: {shown(addresses or '—', False)}; time zone: {shown(tz.key)}")
+    console.print(f"status: [bold]{shown(contact['status'])}[/bold]; stage: {shown(contact.get('stage', '—'))}")
+    console.print(f"next timer: {shown(timer.get('kind', '—'))} {fmt_time(timer.get('due_at'), tz) if timer else ''}")
     for extra in ("demo_at", "paused_until", "handoff_reason", "referred_by", "referred_contact_id", "outcome"):
         if contact.get(extra) and (extra != "paused_until" or contact["status"] == "paused"):
-            console.print(f"{extra.replace('_', ' ')}: {fmt_time(contact[extra], tz)}")
+            console.print(f"{extra.replace('_', ' ')}: {shown(fmt_time(contact[extra], tz))}")
     console.print(history_table(inbox, outbox, tz))
 
 

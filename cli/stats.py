@@ -7,8 +7,8 @@ from typing import Any
 from rich.table import Table
 
 from agent.store import Store
+from channels.safe_text import shown
 from cli.common import console, fmt_time, run, settings_or_exit
-from cli.safe_text import shown
 
 FUNNEL = (
     ("contacts", None),
@@ -41,7 +41,7 @@ def funnel_table(rows: list[tuple[str, int]], title: str = "funnel") -> Table:
     table = Table("stage", "contacts", "% of contacts", title=title)
     total = rows[0][1] or 1
     for label, count in rows:
-        table.add_row(label, str(count), f"{100 * count / total:.0f} %")
+        table.add_row(shown(label), str(count), f"{100 * count / total:.0f} %")
     return table
 
 
@@ -49,7 +49,7 @@ def queue_table(counts: dict[str, dict[str, Any]]) -> Table:
     table = Table("queue", "status", "documents", title="queues")
     for queue, by_status in counts.items():
         for status, n in sorted(by_status.items()):
-            table.add_row(queue, status, str(n))
+            table.add_row(shown(queue), shown(status), str(n))
     return table
 
 
