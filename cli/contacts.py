@@ -9,14 +9,14 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from agent.contacts_import import count_rows, read_rows
+from agent.contacts_import import ImportFileError, count_rows, decode_file, read_rows
 from agent.operations import add_contact, opt_out, restart, schedule_outreach
 from agent.runtime import open_store
 from agent.store.contacts import CONTACT_STATUSES, ensure_status
-from agent.store.errors import StoreError
+from agent.store.errors import DuplicateContact, StoreError
 from agent.tools.calendar import zone
 from channels.safe_text import shown
-from cli.common import console, err_console, fmt_time, run, settings_or_exit
+from cli.common import console, err_console, fail, fmt_time, run, settings_or_exit
 from cli.history import history_table
 
 contacts_app = typer.Typer(help="Leads: add, import from CSV, list, inspect, restart, opt out.", no_args_is_help=True)
@@ -56,25 +56,38 @@ def _bad(message: str) -> typer.Exit:
     return typer.Exit(code=1)
 
 
+MAX_SKIP_LINES = 20  # a re-run after Ctrl+C skips many rows: name the first few only
+
+
 @contacts_app.command("import")
 def import_(
     file: Annotated[Path, typer.Argument(help="CSV with a header: name, company, email, telegram, phone, timezone")],
     start: Annotated[bool, typer.Option(help="Schedule the first message for every imported lead")] = True,
 ) -> None:
-    """Import leads from CSV. Bad rows are reported with their row number; good rows still import."""
+    """Import leads from CSV (UTF-8, UTF-8 with BOM or windows-1251). Bad rows are reported with
+    their row number; good rows still import; rows already imported are skipped, so after Ctrl+C
+    the same command continues where it stopped."""
     from agent.clock import SystemClock
 
     settings = settings_or_exit()
-    total = count_rows(file) if file.exists() else 0
+    try:
+        text, encoding = decode_file(file)
+    except ImportFileError as exc:
+        raise fail(str(exc)) from None
+    err_console.print(f"reading {shown(file)} as {encoding}", highlight=False)
+    total = count_rows(text)
+    imported, skipped, errors = 0, 0, []
+    row = 1
 
     async def go() -> None:
-        imported, errors = 0, []
+        nonlocal imported, skipped, row
         async with open_store(settings) as (store, _uri, _embedded):
             clock = SystemClock()
             columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn())
             with Progress(*columns, console=err_console, transient=True) as progress:
                 task = progress.add_task("import", total=total)
-                for number, fields, error in read_rows(file):
+                for number, fields, error in read_rows(file, text):
+                    row = number
                     progress.advance(task)
                     if error or fields is None:
                         errors.append(f"row {number}: {error}")
@@ -82,15 +95,27 @@ def import_(
                     try:
                         await add_contact(store, settings, clock, fields, start=start)
                         imported += 1
+                    except DuplicateContact as exc:
+                        skipped += 1
+                        if skipped <= MAX_SKIP_LINES:
+                            err_console.print(f"row {number}: skipped: {shown(exc)}", highlight=False)
                     except StoreError as exc:
                         errors.append(f"row {number}: {exc}")
-        for line in errors:
-            err_console.print(f"[yellow]{shown(line)}[/yellow]", highlight=False)
-        console.print(f"imported {imported} contact(s), skipped {len(errors)} row(s)")
-        if errors and not imported:
-            raise typer.Exit(code=1)
+                row = 0
 
-    run(go)
+    try:
+        run(go)
+    except typer.Exit as exc:
+        if exc.exit_code == 130:
+            err_console.print(f"interrupted at row {row}: imported {imported} contact(s) before it, skipped {skipped}"
+                              " already imported; run the same command again to continue", highlight=False)
+        raise
+    for line in errors:
+        err_console.print(f"[yellow]{shown(line)}[/yellow]", highlight=False)
+    console.print(f"imported {imported} contact(s), skipped {skipped} already imported, "
+                  f"{len(errors)} row(s) with errors")
+    if errors and not imported and not skipped:
+        raise typer.Exit(code=1)
 
 
 @contacts_app.command("list")
