@@ -92,7 +92,7 @@ def test_ctrl_c_prints_where_it_stopped_and_a_rerun_continues(cli, db, mongo_uri
     while db.contacts.count_documents({}) < 50 and time.monotonic() < deadline:
         time.sleep(0.1)
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=30)
+    _out, err = proc.communicate(timeout=30)
     first = db.contacts.count_documents({})
     assert proc.returncode == 130, err
     assert 50 <= first < total
