@@ -208,14 +208,14 @@ def _bar_chart(by_intent: dict[str, dict[str, Any]]) -> str:
     for i, (name, s) in enumerate(rows):
         y = 10 + i * row_h
         checked = s["intent"][1] + s["actions"][1]
-        out.append(f'<text x="0" y="{y + bar_h + 3}">{html.shown(name)}</text>')
+        out.append(f'<text x="0" y="{y + bar_h + 3}">{html.escape(name)}</text>')
         for j, key in enumerate(("intent_accuracy", "action_exact_match")):
             value = s.get(key)
             by = y + j * (bar_h + 2)
             out.append(f'<rect x="{label_w}" y="{by}" width="{bar_w}" height="{bar_h}" fill="#eef1f5"/>')
             if value is not None:
                 out.append(f'<rect x="{label_w}" y="{by}" width="{bar_w * value:.1f}" height="{bar_h}" '
-                           f'fill="{_BAR_COLOURS[j]}"><title>{html.shown(name)} {key}: {value:.1%}</title></rect>')
+                           f'fill="{_BAR_COLOURS[j]}"><title>{html.escape(name)} {key}: {value:.1%}</title></rect>')
             label = "n/a" if value is None else f"{value:.0%}"
             out.append(f'<text x="{label_w + bar_w + 6}" y="{by + bar_h - 1}">{label}</text>')
         if not checked:
@@ -230,7 +230,7 @@ def _bar_chart(by_intent: dict[str, dict[str, Any]]) -> str:
 
 def _card(label: str, value: str, good: bool | None = None) -> str:
     cls = "" if good is None else (" good" if good else " bad")
-    return f'<div class="card{cls}"><b>{html.shown(value)}</b><span>{html.shown(label)}</span></div>'
+    return f'<div class="card{cls}"><b>{html.escape(value)}</b><span>{html.escape(label)}</span></div>'
 
 
 def _fmt_pct(value: float | None) -> str:
@@ -245,7 +245,7 @@ def _table(rows: dict[str, dict[str, Any]]) -> str:
     for name, s in rows.items():
         mean = s["latency_s"]["mean"]
         cells = [
-            html.shown(name or "(set)"), s["dialogs"], s["turns"], _fmt_pct(s["intent_accuracy"]),
+            html.escape(name or "(set)"), s["dialogs"], s["turns"], _fmt_pct(s["intent_accuracy"]),
             _fmt_pct(s["action_exact_match"]), _fmt_pct(s["field_accuracy"]), _fmt_pct(s["reply_match"]),
             s["rule_violations"], _fmt_pct(s["opt_out_recall"]), s["messages_after_opt_out"], s["invented_prices"],
             "—" if s["llm"]["calls_per_turn"] is None else s["llm"]["calls_per_turn"],
@@ -274,8 +274,8 @@ def render_html(report: dict[str, Any], max_failures: int = 300) -> str:
     ])
     failures: list[dict[str, Any]] = report["failures"]
     fail_rows = "".join(
-        f"<tr><td>{html.shown(f['dialog_id'])}</td><td class='num'>{f['turn']}</td><td>{html.shown(f['check'])}</td>"
-        f"<td>{html.shown(f['expected'])}</td><td>{html.shown(f['got'])}</td></tr>"
+        f"<tr><td>{html.escape(f['dialog_id'])}</td><td class='num'>{f['turn']}</td><td>{html.escape(f['check'])}</td>"
+        f"<td>{html.escape(f['expected'])}</td><td>{html.escape(f['got'])}</td></tr>"
         for f in failures[:max_failures]
     )
     more = f"<p class='meta'>… and {len(failures) - max_failures} more in the JSON report.</p>" \
@@ -284,7 +284,7 @@ def render_html(report: dict[str, Any], max_failures: int = 300) -> str:
     threshold_html = ""
     if breaches is not None:
         threshold_html = ("<p class='good'>All CI thresholds hold.</p>" if not breaches else
-                          "<ul>" + "".join(f"<li class='bad'>{html.shown(b)}</li>" for b in breaches) + "</ul>")
+                          "<ul>" + "".join(f"<li class='bad'>{html.escape(b)}</li>" for b in breaches) + "</ul>")
     judge = report.get("judge")
     judge_html = ""
     if judge:
@@ -292,8 +292,8 @@ def render_html(report: dict[str, Any], max_failures: int = 300) -> str:
                       f"{judge.get('judged')} replies; {judge.get('not_grounded')} not grounded in the product "
                       f"facts, {judge.get('not_answering')} not answering the client.</p>")
     title = "Sales agent eval"
-    subtitle = (f"{html.shown(str(meta.get('llm')))} · {meta.get('dialogs')} dialogs · "
-                f"{html.shown(str(meta.get('started_at', '')))} · {meta.get('duration_s')} s")
+    subtitle = (f"{html.escape(str(meta.get('llm')))} · {meta.get('dialogs')} dialogs · "
+                f"{html.escape(str(meta.get('started_at', '')))} · {meta.get('duration_s')} s")
     legend = (f'<div class="legend"><span style="background:{_BAR_COLOURS[0]}"></span>intent understood'
               f'<span style="background:{_BAR_COLOURS[1]}"></span>right actions taken</div>')
     return (
