@@ -60,3 +60,20 @@ def test_hostile_names_and_messages_are_shown_escaped(cli, command: list[str]) -
         assert "ок [/b] \\x1b]0;title\\x07 [link=http://x]click[/link]" in result.output
     if command == ["stats"]:
         assert "[/red]loop" in result.output and "\\x1b[31mp" in result.output
+
+
+def test_chat_with_a_hostile_name_and_message(monkeypatch: pytest.MonkeyPatch, mongo_uri: str, db_name: str,
+                                              tmp_path: Path) -> None:
+    monkeypatch.setenv("MONGODB_URI", mongo_uri)
+    monkeypatch.setenv("MONGODB_DB", db_name)
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["chat", "--llm", "rules", "--name", NAME, "--company", "[/i]\x1b[2J"],
+                                input="[/b] пришлите презентацию \x1b[31m\n/quit\n", catch_exceptions=False,
+                                env={"COLUMNS": "200"})
+    client: MongoClient = MongoClient(mongo_uri)
+    client.drop_database(db_name + "_chat")
+    client.close()
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output and "\x00" not in result.output
+    assert "[/red] Мария" in result.output
