@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rich.table import Table
@@ -9,6 +10,8 @@ from rich.table import Table
 from agent.store import Store
 from channels.safe_text import shown
 from cli.common import console, fmt_time, run, settings_or_exit
+
+HEALTH_WINDOW = timedelta(days=1)
 
 FUNNEL = (
     ("contacts", None),
@@ -54,7 +57,8 @@ def queue_table(counts: dict[str, dict[str, Any]]) -> Table:
 
 
 def health_table(docs: list[dict[str, Any]]) -> Table:
-    table = Table("process", "loop", "last ok", "database down since", "outages", "last outage", title="loops")
+    table = Table("process", "loop", "last ok", "database down since", "outages", "last outage", title="loops "
+                  f"(reported in the last {HEALTH_WINDOW.days} day; a live loop reports every ~10 s)")
     for doc in docs:
         down = fmt_time(doc.get("down_since")) if doc.get("down_since") else "—"
         last = f"{doc['last_outage_s']:.1f} s" if doc.get("last_outage_s") is not None else "—"
@@ -74,7 +78,7 @@ def stats() -> None:
             rows = await funnel_rows(store)
             queues = {"inbox": await store.inbox.count_by_status(), "outbox": await store.outbox.count_by_status(),
                       "contacts": await store.contacts.count_by_status()}
-            health = await store.health.all()
+            health = await store.health.recent(datetime.now(UTC) - HEALTH_WINDOW)
         console.print(funnel_table(rows))
         console.print(queue_table(queues))
         if health:

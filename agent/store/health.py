@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
@@ -17,5 +18,6 @@ class HealthRepo:
     async def report(self, doc: dict[str, Any]) -> None:
         await self.col.replace_one({"_id": doc["_id"]}, doc, upsert=True)
 
-    async def all(self) -> list[dict[str, Any]]:
-        return [doc async for doc in self.col.find({}).sort("_id", 1)]
+    async def recent(self, since: datetime) -> list[dict[str, Any]]:
+        """Loops that reported since `since` (older ones belong to processes long gone)."""
+        return [doc async for doc in self.col.find({"updated_at": {"$gte": since}}).sort("_id", 1)]

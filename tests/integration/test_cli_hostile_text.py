@@ -39,7 +39,8 @@ def cli(monkeypatch: pytest.MonkeyPatch, mongo_uri: str, db_name: str, tmp_path:
                             "status": "active", "stage": "[/]", "created_at": now})
     db.inbox.insert_one({"_id": "console:h1", "kind": "message", "channel": "console", "contact_id": "c-hostile",
                          "text": MESSAGE, "received_at": now, "status": "done", "result": {"intent": "[/x]"}})
-    db.health.insert_one({"_id": "p/loop", "loop": "[/red]loop", "process": "\x1b[31mp", "ok_at": now, "outages": 0})
+    db.health.insert_one({"_id": "p/loop", "loop": "[/red]loop", "process": "\x1b[31mp", "ok_at": now, "outages": 0,
+                          "updated_at": now})
 
     def invoke(*args: str) -> Any:
         return CliRunner().invoke(app, list(args), catch_exceptions=False, env={"COLUMNS": "250"})
