@@ -51,3 +51,18 @@ async def test_worker_answers_one_contact_in_arrival_order(runtime: AgentRuntime
         done = [d["_id"] async for d in store.inbox.col.find({"status": "done"})]
         order.extend(k for k in done if k not in order)
     assert order == keys
+
+
+async def test_outbox_sends_one_turns_messages_in_write_order(store: Store, clock) -> None:
+    from agent.contracts import OutboundMessage
+
+    keys = keys_against_id_order()[:6]
+    for key in keys:
+        await store.outbox.enqueue(OutboundMessage(key=key, channel="console", contact_id="c-order", to="c-order",
+                                                   text=key), clock.now())
+    claimed = []
+    while doc := await store.outbox.claim("console", "s", clock.now(), 60):
+        claimed.append(doc["_id"])
+        await store.outbox.mark_sent(doc["_id"], clock.now(), None, 90)
+    assert claimed == keys
+    assert [d["_id"] for d in await store.outbox.for_contact("c-order")] == keys
