@@ -127,7 +127,10 @@ def start(storage_path: Path | str, port: int = 0, log_path: Path | None = None)
             raise EmbeddedMongoError(f"the embedded MongoDB server did not answer within {START_TIMEOUT_S:.0f} s")
         time.sleep(0.2)
     if not memory:
-        _state_file(Path(storage_path)).write_text(json.dumps({"pid": process.pid, "uri": uri}))
+        _state_file(Path(storage_path)).write_text(json.dumps({
+            "pid": process.pid, "uri": uri, "port": port, "storage_path": str(storage_path),
+            "owner_pid": os.getpid(), "owner": " ".join(Path(a).name if i == 0 else a for i, a in enumerate(sys.argv[:3])),
+            "started_at": time.time()}))
     return RunningServer(uri=uri, process=process)
 
 
@@ -152,3 +155,57 @@ def running(storage_path: Path | str, port: int = 0, log_path: Path | None = Non
         yield server
     finally:
         stop(server, storage_path)
+
+
+@dataclass
+class ServerStatus:
+    pid: int
+    uri: str
+    port: int | None
+    storage_path: str
+    owner_pid: int | None
+    owner: str
+    alive: bool  # the server process exists and answers
+    owner_alive: bool  # the process that started it still runs (False: orphaned)
+
+
+def _is_server_process(pid: int) -> bool:
+    """True when `pid` runs the embedded server (not a recycled pid of something else)."""
+    try:
+        return SERVER_COMMAND.encode() in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return _pid_alive(pid)  # no /proc: trust the pid
+
+
+def status(storage_path: Path | str) -> ServerStatus | None:
+    """The embedded server recorded for this data directory, or None when none was started."""
+    path = Path(storage_path).resolve()
+    try:
+        state = json.loads(_state_file(path).read_text())
+    except (OSError, ValueError):
+        return None
+    pid, owner_pid = int(state.get("pid", -1)), state.get("owner_pid")
+    alive = _pid_alive(pid) and _is_server_process(pid) and ping(state["uri"])
+    return ServerStatus(pid=pid, uri=state["uri"], port=state.get("port"), storage_path=str(path),
+                        owner_pid=owner_pid, owner=state.get("owner", "unknown"), alive=alive,
+                        owner_alive=bool(owner_pid) and _pid_alive(int(owner_pid)))
+
+
+def stop_recorded(storage_path: Path | str, timeout_s: float = 15.0) -> ServerStatus | None:
+    """Stop the server recorded for this data directory (e.g. orphaned after a kill -9 of its
+    owner) and forget it. Returns what was stopped, or None when nothing was recorded."""
+    found = status(storage_path)
+    if found is None:
+        return None
+    if _pid_alive(found.pid) and _is_server_process(found.pid):
+        os.kill(found.pid, 15)
+        deadline = time.monotonic() + timeout_s
+        while _pid_alive(found.pid) and time.monotonic() < deadline:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(found.pid, os.WNOHANG)
+            time.sleep(0.1)
+        if _pid_alive(found.pid):
+            os.kill(found.pid, 9)
+    with contextlib.suppress(OSError):
+        _state_file(Path(storage_path).resolve()).unlink()
+    return found

@@ -18,6 +18,7 @@ from agent.llm import Provider, StructuredLlm, resolve_provider
 from agent.prompts import PromptLibrary
 from agent.settings import Settings
 from agent.store import Store, connect_store
+from agent.store.db import check_reachable
 from agent.tools.deep_links import DeepLinkConfig
 from agent.worker import Worker
 
@@ -60,7 +61,9 @@ async def open_store(settings: Settings) -> AsyncIterator[tuple[Store, str, bool
         server = embedded_mongo.start(settings.storage_path(), settings.embedded_mongo_port,
                                       log_path=settings.data_dir / "mongo.log")
         uri = server.uri
-    store = connect_store(uri, settings.mongodb_db)
+    if server is None:
+        await check_reachable(uri, settings.mongodb_connect_timeout_s)
+    store = connect_store(uri, settings.mongodb_db, settings.mongodb_timeout_s)
     try:
         await store.init()
         yield store, uri, server is not None
@@ -88,7 +91,8 @@ async def open_runtime(
     if provider == "ollama" and llm is None:
         llm = StructuredLlm.from_settings(settings)
     async with open_store(settings) as (store, uri, embedded):
-        sync_client: MongoClient = MongoClient(uri, tz_aware=True)
+        sync_client: MongoClient = MongoClient(uri, tz_aware=True,
+                                                serverSelectionTimeoutMS=int(settings.mongodb_timeout_s * 1000))
         try:
             saver = MongoDBSaver(sync_client, db_name=settings.mongodb_db)
             yield AgentRuntime(

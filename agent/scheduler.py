@@ -4,12 +4,15 @@ that fired before a crash and fires again after it is ingested once."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import logging
 
 from agent.clock import Clock
 from agent.contracts import InboundMessage
+from agent.resilience import LoopGuard
 from agent.settings import Settings
 from agent.store import Store
+
+log = logging.getLogger(__name__)
 
 
 async def fire_due_timers(store: Store, clock: Clock, limit: int = 100) -> int:
@@ -33,7 +36,10 @@ async def fire_due_timers(store: Store, clock: Clock, limit: int = 100) -> int:
 
 
 async def run_scheduler(store: Store, clock: Clock, settings: Settings, stop: asyncio.Event) -> None:
-    while not stop.is_set():
+    """Fire due timers every tick until `stop`; outlives a lost database (see `agent.resilience`)."""
+
+    async def tick() -> bool:
         await fire_due_timers(store, clock)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=settings.scheduler_tick_s)
+        return False
+
+    await LoopGuard("scheduler", report=store.health.report, logger=log).run(tick, stop, settings.scheduler_tick_s)

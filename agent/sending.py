@@ -8,7 +8,6 @@ that cannot tell marks it `uncertain` rather than risk a second copy.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
@@ -16,6 +15,7 @@ from typing import Any
 
 from agent.clock import Clock
 from agent.contracts import Channel, OutboundMessage
+from agent.resilience import LoopGuard
 from agent.store import Store
 from agent.store.suppressions import address_key
 
@@ -83,12 +83,6 @@ async def drain(store: Store, channel: Channel, clock: Clock, limit: int = 10_00
 
 
 async def run_sender(store: Store, channel: Channel, clock: Clock, stop: asyncio.Event, poll_s: float = 0.2) -> None:
-    while not stop.is_set():
-        try:
-            busy = await send_one(store, channel, clock)
-        except Exception:  # the loop outlives any one message
-            log.exception("sender %s failed on one message", channel.name)
-            busy = False
-        if not busy:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=poll_s)
+    """Send until `stop`; outlives a failed message and a lost database (see `agent.resilience`)."""
+    guard = LoopGuard(f"sender {channel.name}", report=store.health.report, logger=log)
+    await guard.run(lambda: send_one(store, channel, clock), stop, idle_s=poll_s)

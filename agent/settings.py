@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     mongodb_db: str = "sales_agent"
     data_dir: Path = Path(".data")
     embedded_mongo_port: int = 0  # 0 = pick a free port
+    mongodb_connect_timeout_s: float = 3.0  # first contact: a dead server is one clear line after this
+    mongodb_timeout_s: float = 10.0  # later operations wait this long for the server before the loops back off
 
     # --- model -----------------------------------------------------------------------------
     llm_provider: LlmProvider = "auto"

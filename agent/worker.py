@@ -8,7 +8,6 @@ claim picks it up and the turn runs again, idempotently (see nodes/deliver.py). 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
@@ -22,6 +21,7 @@ from langgraph.types import Command
 from agent.context import AgentContext
 from agent.contracts import InboundMessage
 from agent.graph import ConversationGraph
+from agent.resilience import LoopGuard
 from agent.store import Store
 from agent.store.contacts import ADDRESS_FIELDS
 from agent.tools.outbox import queue_team_note
@@ -173,8 +173,7 @@ class Worker:
         return done
 
     async def run(self, stop: asyncio.Event) -> None:
+        """Process events until `stop`; outlives a lost database (see `agent.resilience`)."""
         poll = self.make_context(False).settings.worker_poll_s
-        while not stop.is_set():
-            if not await self.process_one():
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=poll)
+        guard = LoopGuard(f"worker {self.name}", report=self.store.health.report, logger=log)
+        await guard.run(self.process_one, stop, idle_s=poll)

@@ -8,12 +8,12 @@ from collections.abc import Callable
 from datetime import datetime, tzinfo
 
 from rich.console import Console
-from rich.markup import escape
 from rich.panel import Panel
 
 from agent.clock import Clock
 from agent.contracts import InboundMessage, OutboundMessage, SendResult
 from agent.store import Store
+from channels.safe_text import shown
 
 
 class ConsoleChannel:
@@ -31,13 +31,13 @@ class ConsoleChannel:
 
     async def send(self, message: OutboundMessage) -> SendResult:
         if message.kind == "team":
-            self.console.print(Panel(escape(message.text), title="команде продаж", border_style="yellow"))
+            self.console.print(Panel(shown(message.text), title="команде продаж", border_style="yellow"))
         else:
             when = f" · {self.clock.now().astimezone(self.tz):%d.%m %H:%M}" if self.clock else ""
             title = f"агент → {self.label(message)} ({self.name}){when}"
             if message.subject:
                 title += f" · {message.subject}"
-            self.console.print(Panel(escape(message.text), title=escape(title), border_style="cyan",
+            self.console.print(Panel(shown(message.text), title=shown(title, multiline=False), border_style="cyan",
                                      title_align="left"))
         self.sent.append(message)
         return SendResult(ok=True, provider_id=message.key)

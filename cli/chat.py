@@ -11,6 +11,7 @@ from agent.clock import SimulatedClock
 from agent.operations import add_contact
 from agent.pump import pump
 from channels.console import ConsoleChannel, say
+from channels.safe_text import shown
 from cli.common import console, err_console, run, settings_or_exit
 from cli.demo_script.runner import parse_duration
 from cli.wiring import open_app
@@ -55,7 +56,7 @@ def chat(
                     try:
                         clock.advance(parse_duration(line.removeprefix("/wait").strip() or "P1D"))
                     except ValueError as exc:
-                        err_console.print(str(exc))
+                        err_console.print(shown(exc))
                         continue
                     console.print(f"[dim]time is now {clock.now():%Y-%m-%d %H:%M} UTC[/dim]")
                 else:

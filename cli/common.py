@@ -18,6 +18,7 @@ from agent.embedded_mongo import EmbeddedMongoError
 from agent.prompts import PromptError
 from agent.settings import Settings, load_settings
 from agent.store.errors import StoreError
+from channels.safe_text import shown
 
 T = TypeVar("T")
 console = Console()
@@ -27,7 +28,7 @@ DOMAIN_ERRORS = (StoreError, ImportFileError, EmbeddedMongoError, PromptError)
 
 
 def fail(message: str) -> typer.Exit:
-    err_console.print(f"[red]error:[/red] {message}", highlight=False)
+    err_console.print(f"[red]error:[/red] {shown(message)}", highlight=False)
     return typer.Exit(code=1)
 
 

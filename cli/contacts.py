@@ -9,13 +9,14 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from agent.contacts_import import count_rows, read_rows
+from agent.contacts_import import ImportFileError, count_rows, decode_file, read_rows
 from agent.operations import add_contact, opt_out, restart, schedule_outreach
 from agent.runtime import open_store
 from agent.store.contacts import CONTACT_STATUSES, ensure_status
-from agent.store.errors import StoreError
+from agent.store.errors import DuplicateContact, StoreError
 from agent.tools.calendar import zone
-from cli.common import console, err_console, fmt_time, run, settings_or_exit
+from channels.safe_text import shown
+from cli.common import console, err_console, fail, fmt_time, run, settings_or_exit
 from cli.history import history_table
 
 contacts_app = typer.Typer(help="Leads: add, import from CSV, list, inspect, restart, opt out.", no_args_is_help=True)
@@ -45,14 +46,17 @@ def add(
         async with open_store(settings) as (store, _uri, _embedded):
             contact, due = await add_contact(store, settings, SystemClock(), fields or {}, start=start)
             when = fmt_time(due, zone(contact.get("timezone"), settings)) if due else "not scheduled (--no-start)"
-            console.print(f"added [bold]{contact['_id']}[/bold] {contact['name']}; first message: {when}")
+            console.print(f"added [bold]{shown(contact['_id'])}[/bold] {shown(contact['name'])}; first message: {when}")
 
     run(go)
 
 
 def _bad(message: str) -> typer.Exit:
-    err_console.print(f"[red]error:[/red] {message}", highlight=False)
+    err_console.print(f"[red]error:[/red] {shown(message)}", highlight=False)
     return typer.Exit(code=1)
+
+
+MAX_SKIP_LINES = 20  # a re-run after Ctrl+C skips many rows: name the first few only
 
 
 @contacts_app.command("import")
@@ -60,20 +64,30 @@ def import_(
     file: Annotated[Path, typer.Argument(help="CSV with a header: name, company, email, telegram, phone, timezone")],
     start: Annotated[bool, typer.Option(help="Schedule the first message for every imported lead")] = True,
 ) -> None:
-    """Import leads from CSV. Bad rows are reported with their row number; good rows still import."""
+    """Import leads from CSV (UTF-8, UTF-8 with BOM or windows-1251). Bad rows are reported with
+    their row number; good rows still import; rows already imported are skipped, so after Ctrl+C
+    the same command continues where it stopped."""
     from agent.clock import SystemClock
 
     settings = settings_or_exit()
-    total = count_rows(file) if file.exists() else 0
+    try:
+        text, encoding = decode_file(file)
+    except ImportFileError as exc:
+        raise fail(str(exc)) from None
+    err_console.print(f"reading {shown(file)} as {encoding}", highlight=False)
+    total = count_rows(text)
+    imported, skipped, errors = 0, 0, []
+    row = 1
 
     async def go() -> None:
-        imported, errors = 0, []
+        nonlocal imported, skipped, row
         async with open_store(settings) as (store, _uri, _embedded):
             clock = SystemClock()
             columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn())
             with Progress(*columns, console=err_console, transient=True) as progress:
                 task = progress.add_task("import", total=total)
-                for number, fields, error in read_rows(file):
+                for number, fields, error in read_rows(file, text):
+                    row = number
                     progress.advance(task)
                     if error or fields is None:
                         errors.append(f"row {number}: {error}")
@@ -81,15 +95,27 @@ def import_(
                     try:
                         await add_contact(store, settings, clock, fields, start=start)
                         imported += 1
+                    except DuplicateContact as exc:
+                        skipped += 1
+                        if skipped <= MAX_SKIP_LINES:
+                            err_console.print(f"row {number}: skipped: {shown(exc)}", highlight=False)
                     except StoreError as exc:
                         errors.append(f"row {number}: {exc}")
-        for line in errors:
-            err_console.print(f"[yellow]{line}[/yellow]", highlight=False)
-        console.print(f"imported {imported} contact(s), skipped {len(errors)} row(s)")
-        if errors and not imported:
-            raise typer.Exit(code=1)
+                row = 0
 
-    run(go)
+    try:
+        run(go)
+    except typer.Exit as exc:
+        if exc.exit_code == 130:
+            err_console.print(f"interrupted at row {row}: imported {imported} contact(s) before it, skipped {skipped}"
+                              " already imported; run the same command again to continue", highlight=False)
+        raise
+    for line in errors:
+        err_console.print(f"[yellow]{shown(line)}[/yellow]", highlight=False)
+    console.print(f"imported {imported} contact(s), skipped {skipped} already imported, "
+                  f"{len(errors)} row(s) with errors")
+    if errors and not imported and not skipped:
+        raise typer.Exit(code=1)
 
 
 @contacts_app.command("list")
@@ -107,8 +133,9 @@ def list_(
         for c in rows:
             timer = c.get("next_timer") or {}
             when = f"{timer.get('kind')} {fmt_time(timer.get('due_at'), zone(c.get('timezone'), settings))}" if timer else "—"
-            table.add_row(c["_id"], c.get("name", ""), c.get("company", ""), c.get("channel", ""), c["status"],
-                          c.get("stage", ""), when)
+            table.add_row(*(shown(v, multiline=False) for v in (c["_id"], c.get("name", ""), c.get("company", ""),
+                                                                 c.get("channel", ""), c["status"], c.get("stage", ""))),
+                          shown(when))
         console.print(table if rows else "no contacts yet: `sales-agent contacts add --help`")
 
     run(go)
@@ -133,14 +160,15 @@ def print_contact(contact: dict[str, Any], inbox: list[dict[str, Any]], outbox: 
                   settings: Any) -> None:
     tz = zone(contact.get("timezone"), settings)
     timer = contact.get("next_timer") or {}
-    console.print(f"[bold]{contact.get('name', '')}[/bold] ({contact['_id']}) — {contact.get('company') or '—'}")
+    name, company = shown(contact.get('name', ''), multiline=False), shown(contact.get('company') or '—', False)
+    console.print(f"[bold]{name}[/bold] ({shown(contact['_id'])}) — {company}")
     addresses = ", ".join(f"{f}: {contact[f]}" for f in ("email", "telegram", "phone") if contact.get(f))
-    console.print(f"addresses: {addresses or '—'}; time zone: {tz.key}")
-    console.print(f"status: [bold]{contact['status']}[/bold]; stage: {contact.get('stage', '—')}")
-    console.print(f"next timer: {timer.get('kind', '—')} {fmt_time(timer.get('due_at'), tz) if timer else ''}")
+    console.print(f"addresses: {shown(addresses or '—', False)}; time zone: {shown(tz.key)}")
+    console.print(f"status: [bold]{shown(contact['status'])}[/bold]; stage: {shown(contact.get('stage', '—'))}")
+    console.print(f"next timer: {shown(timer.get('kind', '—'))} {fmt_time(timer.get('due_at'), tz) if timer else ''}")
     for extra in ("demo_at", "paused_until", "handoff_reason", "referred_by", "referred_contact_id", "outcome"):
         if contact.get(extra) and (extra != "paused_until" or contact["status"] == "paused"):
-            console.print(f"{extra.replace('_', ' ')}: {fmt_time(contact[extra], tz)}")
+            console.print(f"{extra.replace('_', ' ')}: {shown(fmt_time(contact[extra], tz))}")
     console.print(history_table(inbox, outbox, tz))
 
 

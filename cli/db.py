@@ -10,9 +10,10 @@ import typer
 
 from agent import embedded_mongo
 from agent.runtime import open_store
+from channels.safe_text import shown
 from cli.common import console, fail, run, settings_or_exit
 
-db_app = typer.Typer(help="The MongoDB store: initialise it, or serve the embedded server.", no_args_is_help=True)
+db_app = typer.Typer(help="The MongoDB store: initialise it, serve, inspect or stop the embedded server.", no_args_is_help=True)
 
 
 @db_app.command("init")
@@ -39,6 +40,9 @@ def serve(port: Annotated[int, typer.Option(help="Port to listen on (0: any free
         server = embedded_mongo.start(settings.storage_path(), port, log_path=settings.data_dir / "mongo.log")
     except embedded_mongo.EmbeddedMongoError as exc:
         raise fail(str(exc)) from None
+    if server.process is None:
+        raise fail(f"an embedded server already serves this data directory at {server.uri} "
+                   "(see `sales-agent db status`)")
     console.print(f"embedded MongoDB at {server.uri} (data: {settings.storage_path()}); Ctrl+C stops it")
     stopping = False
 
@@ -48,9 +52,43 @@ def serve(port: Annotated[int, typer.Option(help="Port to listen on (0: any free
 
     signal.signal(signal.SIGTERM, stop)
     try:
-        while not stopping and (server.process is None or server.process.poll() is None):
+        while not stopping and server.process.poll() is None:
             time.sleep(0.5)
     except KeyboardInterrupt:
-        pass
+        stopping = True
     finally:
+        died = not stopping and server.process.poll() is not None
+        code = server.process.returncode
         embedded_mongo.stop(server, settings.storage_path())
+    if died:
+        raise fail(f"the embedded MongoDB server died (exit code {code}); see {settings.data_dir / 'mongo.log'}")
+
+
+@db_app.command("status")
+def status() -> None:
+    """Is the embedded server running: its pid, port, data path and owner."""
+    settings = settings_or_exit()
+    if settings.mongodb_uri:
+        console.print("MONGODB_URI is set: the agent uses that server, not the embedded one", highlight=False)
+        return
+    found = embedded_mongo.status(settings.storage_path())
+    if found is None:
+        console.print(f"embedded MongoDB: not running (data: {shown(settings.storage_path())})", highlight=False)
+        return
+    owner = f"{shown(found.owner)} (pid {found.owner_pid}, " + ("running)" if found.owner_alive else "gone: orphaned)")
+    state = "running" if found.alive else "not answering (stale record)"
+    console.print(f"embedded MongoDB: {state}; pid {found.pid}, port {found.port}, data {shown(found.storage_path)}, "
+                  f"owner {owner}", highlight=False, soft_wrap=True)
+    if not found.alive:
+        raise typer.Exit(code=1)
+
+
+@db_app.command("stop")
+def stop_server() -> None:
+    """Stop an embedded server left running (e.g. orphaned after its owner was killed)."""
+    settings = settings_or_exit()
+    found = embedded_mongo.stop_recorded(settings.storage_path())
+    if found is None:
+        console.print("embedded MongoDB: nothing to stop", highlight=False)
+        return
+    console.print(f"embedded MongoDB stopped (pid {found.pid}, port {found.port})", highlight=False)

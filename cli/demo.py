@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from agent.clock import SimulatedClock
+from channels.safe_text import shown
 from cli.common import console, err_console, fail, fmt_time, run, settings_or_exit
 from cli.demo_script.runner import run_demo
 from cli.stats import funnel_rows, funnel_table
@@ -66,7 +67,8 @@ def demo(
                     details.append("paused until " + fmt_time(c["paused_until"], tz))
                 if c.get("referred_by"):
                     details.append(f"referred by {c.get('referrer_name')}")
-                table.add_row(name, c.get("company") or "", c["status"], c.get("stage", ""), "; ".join(details))
+                table.add_row(*(shown(v, multiline=False) for v in (name, c.get("company") or "", c["status"],
+                                                                     c.get("stage", ""), "; ".join(details))))
             console.print(table)
             console.print(funnel_table(await funnel_rows(rt.store), title="funnel"))
             console.print(f"inspect a conversation: sales-agent contacts show ID (with MONGODB_DB={settings.mongodb_db})")

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 
 from rich.table import Table
 
+from channels.safe_text import shown
+
 SYSTEM_LABELS = {"outreach": "start of outreach", "follow_up": "timer: follow-up", "pause_end": "timer: pause over",
                  "close": "timer: close"}
 
@@ -39,5 +41,5 @@ def history_rows(inbox: list[dict[str, Any]], outbox: list[dict[str, Any]]) -> l
 def history_table(inbox: list[dict[str, Any]], outbox: list[dict[str, Any]], tz: ZoneInfo) -> Table:
     table = Table("time", "who", "message", "understood / status", title="history", show_lines=True)
     for at, who, text, note in history_rows(inbox, outbox):
-        table.add_row(at.astimezone(tz).strftime("%d.%m %H:%M"), who, text, note)
+        table.add_row(at.astimezone(tz).strftime("%d.%m %H:%M"), shown(who), shown(text), shown(note))
     return table

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rich.table import Table
 
 from agent.store import Store
-from cli.common import console, run, settings_or_exit
+from channels.safe_text import shown
+from cli.common import console, fmt_time, run, settings_or_exit
+
+HEALTH_WINDOW = timedelta(days=1)
 
 FUNNEL = (
     ("contacts", None),
@@ -40,7 +44,7 @@ def funnel_table(rows: list[tuple[str, int]], title: str = "funnel") -> Table:
     table = Table("stage", "contacts", "% of contacts", title=title)
     total = rows[0][1] or 1
     for label, count in rows:
-        table.add_row(label, str(count), f"{100 * count / total:.0f} %")
+        table.add_row(shown(label), str(count), f"{100 * count / total:.0f} %")
     return table
 
 
@@ -48,7 +52,18 @@ def queue_table(counts: dict[str, dict[str, Any]]) -> Table:
     table = Table("queue", "status", "documents", title="queues")
     for queue, by_status in counts.items():
         for status, n in sorted(by_status.items()):
-            table.add_row(queue, status, str(n))
+            table.add_row(shown(queue), shown(status), str(n))
+    return table
+
+
+def health_table(docs: list[dict[str, Any]]) -> Table:
+    table = Table("process", "loop", "last ok", "database down since", "outages", "last outage", title="loops "
+                  f"(reported in the last {HEALTH_WINDOW.days} day; a live loop reports every ~10 s)")
+    for doc in docs:
+        down = fmt_time(doc.get("down_since")) if doc.get("down_since") else "—"
+        last = f"{doc['last_outage_s']:.1f} s" if doc.get("last_outage_s") is not None else "—"
+        table.add_row(shown(doc.get("process")), shown(doc.get("loop")), fmt_time(doc.get("ok_at")), down,
+                      str(doc.get("outages", 0)), last)
     return table
 
 
@@ -63,7 +78,10 @@ def stats() -> None:
             rows = await funnel_rows(store)
             queues = {"inbox": await store.inbox.count_by_status(), "outbox": await store.outbox.count_by_status(),
                       "contacts": await store.contacts.count_by_status()}
+            health = await store.health.recent(datetime.now(UTC) - HEALTH_WINDOW)
         console.print(funnel_table(rows))
         console.print(queue_table(queues))
+        if health:
+            console.print(health_table(health))
 
     run(go)

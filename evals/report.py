@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
+from channels.safe_text import shown
 from evals.runner import DialogResult, TurnResult
 from evals.scoring import Failure, Scores, Summary
 
@@ -137,9 +137,9 @@ def _scores_table(summary: Summary) -> Table:
     columns = [(name or "(set)", s) for name, s in summary.by_set.items()]
     if len(columns) != 1:
         columns.append(("all", summary.overall))
-    table = Table("", *(escape(name) for name, _ in columns), title="Scores", title_justify="left")
+    table = Table("", *(shown(name) for name, _ in columns), title="Scores", title_justify="left")
     for label, value in _METRICS:
-        table.add_row(label, *(escape(value(s)) for _, s in columns))
+        table.add_row(label, *(shown(value(s)) for _, s in columns))
     return table
 
 
@@ -149,7 +149,7 @@ def _intent_table(summary: Summary) -> Table:
                   title_justify="left")
     for name, s in summary.by_intent.items():
         mean = s.per_turn(sum(s.latencies))
-        table.add_row(escape(name), str(s.turns or s.dialogs), _pct(s.intent_accuracy), _pct(s.action_match),
+        table.add_row(shown(name), str(s.turns or s.dialogs), _pct(s.intent_accuracy), _pct(s.action_match),
                       _pct(s.field_accuracy), _pct(s.reply_match), str(s.rule_violations),
                       _num(s.per_turn(s.llm_calls), "{:.2f}"), _num(None if mean is None else mean * 1000, "{:.0f}"))
     return table
@@ -172,7 +172,7 @@ def print_report(summary: Summary, console: Console, *, max_failures: int = 60, 
         for name in ("turn", "check", "expected", "got"):
             table.add_column(name, overflow="fold")
         for f in failures[:max_failures]:
-            table.add_row(escape(f.dialog_id), str(f.turn), escape(f.check), escape(f.expected), escape(f.got))
+            table.add_row(shown(f.dialog_id), str(f.turn), shown(f.check), shown(f.expected), shown(f.got))
         console.print(table)
         if len(failures) > max_failures:
             console.print(f"… and {len(failures) - max_failures} more (all in the JSON report)")

@@ -10,7 +10,7 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from agent.store.errors import ContactNotFound, StoreError
+from agent.store.errors import ContactNotFound, DuplicateContact, StoreError
 from agent.store.leases import count_by
 
 ContactStatus = Literal["new", "active", "paused", "handoff", "closed", "opted_out"]
@@ -61,7 +61,7 @@ class ContactRepo:
             await self.col.insert_one(doc)
         except DuplicateKeyError as exc:
             clash = next((f for f in ADDRESS_FIELDS if f in str(exc.details)), "id")
-            raise StoreError(f"a contact with this {clash} already exists ({doc.get(clash, doc['_id'])})") from exc
+            raise DuplicateContact(f"a contact with this {clash} already exists ({doc.get(clash, doc['_id'])})") from exc
         return doc
 
     async def get(self, contact_id: str) -> dict[str, Any] | None:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, uri_parser
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import ConfigurationError, InvalidURI, PyMongoError
 
 from agent.store.channel_state import ChannelStateRepo
 from agent.store.contacts import ContactRepo
 from agent.store.drafts import DraftRepo
+from agent.store.errors import StoreError
 from agent.store.events import EventRepo
+from agent.store.health import HealthRepo
 from agent.store.inbox import InboxRepo
 from agent.store.mail_index import MailIndexRepo
 from agent.store.outbox import OutboxRepo
@@ -35,20 +38,21 @@ class Store:
     telegram_links: TelegramLinkRepo
     channel_state: ChannelStateRepo
     drafts: DraftRepo
+    health: HealthRepo
     retention_days: int = INBOX_RETENTION_DAYS
 
     async def init(self) -> None:
         """Create every index; safe to run any number of times."""
         for repo in (self.contacts, self.inbox, self.outbox, self.timers, self.suppressions, self.events,
-                     self.mail, self.telegram_links, self.channel_state, self.drafts):
+                     self.mail, self.telegram_links, self.channel_state, self.drafts, self.health):
             await repo.ensure_indexes()
 
     async def close(self) -> None:
         await self.client.close()
 
 
-def connect_store(uri: str, db_name: str) -> Store:
-    client: AsyncMongoClient = AsyncMongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=10_000)
+def connect_store(uri: str, db_name: str, timeout_s: float = 10.0) -> Store:
+    client: AsyncMongoClient = AsyncMongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=int(timeout_s * 1000))
     db = client[db_name]
     return Store(
         client=client,
@@ -63,4 +67,30 @@ def connect_store(uri: str, db_name: str) -> Store:
         telegram_links=TelegramLinkRepo(db),
         channel_state=ChannelStateRepo(db),
         drafts=DraftRepo(db),
+        health=HealthRepo(db),
     )
+
+
+def where(uri: str) -> str:
+    """The hosts of a MongoDB URI as host:port, never the user or password."""
+    try:
+        hosts = uri_parser.parse_uri(uri, connect_timeout=1.0)["nodelist"]
+    except (InvalidURI, ConfigurationError, ValueError):
+        return "MONGODB_URI (not a valid mongodb:// URI)"
+    return ",".join(f"{host}:{port}" for host, port in hosts) or "MONGODB_URI"
+
+
+async def check_reachable(uri: str, timeout_s: float) -> None:
+    """Raise a one-line `StoreError` naming host:port when the server does not answer in time."""
+    try:
+        client: AsyncMongoClient = AsyncMongoClient(uri, serverSelectionTimeoutMS=int(timeout_s * 1000),
+                                                    connectTimeoutMS=int(timeout_s * 1000))
+    except (InvalidURI, ConfigurationError, ValueError) as exc:
+        raise StoreError(f"MONGODB_URI is not valid: {type(exc).__name__}") from None
+    try:
+        await client.admin.command("ping")
+    except PyMongoError as exc:
+        raise StoreError(f"MongoDB at {where(uri)} is not reachable within {timeout_s:g} s "
+                         f"({type(exc).__name__}); check MONGODB_URI and that the server runs") from None
+    finally:
+        await client.close()

@@ -11,16 +11,21 @@ from pymongo.errors import DuplicateKeyError
 
 from agent.contracts import InboundMessage
 from agent.store.leases import claim_one, count_by, insert_once
+from agent.store.sequence import Sequence
 
 PENDING, PROCESSING, DONE, QUARANTINED = "pending", "processing", "done", "quarantined"
 RECEIVED = "received"  # raw bytes stored by a listener, not parsed yet; the worker never claims these
+ORDER = [("available_at", ASCENDING), ("seq", ASCENDING)]  # seq: order of arrival when times are equal
 
 
 class InboxRepo:
     def __init__(self, db: AsyncDatabase) -> None:
         self.col = db["inbox"]
+        self.seq = Sequence(db, "inbox")
 
     async def ensure_indexes(self) -> None:
+        # `seq` stays out of these indexes: SecantusDB 0.7.0b3 answers a range on the second field of
+        # a three-field index with nothing; the tie-break sort runs on the few candidates instead.
         await self.col.create_index([("status", ASCENDING), ("available_at", ASCENDING)])
         await self.col.create_index([("contact_id", ASCENDING), ("received_at", ASCENDING)])
         await self.col.create_index([("expire_at", ASCENDING)], expireAfterSeconds=0)
@@ -29,7 +34,10 @@ class InboxRepo:
         """Store an event once. Returns False when its key was seen before (a no-op)."""
         doc = message.model_dump()
         doc["_id"] = doc.pop("key")
-        doc.update(status=PENDING, attempts=0, available_at=now, lease_until=None, ingested_at=now)
+        if await self.col.find_one({"_id": doc["_id"]}, {"_id": 1}):
+            return False  # seen before: no sequence number spent
+        doc.update(status=PENDING, attempts=0, available_at=now, lease_until=None, ingested_at=now,
+                   seq=await self.seq.next())
         try:
             await self.col.insert_one(doc)
         except DuplicateKeyError:
@@ -41,12 +49,13 @@ class InboxRepo:
         """Keep a channel's raw input (status `received`) before it is parsed. Idempotent per key."""
         return await insert_once(self.col, {
             "_id": key, "kind": "message", "channel": channel, "status": RECEIVED, "received_at": now,
-            "available_at": now, "attempts": 0, "lease_until": None, "raw": raw[:max_bytes], "raw_size": len(raw),
+            "available_at": now, "seq": await self.seq.next(), "attempts": 0, "lease_until": None,
+            "raw": raw[:max_bytes], "raw_size": len(raw),
             "raw_truncated": len(raw) > max_bytes, "meta": {"source": source}})
 
     async def received(self, limit: int) -> list[dict[str, Any]]:
         """Raw documents still waiting to be parsed, oldest first."""
-        cursor = self.col.find({"status": RECEIVED}).sort("available_at", ASCENDING).limit(limit)
+        cursor = self.col.find({"status": RECEIVED}).sort(ORDER).limit(limit)
         return [doc async for doc in cursor]
 
     async def finish_received(self, key: str, fields: dict[str, Any]) -> bool:
@@ -118,7 +127,7 @@ class InboxRepo:
         await self.col.update_one({"_id": key}, {"$set": {"understanding": understanding}})
 
     async def for_contact(self, contact_id: str) -> list[dict[str, Any]]:
-        cursor = self.col.find({"contact_id": contact_id}).sort("received_at", ASCENDING)
+        cursor = self.col.find({"contact_id": contact_id}).sort([("received_at", ASCENDING), ("seq", ASCENDING)])
         return [doc async for doc in cursor]
 
     async def count_by_status(self) -> dict[str, int]:

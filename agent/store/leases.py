@@ -30,7 +30,7 @@ async def claim_one(
     expired = {"status": claimed_status, "lease_until": {"$lt": now}}
     base = extra_filter or {}
     for query in ({**ready, **base}, {**expired, **base}):
-        cursor = collection.find(query).sort("available_at", 1).limit(CANDIDATES)
+        cursor = collection.find(query).sort([("available_at", 1), ("seq", 1)]).limit(CANDIDATES)
         async for doc in cursor:
             guard = {"_id": doc["_id"], "status": doc["status"], "lease_until": doc.get("lease_until")}
             lease_until = now + timedelta(seconds=lease_s)

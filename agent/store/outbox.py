@@ -15,6 +15,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from agent.contracts import OutboundMessage
 from agent.store.leases import claim_one, count_by, insert_once
+from agent.store.sequence import Sequence
 
 PENDING, SENDING, SENT, FAILED, SUPPRESSED, UNCERTAIN = (
     "pending",
@@ -29,6 +30,7 @@ PENDING, SENDING, SENT, FAILED, SUPPRESSED, UNCERTAIN = (
 class OutboxRepo:
     def __init__(self, db: AsyncDatabase) -> None:
         self.col = db["outbox"]
+        self.seq = Sequence(db, "outbox")
 
     async def ensure_indexes(self) -> None:
         await self.col.create_index([("status", ASCENDING), ("channel", ASCENDING), ("available_at", ASCENDING)])
@@ -39,7 +41,8 @@ class OutboxRepo:
         """Insert once per key; a replayed turn upserts onto the same document and changes nothing."""
         doc = message.model_dump()
         key = doc.pop("key")
-        doc.update(status=PENDING, attempts=0, created_at=now, available_at=available_at or now, lease_until=None)
+        doc.update(status=PENDING, attempts=0, created_at=now, available_at=available_at or now, lease_until=None,
+                   seq=await self.seq.next())  # messages written in one turn go out in that order
         return await insert_once(self.col, {"_id": key, **doc})
 
     async def claim(self, channel: str, sender: str, now: datetime, lease_s: float) -> dict[str, Any] | None:
@@ -115,7 +118,7 @@ class OutboxRepo:
         return await self.col.find_one({"_id": key})
 
     async def for_contact(self, contact_id: str) -> list[dict[str, Any]]:
-        cursor = self.col.find({"contact_id": contact_id}).sort("created_at", ASCENDING)
+        cursor = self.col.find({"contact_id": contact_id}).sort([("created_at", ASCENDING), ("seq", ASCENDING)])
         return [doc async for doc in cursor]
 
     async def count_by_status(self) -> dict[str, int]:

@@ -19,6 +19,7 @@ from typing import Any
 import aioimaplib
 
 from agent.clock import Clock
+from agent.resilience import LoopGuard, is_db_error, wait_or_stop
 from agent.settings import Settings
 from agent.store import Store
 from channels.email.ingest import EmailIngest, store_raw
@@ -118,10 +119,13 @@ class ImapListener:
         self.ready = asyncio.Event()  # set while a session is selected and in sync
         self.synced = False
         self._lost = asyncio.Event()
+        self._guard: LoopGuard | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
         """Listen until `stop`; a dropped connection or server error reconnects with backoff."""
         delay = 1.0
+        guard = LoopGuard("imap listener", report=self.store.health.report, logger=log)
+        self._guard = guard
         while not stop.is_set():
             self.sessions += 1
             try:
@@ -129,6 +133,9 @@ class ImapListener:
             except Exception as exc:  # network, server or store trouble: reconnect, never give up
                 if self.synced:
                     delay = 1.0  # the connection had worked: start the backoff again
+                if is_db_error(exc):  # logged once per outage by the guard, not per retry
+                    await wait_or_stop(stop, guard.failed(exc))
+                    continue
                 known = (OSError, TimeoutError, ImapError, aioimaplib.AioImapException)
                 log.log(logging.WARNING if isinstance(exc, known) else logging.ERROR,
                         "IMAP %s: %s; reconnecting in %.0f s", where(self.email),
@@ -206,6 +213,8 @@ class ImapListener:
                 await self.save(validity, uid)
                 await self.ingest.process_received()
                 again = again or mentions_exists(fetched)
+        if self._guard is not None:
+            await self._guard.ok()  # the database answered: ends an outage, if any
         return stored
 
     async def idle_once(self, client: aioimaplib.IMAP4, stop: asyncio.Event) -> None:

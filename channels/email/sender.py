@@ -22,6 +22,7 @@ import aiosmtplib
 
 from agent.clock import Clock
 from agent.contracts import OutboundMessage, SendResult, domain_of, message_id_for
+from agent.resilience import LoopGuard
 from agent.sending import send_one
 from agent.settings import Settings
 from agent.store import Store
@@ -247,15 +248,15 @@ class EmailChannel:
 async def run_email_sender(store: Store, channel: EmailChannel, clock: Clock, stop: asyncio.Event,
                            poll_s: float = 1.0) -> None:
     """The sender loop for email: like `agent.sending.run_sender`, paused while the daily limit is hit."""
-    await channel.index.ensure_indexes()
-    while not stop.is_set():
-        busy = False
-        try:
-            if await channel.sent_today(clock.now()) < channel.email.email_daily_limit:
-                busy = await send_one(store, channel, clock)
-        except Exception:  # the loop outlives any one message
-            log.exception("email sender failed on one message")
-        if not busy:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=poll_s)
+    indexed = False
 
+    async def step() -> bool:
+        nonlocal indexed
+        if not indexed:
+            await channel.index.ensure_indexes()
+            indexed = True
+        if await channel.sent_today(clock.now()) >= channel.email.email_daily_limit:
+            return False
+        return await send_one(store, channel, clock)
+
+    await LoopGuard("sender email", report=store.health.report, logger=log).run(step, stop, idle_s=poll_s)

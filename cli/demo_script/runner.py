@@ -18,6 +18,7 @@ from agent.pump import pump
 from agent.runtime import AgentRuntime
 from agent.tools.calendar import zone
 from channels.console import ConsoleChannel, say
+from channels.safe_text import shown
 
 CAMPAIGN = Path(__file__).with_name("campaign.yaml")
 
@@ -80,7 +81,7 @@ async def run_demo(rt: AgentRuntime, console: Console, days: int = 40, campaign:
             if at <= moment:
                 text = script[names[contact["_id"]]]["reply"]
                 local = moment.astimezone(zone(contact.get("timezone"), rt.settings))
-                console.print(Panel(text, title=f"{names[contact['_id']]} → агенту · {local:%d.%m %H:%M} (местное)",
+                console.print(Panel(shown(text), title=f"{shown(names[contact['_id']])} → агенту · {local:%d.%m %H:%M} (местное)",
                                     border_style="green", title_align="left"))
                 await say(store, contact["_id"], text, moment, key=f"demo:{contact['_id']}:reply")
                 replied.add(contact["_id"])

@@ -93,9 +93,9 @@ def test_import_reports_bad_rows_and_keeps_good_ones(cli, db, tmp_path: Path) ->
     )
     result = cli("contacts", "import", str(csv_file))
     assert result.exit_code == 0, result.output
-    assert "imported 2 contact(s), skipped 5 row(s)" in result.output
+    assert "imported 2 contact(s), skipped 1 already imported, 4 row(s) with errors" in result.output
     for expected in ("row 3: no email, telegram or phone", "row 4: not an email address", "row 6: name is empty",
-                     "row 7: unknown time zone", "row 8: a contact with this email already exists"):
+                     "row 7: unknown time zone", "row 8: skipped: a contact with this email already exists"):
         assert expected in result.output
     assert db.contacts.count_documents({}) == 2
     assert db.contacts.find_one({"telegram": "@anna_coffee"})["timezone"] == "Asia/Vladivostok"
