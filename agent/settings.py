@@ -39,7 +39,8 @@ class Settings(BaseSettings):
     sender_company: str = "Napoleon IT"
     sender_email: str = "otzyvy@napoleonit.ru"
     sales_team_email: str = "sales@napoleonit.ru"
-    team_channel: Literal["console", "email"] = "console"  # where hand-off / demo notices go
+    team_channel: Literal["console", "email", "telegram"] = "console"  # where hand-off / demo notices go
+    team_telegram_chat_id: str | None = None  # the team chat (TEAM_CHANNEL=telegram), e.g. -1001234567890
     public_base_url: str | None = None  # e.g. https://seed.example.ru: enables one-click unsubscribe links
     unsubscribe_secret: SecretStr | None = None  # signs the one-click unsubscribe tokens; env only, never logged
     meeting_link: str = "https://meet.napoleonit.ru/otzyvy-demo"

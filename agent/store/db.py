@@ -18,6 +18,7 @@ from agent.store.inbox import InboxRepo
 from agent.store.mail_index import MailIndexRepo
 from agent.store.outbox import OutboxRepo
 from agent.store.suppressions import SuppressionRepo
+from agent.store.team_actions import TeamActionRepo
 from agent.store.telegram_links import TelegramLinkRepo
 from agent.store.timers import TimerRepo
 
@@ -39,12 +40,14 @@ class Store:
     channel_state: ChannelStateRepo
     drafts: DraftRepo
     health: HealthRepo
+    team_actions: TeamActionRepo
     retention_days: int = INBOX_RETENTION_DAYS
 
     async def init(self) -> None:
         """Create every index; safe to run any number of times."""
         for repo in (self.contacts, self.inbox, self.outbox, self.timers, self.suppressions, self.events,
-                     self.mail, self.telegram_links, self.channel_state, self.drafts, self.health):
+                     self.mail, self.telegram_links, self.channel_state, self.drafts, self.health,
+                     self.team_actions):
             await repo.ensure_indexes()
 
     async def close(self) -> None:
@@ -68,6 +71,7 @@ def connect_store(uri: str, db_name: str, timeout_s: float = 10.0) -> Store:
         channel_state=ChannelStateRepo(db),
         drafts=DraftRepo(db),
         health=HealthRepo(db),
+        team_actions=TeamActionRepo(db),
     )
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from agent.contracts import OutboundMessage, message_id_for
+from agent.contracts import ChannelName, OutboundMessage, message_id_for
 from agent.store.suppressions import address_key, contact_addresses
 
 if TYPE_CHECKING:
     from agent.context import AgentContext
+    from agent.settings import Settings
 
 
 def address_for(contact: dict[str, Any], channel: str) -> str | None:
@@ -71,9 +72,32 @@ async def queue_team_note(ctx: AgentContext, *, key: str, contact: dict[str, Any
         **values,
     )
     settings = ctx.settings
-    channel = "email" if settings.team_channel == "email" else "console"
-    message = OutboundMessage(key=key, contact_id=contact["_id"], channel=channel,
-                              to=settings.sales_team_email if channel == "email" else "team",
-                              kind="team", subject=text.splitlines()[0][:150], text=text,
-                              meta=email_meta(key, channel, ctx))
+    channel, to = team_address(settings)
+    meta = email_meta(key, channel, ctx)
+    if channel == "telegram":  # buttons under the notice: the team acts from the chat
+        draft_id = values.get("draft_id")
+        meta["actions"] = [
+            {"action": action, "token": await ctx.store.team_actions.offer(
+                key, action, contact_id=contact["_id"], draft_id=draft_id, now=ctx.now())}
+            for action in TEAM_BUTTONS.get(template, ())]
+    message = OutboundMessage(key=key, contact_id=contact["_id"], channel=channel, to=to, kind="team",
+                              subject=text.splitlines()[0][:150], text=text, meta=meta)
     return await ctx.store.outbox.enqueue(message, ctx.now())
+
+
+# The buttons each team notice offers in a Telegram team chat.
+TEAM_BUTTONS: dict[str, tuple[str, ...]] = {
+    "draft_team": ("approve", "edit", "reject", "take"),
+    "handoff_team": ("take",),
+    "possible_opt_out_team": ("take",),
+    "opted_out_wrote_again": ("take",),
+}
+
+
+def team_address(settings: Settings) -> tuple[ChannelName, str]:
+    """Where team notices go: TEAM_CHANNEL (console, email or a Telegram team chat)."""
+    if settings.team_channel == "email":
+        return "email", settings.sales_team_email
+    if settings.team_channel == "telegram" and settings.team_telegram_chat_id:
+        return "telegram", settings.team_telegram_chat_id
+    return "console", "team"

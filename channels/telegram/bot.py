@@ -29,6 +29,7 @@ from channels.telegram.middlewares import DependenciesMiddleware
 from channels.telegram.routers import build_router
 from channels.telegram.sender import TelegramChannel
 from channels.telegram.settings import TelegramSettings, TelegramSetupError
+from channels.telegram.team import team_router
 
 log = logging.getLogger(__name__)
 AIOGRAM_LOGGERS = ("aiogram", "aiogram.dispatcher", "aiogram.event", "aiogram.middlewares", "aiogram.webhook")
@@ -68,6 +69,8 @@ def build_bot(settings: TelegramSettings) -> Bot:
 def build_dispatcher(store: Store, settings: TelegramSettings, clock: Clock, prompts: PromptLibrary) -> Dispatcher:
     dp = Dispatcher(name="sales-agent")
     dp.update.outer_middleware(DependenciesMiddleware(store, settings, clock, prompts))
+    if (access := settings.team_access()) is not None:  # the team chat first: never read as a lead's chat
+        dp.include_router(team_router(store, clock, access))
     dp.include_router(build_router())
     return dp
 

@@ -24,7 +24,7 @@ from aiogram.exceptions import (
     TelegramNetworkError,
     TelegramRetryAfter,
 )
-from aiogram.types import FSInputFile
+from aiogram.types import FSInputFile, InlineKeyboardMarkup
 
 from agent.clock import Clock, SystemClock
 from agent.contracts import OutboundMessage, SendResult
@@ -62,6 +62,7 @@ class TelegramChannel:
         self.store = store
         self.clock = clock or SystemClock()
         self.limiter = limiter or RateLimiter(settings.telegram_per_chat_per_s, settings.telegram_global_per_s)
+        self.team = settings.team_access()
 
     async def send(self, message: OutboundMessage) -> SendResult:
         if not message.to.lstrip("-").isdigit():
@@ -74,6 +75,7 @@ class TelegramChannel:
             return SendResult(ok=False, permanent=True, error="empty message")
         doc = await self.store.outbox.get(message.key) or {}
         ids: list[Any] = list(doc.get("tg_message_ids", []))
+        last_text = max((i for i, p in enumerate(parts) if p.kind == "text"), default=-1)  # buttons go there
         for index in range(doc.get("tg_parts_sent", 0), len(parts)):
             if parts[index].kind == "document" and not Path(parts[index].value).is_file():
                 log.warning("attachment of %s is missing (%s): skipped", message.key, Path(parts[index].value).name)
@@ -82,8 +84,10 @@ class TelegramChannel:
                 continue
             await self.limiter.wait(message.to)
             await self._progress(message.key, tg_inflight=index)
+            markup = self.team.keyboard(message.meta.get("actions", [])) \
+                if self.team and index == last_text else None
             try:
-                ids.append(await self._send_part(int(message.to), parts[index]))
+                ids.append(await self._send_part(int(message.to), parts[index], markup))
             except TelegramAPIError as exc:
                 result = await self._failed(message, parts[index], exc)
                 if result is not None:
@@ -100,9 +104,9 @@ class TelegramChannel:
             return None
         return doc.get("tg_parts_sent", 0) >= len(plan(message))
 
-    async def _send_part(self, chat_id: int, part: Part) -> int:
+    async def _send_part(self, chat_id: int, part: Part, markup: InlineKeyboardMarkup | None = None) -> int:
         if part.kind == "text":
-            sent = await self.bot.send_message(chat_id, to_html(part.value))
+            sent = await self.bot.send_message(chat_id, to_html(part.value), reply_markup=markup)
         else:
             path = Path(part.value)
             sent = await self.bot.send_document(chat_id, FSInputFile(path, filename=path.name))

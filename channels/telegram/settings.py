@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from agent.tools.deep_links import DeepLinkConfig
+
+if TYPE_CHECKING:
+    from channels.telegram.team import TeamAccess
 
 
 class TelegramSetupError(Exception):
@@ -32,10 +35,24 @@ class TelegramSettings(BaseSettings):
     telegram_link_ttl_days: float = Field(default=14, gt=0)
     telegram_per_chat_per_s: float = Field(default=1.0, gt=0, description="Messages per second to one chat")
     telegram_global_per_s: float = Field(default=30.0, gt=0, description="Messages per second in total")
+    team_telegram_chat_id: str | None = Field(default=None, description="The sales team's chat for notices")
+    team_telegram_user_ids: str = Field(default="", description="Comma-separated user ids who may press the buttons")
 
     @property
     def configured(self) -> bool:
         return self.telegram_bot_token is not None and bool(self.telegram_bot_token.get_secret_value().strip())
+
+    @property
+    def team_user_ids(self) -> set[int]:
+        return {int(part) for part in self.team_telegram_user_ids.replace(";", ",").split(",") if part.strip()}
+
+    def team_access(self) -> TeamAccess | None:
+        """The team chat's buttons: who may press them and the key that signs them; None = no team chat."""
+        if not self.configured or not self.team_telegram_chat_id or self.telegram_bot_token is None:
+            return None
+        from channels.telegram.team import TeamAccess
+
+        return TeamAccess(self.telegram_bot_token.get_secret_value(), self.team_telegram_chat_id, self.team_user_ids)
 
     def deep_links(self) -> DeepLinkConfig | None:
         """What the core needs to put deep links into emails; None when no bot is configured."""

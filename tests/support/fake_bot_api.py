@@ -39,6 +39,7 @@ class Call:
     files: dict[str, tuple[str, bytes]]
     status: int
     at: float  # time.monotonic() when received
+    result: Any = None  # what the method returned (e.g. the sent message)
 
     @property
     def chat_id(self) -> str | None:
@@ -177,6 +178,30 @@ class FakeBotApi:
             body["edit_date"] = int(time.time())
         return self.push(kind, body)
 
+    def press(self, chat_id: int, user_id: int, data: str, message_id: int = 1) -> int:
+        """Someone presses an inline button under the bot's message `message_id` in `chat_id`."""
+        bot = {"id": self.bot_id, "is_bot": True, "first_name": "Seed", "username": self.username}
+        message = {"message_id": message_id, "date": int(time.time()), "from": bot, "text": "…",
+                   "chat": {"id": chat_id, "type": "group" if chat_id < 0 else "private", "title": "Продажи"}}
+        user = {"id": user_id, "is_bot": False, "first_name": "Мария", "username": f"user{user_id}"}
+        return self.push("callback_query", {"id": f"cb{user_id}{message_id}", "from": user, "message": message,
+                                            "chat_instance": "ci", "data": data})
+
+    def group_message(self, chat_id: int, user_id: int, text: str, reply_to: int | None = None) -> int:
+        """A message in a group chat (the team chat), optionally a reply to the bot's message."""
+        with self._lock:
+            message_id = self._state.next_message
+            self._state.next_message += 1
+        user = {"id": user_id, "is_bot": False, "first_name": "Мария", "username": f"user{user_id}"}
+        chat = {"id": chat_id, "type": "group", "title": "Продажи"}
+        body: dict[str, Any] = {"message_id": message_id, "date": int(time.time()), "chat": chat, "from": user,
+                                "text": text}
+        if reply_to is not None:
+            bot = {"id": self.bot_id, "is_bot": True, "first_name": "Seed", "username": self.username}
+            body["reply_to_message"] = {"message_id": reply_to, "date": int(time.time()), "chat": chat, "from": bot,
+                                        "text": "…"}
+        return self.push("message", body)
+
     def membership(self, chat_id: int, status: str) -> int:
         """`my_chat_member`: the user blocked (`kicked`) or unblocked (`member`) the bot."""
         bot = {"id": self.bot_id, "is_bot": True, "first_name": "Seed", "username": self.username}
@@ -254,7 +279,8 @@ class FakeBotApi:
             return web.json_response(await self._get_updates(params))
         status, body = self._answer(method, params, files)
         with self._lock:
-            self._state.calls.append(Call(method, params, files, status, time.monotonic()))
+            self._state.calls.append(Call(method, params, files, status, time.monotonic(),
+                                          body.get("result") if isinstance(body, dict) else None))
         if delay := self._state.delays.get(method):
             await asyncio.sleep(delay)
         return web.json_response(body, status=status)
@@ -276,7 +302,7 @@ class FakeBotApi:
         if method == "getme":
             return 200, {"ok": True, "result": {**bot, "can_join_groups": False, "can_read_all_group_messages": False,
                                                 "supports_inline_queries": False}}
-        if method in ("deletewebhook", "setwebhook", "sendchataction", "close", "logout"):
+        if method in ("deletewebhook", "setwebhook", "sendchataction", "close", "logout", "answercallbackquery"):
             if method in ("deletewebhook", "setwebhook"):
                 keep = ("url", "secret_token", "allowed_updates") if method == "setwebhook" else ()
                 self._state.webhook = {k: v for k, v in params.items() if k in keep}

@@ -137,6 +137,6 @@ async def test_dropped_connection_reconnects_and_skips_nothing(
         proxy.drop()  # the network goes away mid-IDLE; mail keeps arriving meanwhile
         await append(dovecot, addrs.agent, mail_from(2, addrs.agent))
         await append(dovecot, addrs.agent, mail_from(3, addrs.agent))
-        await until(lambda: _count(store, 3))
+        await until(lambda: _count(store, 3), timeout=30.0)  # a reconnect with backoff, on a loaded machine
         assert listener.sessions >= 2 and proxy.connections >= 2
     assert sorted(d["meta"]["source"]["uid"] for d in (await email_docs(store)).values()) == [1, 2, 3]

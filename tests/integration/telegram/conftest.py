@@ -156,7 +156,11 @@ class SenderZygote:
     def close(self) -> None:
         if self.proc.stdin is not None:
             self.proc.stdin.close()
-        self.proc.wait(timeout=20)
+        try:  # it may still be importing on a loaded machine: then there is nothing to wait for
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -1,0 +1,43 @@
+"""The learned second layer: where the rules are not certain, the intent classifier trained on the
+phrase bank (`evals/phrases/`, `agent/understanding/classifier.py`) names the intent.
+
+The rules stay for what they are sure of (opt-out, /start, auto-reply and bounce flags, dates,
+entities, topics); the classifier generalises to how people really write, where hand-written
+patterns only know the phrasings they were written for. It never decides an opt-out (that is the
+stop detector's job, `stop_signal.py`) nor a channel flag.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from agent.understanding import classifier
+from agent.understanding.dates import pause_until, resolve_when
+from agent.understanding.schema import Understanding
+
+# Intents the classifier may name; the others come from certain rules or the channel.
+CONVERSATIONAL = frozenset({"interested", "question", "presentation", "demo", "referral", "pause",
+                            "not_interested", "other"})
+OVERRIDE_AT = 0.5  # the classifier overrides the rules when its label is more likely than not
+
+
+def refine(reading: Understanding, text: str, now: datetime, tz: ZoneInfo) -> Understanding:
+    """The rules' reading with the classifier's intent where the rules are unsure; the wishes the
+    rules found stay, and the one the new intent implies is added so routing acts on it."""
+    if reading.certain or reading.intent not in CONVERSATIONAL or not text.strip():
+        return reading
+    (label, probability), *_ = classifier.predict(text)
+    if label == reading.intent or label not in CONVERSATIONAL or probability < OVERRIDE_AT:
+        return reading
+    update: dict[str, object] = {"intent": label}
+    if label == "presentation":
+        update["wants_presentation"] = True
+    elif label == "demo" and not reading.wants_demo:
+        when = resolve_when(text, now, tz)
+        update.update(wants_demo=True, demo_at=when.at, demo_day=when.day if not when.at else None)
+    elif label == "pause" and not reading.wants_pause:
+        update.update(wants_pause=True, pause_until=pause_until(text, now, tz))
+    elif label == "question" and not reading.topics:
+        update["topics"] = ["unknown"]
+    return reading.model_copy(update=update)
