@@ -9,7 +9,7 @@ from langgraph.runtime import Runtime
 from agent.context import AgentContext
 from agent.state import ConversationState
 from agent.tools import effects
-from agent.understanding import rules
+from agent.understanding import learned, rules
 from agent.understanding.reading import read_with_model
 from agent.understanding.schema import Understanding
 from agent.understanding.stop_signal import stop_outcome
@@ -28,7 +28,7 @@ async def understand(state: ConversationState, runtime: Runtime[AgentContext]) -
     reading: Understanding | None = rules.detect_certain(text, flags, now, tz)
     handoff_reason = None
     if reading is None:
-        by_rules = rules.classify(text, now, tz, flags)
+        by_rules = learned.refine(rules.classify(text, now, tz, flags), text, now, tz)
         if ctx.llm is None or settled_without_model(by_rules):
             reading = by_rules
         else:

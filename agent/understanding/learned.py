@@ -13,6 +13,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from agent.understanding import classifier
+from agent.understanding import patterns as p
+from agent.understanding.calendar_ru import normalize
 from agent.understanding.dates import pause_until, resolve_when
 from agent.understanding.schema import Understanding
 
@@ -22,15 +24,27 @@ CONVERSATIONAL = frozenset({"interested", "question", "presentation", "demo", "r
 OVERRIDE_AT = 0.5  # the classifier overrides the rules when its label is more likely than not
 
 
+def known_question(reading: Understanding) -> bool:
+    """A question whose topic the rules know (price, platforms, …) is answered from its template."""
+    return reading.intent == "question" and bool(reading.topics) and "unknown" not in reading.topics
+
+
+def off_topic(reading: Understanding, text: str) -> bool:
+    """An off-topic request the rules recognised by name (a job application, an SEO or app offer)
+    stays off-topic: a hand-off costs a person's minute, a product answer to it looks careless. The
+    rules' *default* "other" (nothing matched) is what the classifier is for."""
+    return reading.intent == "other" and bool(p.OTHER.search(p.neutralise(normalize(text))))
+
+
 def refine(reading: Understanding, text: str, now: datetime, tz: ZoneInfo) -> Understanding:
     """The rules' reading with the classifier's intent where the rules are unsure; the wishes the
     rules found stay, and the one the new intent implies is added so routing acts on it."""
-    if reading.certain or reading.intent not in CONVERSATIONAL or not text.strip():
+    if reading.intent not in CONVERSATIONAL or not text.strip() or off_topic(reading, text) or known_question(reading):
         return reading
     (label, probability), *_ = classifier.predict(text)
     if label == reading.intent or label not in CONVERSATIONAL or probability < OVERRIDE_AT:
         return reading
-    update: dict[str, object] = {"intent": label}
+    update: dict[str, object] = {"intent": label, "certain": False}
     if label == "presentation":
         update["wants_presentation"] = True
     elif label == "demo" and not reading.wants_demo:
