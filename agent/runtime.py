@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
-from langgraph.checkpoint.mongodb import MongoDBSaver
 from langgraph.graph.state import CompiledStateGraph
 from pymongo import MongoClient
 
 from agent import embedded_mongo
+from agent.checkpoints import TurnSaver
 from agent.clock import Clock, SystemClock
 from agent.context import AgentContext
 from agent.graph import build_graph
@@ -19,6 +20,7 @@ from agent.llm import Provider, StructuredLlm, resolve_provider
 from agent.prompts import PromptLibrary
 from agent.settings import Settings
 from agent.store import Store, connect_store
+from agent.store.db import client_options
 from agent.tools.deep_links import DeepLinkConfig
 from agent.worker import Worker
 
@@ -44,15 +46,20 @@ class AgentRuntime:
         return AgentContext(store=self.store, settings=self.settings, clock=self.clock, prompts=self.prompts,
                             llm=self.llm, final_attempt=final_attempt, deep_links=self.deep_links)
 
-    def worker(self, name: str | None = None) -> Worker:
-        worker = Worker(self.store, self.graph, self.context, name)
+    def worker(self, name: str | None = None, exclusive: bool | None = None) -> Worker:
+        """A graph worker. By default exclusive (no contact lock) on the embedded server, which only
+        this process uses; pass `exclusive=False` when several workers share it."""
+        worker = Worker(self.store, self.graph, self.context, name,
+                        exclusive=self.embedded if exclusive is None else exclusive)
         self.workers.append(worker)
         return worker
 
 
 @asynccontextmanager
-async def open_store(settings: Settings) -> AsyncIterator[tuple[Store, str, bool]]:
-    """The store on MONGODB_URI, or on the embedded server (started here, stopped on exit)."""
+async def open_store(settings: Settings, listeners: Sequence[Any] | None = None
+                     ) -> AsyncIterator[tuple[Store, str, bool]]:
+    """The store on MONGODB_URI, or on the embedded server (started here, stopped on exit).
+    `listeners` are pymongo command listeners (tests and benchmarks count round trips)."""
     server = None
     if settings.mongodb_uri:
         uri = settings.mongodb_uri.get_secret_value()
@@ -61,7 +68,7 @@ async def open_store(settings: Settings) -> AsyncIterator[tuple[Store, str, bool
         server = embedded_mongo.start(settings.storage_path(), settings.embedded_mongo_port,
                                       log_path=settings.data_dir / "mongo.log")
         uri = server.uri
-    store = connect_store(uri, settings.mongodb_db)
+    store = connect_store(uri, settings.mongodb_db, embedded=server is not None, listeners=listeners)
     try:
         await store.init()
         yield store, uri, server is not None
@@ -78,6 +85,7 @@ async def open_runtime(
     provider: Provider | None = None,
     llm: StructuredLlm | None = None,
     deep_links: DeepLinkConfig | None = None,
+    listeners: Sequence[Any] | None = None,
 ) -> AsyncIterator[AgentRuntime]:
     """Everything a command needs. `provider`/`llm` override the configured model (tests, evals);
     `deep_links` comes from the composition root when a Telegram bot is configured."""
@@ -88,10 +96,10 @@ async def open_runtime(
         provider, notice = await resolve_provider(settings)
     if provider == "ollama" and llm is None:
         llm = StructuredLlm.from_settings(settings)
-    async with open_store(settings) as (store, uri, embedded):
-        sync_client: MongoClient = MongoClient(uri, tz_aware=True)
+    async with open_store(settings, listeners) as (store, uri, embedded):
+        sync_client: MongoClient = MongoClient(uri, **client_options(embedded=embedded, listeners=listeners))
         try:
-            saver = MongoDBSaver(sync_client, db_name=settings.mongodb_db)
+            saver = TurnSaver(sync_client, db_name=settings.mongodb_db)
             yield AgentRuntime(
                 settings=settings,
                 store=store,

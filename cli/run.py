@@ -26,7 +26,7 @@ async def _serve(rt: AgentRuntime, workers: int, senders: bool) -> None:
     stop = stop_on_signals()
     from agent.worker import worker_id
 
-    tasks = [asyncio.create_task(rt.worker(f"{worker_id()}-{i}").run(stop)) for i in range(workers)]
+    tasks = [asyncio.create_task(rt.worker(f"{worker_id()}-{i}", exclusive=rt.embedded and workers == 1).run(stop)) for i in range(workers)]
     tasks.append(asyncio.create_task(run_scheduler(rt.store, rt.clock, rt.settings, stop)))
     if senders:
         tasks.append(asyncio.create_task(run_sender(rt.store, ConsoleChannel(console), rt.clock, stop)))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
@@ -45,8 +47,25 @@ class Store:
         await self.client.close()
 
 
-def connect_store(uri: str, db_name: str) -> Store:
-    client: AsyncMongoClient = AsyncMongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=10_000)
+def client_options(*, embedded: bool = False, listeners: Sequence[Any] | None = None) -> dict[str, Any]:
+    """Driver options shared by the async store and the checkpointer's client.
+
+    On the embedded server `retryWrites=false`: SecantusDB keeps a store of replies for retried
+    writes that it scans on every write. The driver then no longer retries a write after a network
+    error on the loopback; our writes are idempotent by key, so a failed write is retried by the loop."""
+    options: dict[str, Any] = {"tz_aware": True}
+    if embedded:
+        options["retryWrites"] = False
+    if listeners:
+        options["event_listeners"] = list(listeners)
+    return options
+
+
+def connect_store(uri: str, db_name: str, *, embedded: bool = False,
+                  listeners: Sequence[Any] | None = None) -> Store:
+    """`listeners` are pymongo monitoring listeners (tests and benchmarks count commands with them)."""
+    client: AsyncMongoClient = AsyncMongoClient(uri, serverSelectionTimeoutMS=10_000,
+                                                **client_options(embedded=embedded, listeners=listeners))
     db = client[db_name]
     return Store(
         client=client,
