@@ -14,6 +14,15 @@ from agent.store.leases import claim_one, count_by, insert_once
 
 PENDING, PROCESSING, DONE, QUARANTINED = "pending", "processing", "done", "quarantined"
 RECEIVED = "received"  # raw bytes stored by a listener, not parsed yet; the worker never claims these
+# Claim order: a client's message before timers, timers before first messages, always.
+CLIENT, TIMER, OUTREACH = 0, 1, 2
+PRIORITIES = (CLIENT, TIMER, OUTREACH)
+
+
+def priority_of(doc: dict[str, Any]) -> int:
+    if doc.get("kind") == "timer":
+        return OUTREACH if doc.get("timer_kind") == "outreach" else TIMER
+    return OUTREACH if doc.get("kind") == "outreach" else CLIENT
 
 
 class InboxRepo:
@@ -22,6 +31,9 @@ class InboxRepo:
 
     async def ensure_indexes(self) -> None:
         await self.col.create_index([("status", ASCENDING), ("available_at", ASCENDING)])
+        await self.col.create_index([("status", ASCENDING), ("priority", ASCENDING), ("available_at", ASCENDING)])
+        # events stored before priorities existed are claimed as timers
+        await self.col.update_many({"status": PENDING, "priority": None}, {"$set": {"priority": TIMER}})
         await self.col.create_index([("contact_id", ASCENDING), ("received_at", ASCENDING)])
         await self.col.create_index([("expire_at", ASCENDING)], expireAfterSeconds=0)
 
@@ -29,7 +41,8 @@ class InboxRepo:
         """Store an event once. Returns False when its key was seen before (a no-op)."""
         doc = message.model_dump()
         doc["_id"] = doc.pop("key")
-        doc.update(status=PENDING, attempts=0, available_at=now, lease_until=None, ingested_at=now)
+        doc.update(status=PENDING, attempts=0, available_at=now, lease_until=None, ingested_at=now,
+                   priority=priority_of(doc))
         try:
             await self.col.insert_one(doc)
         except DuplicateKeyError:
@@ -40,7 +53,7 @@ class InboxRepo:
                         max_bytes: int) -> bool:
         """Keep a channel's raw input (status `received`) before it is parsed. Idempotent per key."""
         return await insert_once(self.col, {
-            "_id": key, "kind": "message", "channel": channel, "status": RECEIVED, "received_at": now,
+            "_id": key, "kind": "message", "channel": channel, "status": RECEIVED, "received_at": now, "priority": CLIENT,
             "available_at": now, "attempts": 0, "lease_until": None, "raw": raw[:max_bytes], "raw_size": len(raw),
             "raw_truncated": len(raw) > max_bytes, "meta": {"source": source}})
 
@@ -55,7 +68,8 @@ class InboxRepo:
         return result.modified_count == 1
 
     async def claim(self, worker: str, now: datetime, lease_s: float) -> dict[str, Any] | None:
-        ready = {"status": PENDING, "available_at": {"$lte": now}}
+        """The oldest ready event of the most urgent priority (one bounded, indexed slice each)."""
+        ready = [{"status": PENDING, "priority": p, "available_at": {"$lte": now}} for p in PRIORITIES]
         return await claim_one(
             self.col, ready=ready, claimed_status=PROCESSING, claimer=worker, now=now, lease_s=lease_s
         )

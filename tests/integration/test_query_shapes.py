@@ -116,3 +116,25 @@ async def test_a_reply_turn_takes_few_round_trips(recorded: tuple[AgentRuntime, 
     print("round trips per reply turn:", counts)
     for name in ("deck", "demo", "question"):
         assert counts[name] <= MAX_REPLY_ROUND_TRIPS, (name, [(c.name, c.collection) for c in turns[name]])
+
+
+async def test_a_reply_is_claimed_before_500_pending_outreach_events(recorded: tuple[AgentRuntime, CommandRecorder]
+                                                                     ) -> None:
+    from agent.contracts import InboundMessage
+
+    rt, _ = recorded
+    now = rt.clock.now()
+    for i in range(500):
+        await rt.store.inbox.ingest(InboundMessage(key=f"timer:t:outreach:c-{i}", kind="timer", channel="system",
+                                                   contact_id=f"c-{i}", timer_kind="outreach", timer_id=f"t:{i}",
+                                                   received_at=now), now)
+    await rt.store.inbox.ingest(InboundMessage(key="timer:t:follow", kind="timer", channel="system",
+                                               contact_id="c-x", timer_kind="follow_up", timer_id="t:f",
+                                               received_at=now), now)
+    assert isinstance(rt.clock, SimulatedClock)
+    rt.clock.advance(timedelta(seconds=1))
+    key = await say(rt.store, "c-late", "Пришлите презентацию", rt.clock.now())
+    first = await rt.store.inbox.claim("w", rt.clock.now(), 60)
+    second = await rt.store.inbox.claim("w", rt.clock.now(), 60)
+    assert first is not None and first["_id"] == key
+    assert second is not None and second["_id"] == "timer:t:follow"
