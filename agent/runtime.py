@@ -46,6 +46,11 @@ class AgentRuntime:
         return AgentContext(store=self.store, settings=self.settings, clock=self.clock, prompts=self.prompts,
                             llm=self.llm, final_attempt=final_attempt, deep_links=self.deep_links)
 
+    def prune_checkpoints(self, keep: int) -> int:
+        """Old checkpoints beyond the latest `keep` per conversation (retention; sync, run in a thread)."""
+        saver = self.graph.checkpointer
+        return saver.prune(keep) if isinstance(saver, TurnSaver) else 0
+
     def worker(self, name: str | None = None, exclusive: bool | None = None) -> Worker:
         """A graph worker. By default exclusive (no contact lock) on the embedded server, which only
         this process uses; pass `exclusive=False` when several workers share it."""

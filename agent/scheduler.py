@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 
 from agent.clock import Clock
 from agent.contracts import InboundMessage
+from agent.retention import CheckpointPruner, prune
 from agent.settings import Settings
 from agent.store import Store
 
@@ -32,8 +34,14 @@ async def fire_due_timers(store: Store, clock: Clock, limit: int = 100) -> int:
     return fired
 
 
-async def run_scheduler(store: Store, clock: Clock, settings: Settings, stop: asyncio.Event) -> None:
+async def run_scheduler(store: Store, clock: Clock, settings: Settings, stop: asyncio.Event,
+                        checkpoints: CheckpointPruner | None = None) -> None:
+    """Fire due timers every tick; prune (retention) every `retention_interval_s`."""
+    last_prune = time.monotonic()
     while not stop.is_set():
         await fire_due_timers(store, clock)
+        if time.monotonic() - last_prune >= settings.retention_interval_s:
+            last_prune = time.monotonic()
+            await prune(store, clock, settings, checkpoints)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=settings.scheduler_tick_s)

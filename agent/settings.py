@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     scheduler_tick_s: float = 1.0
     retry_backoff_s: float = 5.0
 
+    # --- retention (agent/retention.py) --------------------------------------------------------
+    retention_interval_s: float = 3600.0  # how often the scheduler prunes
+    retention_timers_days: float = 7.0  # fired / cancelled timers older than this are deleted
+    retention_checkpoints_keep: int = 3  # checkpoints kept per conversation (the latest)
+
     def storage_path(self) -> Path:
         return self.data_dir / "mongo"
 

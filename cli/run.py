@@ -26,8 +26,10 @@ async def _serve(rt: AgentRuntime, workers: int, senders: bool) -> None:
     stop = stop_on_signals()
     from agent.worker import worker_id
 
-    tasks = [asyncio.create_task(rt.worker(f"{worker_id()}-{i}", exclusive=rt.embedded and workers == 1).run(stop)) for i in range(workers)]
-    tasks.append(asyncio.create_task(run_scheduler(rt.store, rt.clock, rt.settings, stop)))
+    exclusive = rt.embedded and workers == 1  # the only worker on the embedded server: no contact lock
+    tasks = [asyncio.create_task(rt.worker(f"{worker_id()}-{i}", exclusive=exclusive).run(stop)) for i in range(workers)]
+    tasks.append(asyncio.create_task(run_scheduler(rt.store, rt.clock, rt.settings, stop,
+                                                   checkpoints=rt.prune_checkpoints)))
     if senders:
         tasks.append(asyncio.create_task(run_sender(rt.store, ConsoleChannel(console), rt.clock, stop)))
         tasks.extend(asyncio.create_task(loop) for loop in channel_loops(rt, stop, say=err_console.print))

@@ -88,6 +88,12 @@ class InboxRepo:
             },
         )
 
+    async def prune(self, now: datetime) -> int:
+        """Delete finished events whose retention ran out (`expire_at`; the TTL index does the same
+        on MongoDB, not on every server). Their keys no longer dedupe a redelivery after that."""
+        result = await self.col.delete_many({"status": DONE, "expire_at": {"$lte": now}})
+        return result.deleted_count
+
     async def postpone(self, key: str, now: datetime, delay_s: float) -> None:
         """Give a claimed event back without counting the try (e.g. its contact is busy)."""
         await self.col.update_one(

@@ -49,6 +49,14 @@ class TimerRepo:
         result = await self.col.update_many(query, {"$set": {"status": CANCELLED, "cancelled_at": now}})
         return result.modified_count
 
+    async def prune(self, before: datetime) -> int:
+        """Delete fired and cancelled timers older than `before` (by due time)."""
+        removed = 0
+        for status in (FIRED, CANCELLED):
+            result = await self.col.delete_many({"status": status, "due_at": {"$lt": before}})
+            removed += result.deleted_count
+        return removed
+
     async def due(self, now: datetime, limit: int = 100) -> list[dict[str, Any]]:
         cursor = self.col.find({"status": SCHEDULED, "due_at": {"$lte": now}}).sort("due_at", ASCENDING).limit(limit)
         return [doc async for doc in cursor]
