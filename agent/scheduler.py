@@ -13,12 +13,22 @@ from agent.retention import CheckpointPruner, prune
 from agent.settings import Settings
 from agent.store import Store
 
+OUTREACH_CAP = 50  # first-message events waiting in the inbox at once
 
-async def fire_due_timers(store: Store, clock: Clock, limit: int = 100) -> int:
+
+async def fire_due_timers(store: Store, clock: Clock, limit: int = 100, outreach_cap: int = OUTREACH_CAP) -> int:
+    """Due timers become inbox events. First messages are released in batches: at most
+    `outreach_cap` wait in the inbox at a time, so a campaign never floods it (the claim's cost on
+    some servers grows with the events that match it); the others stay scheduled for the next tick."""
     now = clock.now()
     fired = 0
+    outreach_room = outreach_cap - await store.inbox.pending_outreach(outreach_cap)
     for timer in await store.timers.due(now, limit):
         kind = timer["kind"]
+        if kind == "outreach":
+            if outreach_room <= 0:
+                continue
+            outreach_room -= 1
         event = InboundMessage(
             key=f"timer:{timer['_id']}",
             kind="timer",

@@ -88,6 +88,10 @@ class InboxRepo:
             },
         )
 
+    async def pending_outreach(self, cap: int) -> int:
+        """How many first-message events wait in the inbox (counted up to `cap`)."""
+        return await self.col.count_documents({"status": PENDING, "priority": OUTREACH}, limit=cap)
+
     async def prune(self, now: datetime) -> int:
         """Delete finished events whose retention ran out (`expire_at`; the TTL index does the same
         on MongoDB, not on every server). Their keys no longer dedupe a redelivery after that."""
