@@ -52,10 +52,11 @@ class AgentRuntime:
         return saver.prune(keep) if isinstance(saver, TurnSaver) else 0
 
     def worker(self, name: str | None = None, exclusive: bool | None = None) -> Worker:
-        """A graph worker. By default exclusive (no contact lock) on the embedded server, which only
-        this process uses; pass `exclusive=False` when several workers share it."""
-        worker = Worker(self.store, self.graph, self.context, name,
-                        exclusive=self.embedded if exclusive is None else exclusive)
+        """A graph worker. By default exclusive (no contact lock) when this process started the
+        embedded server, unless WORKER_LOCK=always; pass `exclusive=False` when it runs several."""
+        if exclusive is None:
+            exclusive = self.store.owns_server and self.settings.worker_lock == "auto"
+        worker = Worker(self.store, self.graph, self.context, name, exclusive=exclusive)
         self.workers.append(worker)
         return worker
 
@@ -74,6 +75,7 @@ async def open_store(settings: Settings, listeners: Sequence[Any] | None = None
                                       log_path=settings.data_dir / "mongo.log")
         uri = server.uri
     store = connect_store(uri, settings.mongodb_db, embedded=server is not None, listeners=listeners)
+    store.owns_server = server is not None and server.process is not None
     try:
         await store.init()
         yield store, uri, server is not None

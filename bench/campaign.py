@@ -74,7 +74,7 @@ async def run_size(n: int, replies: int, uri: str | None) -> dict[str, Any]:
         settings = Settings(_env_file=None, mongodb_uri=uri, mongodb_db=f"campaign_{uuid.uuid4().hex[:8]}",  # type: ignore[call-arg]
                             data_dir=Path(tmp), llm_provider="rules")
         async with open_runtime(settings, clock=SystemClock(), provider="rules", listeners=[recorder]) as rt:
-            worker = rt.worker(exclusive=rt.embedded)
+            worker = rt.worker()  # exclusive on an embedded server it started, as `run` with one worker
             t0 = time.perf_counter()
             ids = await import_contacts(rt, n)
             import_s = time.perf_counter() - t0

@@ -26,8 +26,9 @@ async def _serve(rt: AgentRuntime, workers: int, senders: bool) -> None:
     stop = stop_on_signals()
     from agent.worker import worker_id
 
-    exclusive = rt.embedded and workers == 1  # the only worker on the embedded server: no contact lock
-    tasks = [asyncio.create_task(rt.worker(f"{worker_id()}-{i}", exclusive=exclusive).run(stop)) for i in range(workers)]
+    exclusive = None if workers == 1 else False  # one worker on an embedded server we started: no contact lock
+    tasks = [asyncio.create_task(rt.worker(f"{worker_id()}-{i}", exclusive=exclusive).run(stop))
+             for i in range(workers)]
     tasks.append(asyncio.create_task(run_scheduler(rt.store, rt.clock, rt.settings, stop,
                                                    checkpoints=rt.prune_checkpoints)))
     if senders:

@@ -36,6 +36,7 @@ class Store:
     telegram_links: TelegramLinkRepo
     channel_state: ChannelStateRepo
     retention_days: int = INBOX_RETENTION_DAYS
+    owns_server: bool = False  # this process started the embedded server it uses (see Worker.exclusive)
 
     async def init(self) -> None:
         """Create every index; safe to run any number of times."""
