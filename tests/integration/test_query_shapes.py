@@ -138,3 +138,18 @@ async def test_a_reply_is_claimed_before_500_pending_outreach_events(recorded: t
     second = await rt.store.inbox.claim("w", rt.clock.now(), 60)
     assert first is not None and first["_id"] == key
     assert second is not None and second["_id"] == "timer:t:follow"
+
+
+async def test_first_messages_are_released_in_batches(recorded: tuple[AgentRuntime, CommandRecorder]) -> None:
+    from agent.scheduler import OUTREACH_CAP, fire_due_timers
+
+    rt, _ = recorded
+    now = rt.clock.now()
+    for i in range(OUTREACH_CAP + 30):
+        await rt.store.timers.schedule(f"t:outreach:c-{i}", f"c-{i}", "outreach", now, now)
+    await rt.store.timers.schedule("t:follow", "c-x", "follow_up", now + timedelta(seconds=1), now)
+    assert isinstance(rt.clock, SimulatedClock)
+    rt.clock.advance(timedelta(seconds=2))
+    assert await fire_due_timers(rt.store, rt.clock) == OUTREACH_CAP + 1  # the follow-up is not held back
+    assert await fire_due_timers(rt.store, rt.clock) == 0  # nothing claimed yet: no room
+    assert await rt.store.inbox.pending_outreach(1000) == OUTREACH_CAP
