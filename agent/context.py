@@ -27,6 +27,7 @@ class AgentContext:
     llm: StructuredLlm | None = None  # None = rules mode
     final_attempt: bool = False  # the worker's last try for this event: hand off instead of failing
     deep_links: DeepLinkConfig | None = None  # Telegram deep links in emails; None = no Telegram bot
+    contact: dict[str, Any] | None = None  # the contact as the worker read it for this turn (saves a read)
 
     def now(self) -> datetime:
         return self.clock.now()

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
-from langgraph.checkpoint.mongodb import MongoDBSaver
 from pymongo import MongoClient
 
 from agent import embedded_mongo
+from agent.checkpoints import TurnSaver
 from agent.clock import Clock, SystemClock
 from agent.context import AgentContext
 from agent.graph import ConversationGraph, build_graph
@@ -18,7 +19,7 @@ from agent.llm import Provider, StructuredLlm, resolve_provider
 from agent.prompts import PromptLibrary
 from agent.settings import Settings
 from agent.store import Store, connect_store
-from agent.store.db import check_reachable
+from agent.store.db import check_reachable, client_options
 from agent.tools.deep_links import DeepLinkConfig
 from agent.worker import Worker
 
@@ -44,15 +45,26 @@ class AgentRuntime:
         return AgentContext(store=self.store, settings=self.settings, clock=self.clock, prompts=self.prompts,
                             llm=self.llm, final_attempt=final_attempt, deep_links=self.deep_links)
 
-    def worker(self, name: str | None = None) -> Worker:
-        worker = Worker(self.store, self.graph, self.context, name)
+    def prune_checkpoints(self, keep: int) -> int:
+        """Old checkpoints beyond the latest `keep` per conversation (retention; sync, run in a thread)."""
+        saver = self.graph.checkpointer
+        return saver.prune_old(keep) if isinstance(saver, TurnSaver) else 0
+
+    def worker(self, name: str | None = None, exclusive: bool | None = None) -> Worker:
+        """A graph worker. By default exclusive (no contact lock) when this process started the
+        embedded server, unless WORKER_LOCK=always; pass `exclusive=False` when it runs several."""
+        if exclusive is None:
+            exclusive = self.store.owns_server and self.settings.worker_lock == "auto"
+        worker = Worker(self.store, self.graph, self.context, name, exclusive=exclusive)
         self.workers.append(worker)
         return worker
 
 
 @asynccontextmanager
-async def open_store(settings: Settings) -> AsyncIterator[tuple[Store, str, bool]]:
-    """The store on MONGODB_URI, or on the embedded server (started here, stopped on exit)."""
+async def open_store(settings: Settings, listeners: Sequence[Any] | None = None
+                     ) -> AsyncIterator[tuple[Store, str, bool]]:
+    """The store on MONGODB_URI, or on the embedded server (started here, stopped on exit).
+    `listeners` are pymongo command listeners (tests and benchmarks count round trips)."""
     server = None
     if settings.mongodb_uri:
         uri = settings.mongodb_uri.get_secret_value()
@@ -63,7 +75,9 @@ async def open_store(settings: Settings) -> AsyncIterator[tuple[Store, str, bool
         uri = server.uri
     if server is None:
         await check_reachable(uri, settings.mongodb_connect_timeout_s)
-    store = connect_store(uri, settings.mongodb_db, settings.mongodb_timeout_s)
+    store = connect_store(uri, settings.mongodb_db, settings.mongodb_timeout_s, embedded=server is not None,
+                          listeners=listeners)
+    store.owns_server = server is not None and server.process is not None
     try:
         await store.init()
         yield store, uri, server is not None
@@ -80,6 +94,7 @@ async def open_runtime(
     provider: Provider | None = None,
     llm: StructuredLlm | None = None,
     deep_links: DeepLinkConfig | None = None,
+    listeners: Sequence[Any] | None = None,
 ) -> AsyncIterator[AgentRuntime]:
     """Everything a command needs. `provider`/`llm` override the configured model (tests, evals);
     `deep_links` comes from the composition root when a Telegram bot is configured."""
@@ -90,11 +105,11 @@ async def open_runtime(
         provider, notice = await resolve_provider(settings)
     if provider == "ollama" and llm is None:
         llm = StructuredLlm.from_settings(settings)
-    async with open_store(settings) as (store, uri, embedded):
-        sync_client: MongoClient = MongoClient(uri, tz_aware=True,
-                                                serverSelectionTimeoutMS=int(settings.mongodb_timeout_s * 1000))
+    async with open_store(settings, listeners) as (store, uri, embedded):
+        sync_client: MongoClient = MongoClient(uri, serverSelectionTimeoutMS=int(settings.mongodb_timeout_s * 1000),
+                                                **client_options(embedded=embedded, listeners=listeners))
         try:
-            saver = MongoDBSaver(sync_client, db_name=settings.mongodb_db)
+            saver = TurnSaver(sync_client, db_name=settings.mongodb_db)
             yield AgentRuntime(
                 settings=settings,
                 store=store,

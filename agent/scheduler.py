@@ -5,21 +5,32 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from agent.clock import Clock
 from agent.contracts import InboundMessage
 from agent.resilience import LoopGuard
+from agent.retention import CheckpointPruner, prune
 from agent.settings import Settings
 from agent.store import Store
 
 log = logging.getLogger(__name__)
+OUTREACH_CAP = 50  # first-message events waiting in the inbox at once
 
 
-async def fire_due_timers(store: Store, clock: Clock, limit: int = 100) -> int:
+async def fire_due_timers(store: Store, clock: Clock, limit: int = 100, outreach_cap: int = OUTREACH_CAP) -> int:
+    """Due timers become inbox events. First messages are released in batches: at most
+    `outreach_cap` wait in the inbox at a time, so a campaign never floods it (the claim's cost on
+    some servers grows with the events that match it); the others stay scheduled for the next tick."""
     now = clock.now()
     fired = 0
+    outreach_room = outreach_cap - await store.inbox.pending_outreach(outreach_cap)
     for timer in await store.timers.due(now, limit):
         kind = timer["kind"]
+        if kind == "outreach":
+            if outreach_room <= 0:
+                continue
+            outreach_room -= 1
         event = InboundMessage(
             key=f"timer:{timer['_id']}",
             kind="timer",
@@ -35,11 +46,18 @@ async def fire_due_timers(store: Store, clock: Clock, limit: int = 100) -> int:
     return fired
 
 
-async def run_scheduler(store: Store, clock: Clock, settings: Settings, stop: asyncio.Event) -> None:
-    """Fire due timers every tick until `stop`; outlives a lost database (see `agent.resilience`)."""
+async def run_scheduler(store: Store, clock: Clock, settings: Settings, stop: asyncio.Event,
+                        checkpoints: CheckpointPruner | None = None) -> None:
+    """Fire due timers every tick and prune (retention) every `retention_interval_s`, until `stop`;
+    outlives a lost database (see `agent.resilience`)."""
+    last_prune = time.monotonic()
 
     async def tick() -> bool:
+        nonlocal last_prune
         await fire_due_timers(store, clock)
+        if time.monotonic() - last_prune >= settings.retention_interval_s:
+            last_prune = time.monotonic()
+            await prune(store, clock, settings, checkpoints)
         return False
 
     await LoopGuard("scheduler", report=store.health.report, logger=log).run(tick, stop, settings.scheduler_tick_s)

@@ -73,6 +73,14 @@ class Settings(BaseSettings):
     worker_poll_s: float = 0.2
     scheduler_tick_s: float = 1.0
     retry_backoff_s: float = 5.0
+    # auto: one worker on an embedded server this process started skips the contact lock;
+    # always: lock anyway (another process runs workers on the same embedded server)
+    worker_lock: Literal["auto", "always"] = "auto"
+
+    # --- retention (agent/retention.py) --------------------------------------------------------
+    retention_interval_s: float = 3600.0  # how often the scheduler prunes
+    retention_timers_days: float = 7.0  # fired / cancelled timers older than this are deleted
+    retention_checkpoints_keep: int = 3  # checkpoints kept per conversation (the latest)
 
     def storage_path(self) -> Path:
         return self.data_dir / "mongo"

@@ -8,6 +8,7 @@ claim picks it up and the turn runs again, idempotently (see nodes/deliver.py). 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import socket
@@ -39,8 +40,11 @@ def worker_id() -> str:
 
 class Worker:
     def __init__(self, store: Store, graph: ConversationGraph, make_context: Callable[[bool], AgentContext],
-                 name: str | None = None) -> None:
+                 name: str | None = None, exclusive: bool = False) -> None:
+        """`exclusive`: this is the only worker on the database (one worker on the embedded server),
+        so no other process can run a contact's turn and the contact lock is skipped."""
         self.store = store
+        self.exclusive = exclusive
         self.graph = graph
         self.make_context = make_context
         self.name = name or worker_id()
@@ -58,12 +62,15 @@ class Worker:
         return found["_id"] if found else None
 
     async def lock_contact(self, contact_id: str, lease_s: float) -> bool:
+        """Take the contact's lock: free or already ours (one round trip), else expired. Two `_id`
+        filters instead of a top-level `$or`, which some servers answer with a collection scan."""
         now = self.make_context(False).now()
-        result = await self.store.contacts.col.update_one(
-            {"_id": contact_id, "$or": [{"lock_until": None}, {"lock_until": {"$lt": now}}, {"locked_by": self.name}]},
-            {"$set": {"lock_until": now + timedelta(seconds=lease_s), "locked_by": self.name}},
-        )
-        return result.matched_count == 1
+        lock = {"$set": {"lock_until": now + timedelta(seconds=lease_s), "locked_by": self.name}}
+        for guard in ({"locked_by": {"$in": [None, self.name]}}, {"lock_until": {"$lt": now}}):
+            result = await self.store.contacts.col.update_one({"_id": contact_id, **guard}, lock)
+            if result.matched_count == 1:
+                return True
+        return False
 
     async def unlock_contact(self, contact_id: str) -> None:
         await self.store.contacts.col.update_one({"_id": contact_id, "locked_by": self.name},
@@ -79,21 +86,26 @@ class Worker:
         key = doc["_id"]
         try:
             contact_id = await self.resolve_contact(doc)
-            if contact_id is None or await self.store.contacts.get(contact_id) is None:
+            locked = False
+            if contact_id is not None and not self.exclusive:
+                locked = await self.lock_contact(contact_id, settings.worker_lease_s)
+            contact = await self.store.contacts.get(contact_id) if contact_id is not None else None
+            if contact is None:
                 await self.store.inbox.complete(key, ctx.now(), {"skip": "unknown sender: recorded, not answered"},
                                                 self.store.retention_days)
                 return True
-            if not await self.lock_contact(contact_id, settings.worker_lease_s):
+            if not (self.exclusive or locked):
                 await self.store.inbox.postpone(key, ctx.now(), BUSY_RETRY_S)
                 return True
             try:
-                if doc.get("kind") in TIMER_KINDS and await self.store.drafts.pending_for(contact_id):
+                if doc.get("kind") in TIMER_KINDS and await self.store.drafts.pending_for(contact["_id"]):
                     # timers wait while a person decides on a draft (the draft may change them)
                     await self.store.inbox.postpone(key, ctx.now(), settings.draft_timer_wait_s)
                     return True
-                result = await self.run_turn(doc, contact_id, final=doc["attempts"] >= settings.worker_max_attempts)
+                result = await self.run_turn(doc, contact, final=doc["attempts"] >= settings.worker_max_attempts)
             finally:
-                await self.unlock_contact(contact_id)
+                if locked:
+                    await self.unlock_contact(contact["_id"])
             await self.store.inbox.complete(key, ctx.now(), result, self.store.retention_days)
             self.processed += 1
         except Exception as exc:  # one bad event must never stop the worker
@@ -103,9 +115,11 @@ class Worker:
             log.warning("event %s failed (%s), now %s", key, reason, status)
         return True
 
-    async def run_turn(self, doc: dict[str, Any], contact_id: str, final: bool) -> dict[str, Any]:
+    async def run_turn(self, doc: dict[str, Any], contact: dict[str, Any], final: bool) -> dict[str, Any]:
+        """Run the graph on one event; `contact` was read after the lock, so load_context uses it."""
+        contact_id = contact["_id"]
         config: RunnableConfig = {"configurable": {"thread_id": contact_id}}
-        ctx = self.make_context(final)
+        ctx = dataclasses.replace(self.make_context(final), contact=contact)
         if doc.get("kind") == "decision":
             return await self.resume_draft(doc, contact_id, config, ctx)
         if draft := await self.store.drafts.pending_for(contact_id):

@@ -34,8 +34,11 @@ async def _serve(rt: AgentRuntime, workers: int, senders: bool) -> None:
     stop = stop_on_signals()
     from agent.worker import worker_id
 
-    tasks = [asyncio.create_task(rt.worker(f"{worker_id()}-{i}").run(stop)) for i in range(workers)]
-    tasks.append(asyncio.create_task(run_scheduler(rt.store, rt.clock, rt.settings, stop)))
+    exclusive = None if workers == 1 else False  # one worker on an embedded server we started: no contact lock
+    tasks = [asyncio.create_task(rt.worker(f"{worker_id()}-{i}", exclusive=exclusive).run(stop))
+             for i in range(workers)]
+    tasks.append(asyncio.create_task(run_scheduler(rt.store, rt.clock, rt.settings, stop,
+                                                   checkpoints=rt.prune_checkpoints)))
     if senders:
         tasks.append(asyncio.create_task(run_sender(rt.store, ConsoleChannel(console), rt.clock, stop)))
         tasks.extend(asyncio.create_task(loop) for loop in channel_loops(rt, stop, say=err_console.print))

@@ -39,6 +39,11 @@ class Turn:
     subject: str | None = None
     attachments: list[str] = field(default_factory=list)
     suppressed: bool = False
+    facts: list[tuple[str, str, str, datetime, dict[str, Any] | None]] = field(default_factory=list)
+
+    def record(self, name: str, data: dict[str, Any] | None = None, key: str | None = None) -> None:
+        """A fact of this turn; all are written together at the end (one round trip)."""
+        self.facts.append((key or f"{self.key}:{name}", self.contact["_id"], name, self.now, data))
 
 
 Handler = Callable[[Any, Turn], Awaitable[None]]
@@ -63,8 +68,7 @@ async def update_contact(effect: fx.UpdateContact, turn: Turn) -> None:
 async def create_contact(effect: fx.CreateContact, turn: Turn) -> None:
     ctx, store, key, now = turn.ctx, turn.ctx.store, turn.key, turn.now
     referred, created = await create_referred(store, key, effect.fields, now)
-    await store.events.record(f"{key}:referral_created", turn.contact["_id"], "referral_created", now,
-                              {"new_contact_id": referred["_id"], "created": created})
+    turn.record("referral_created", {"new_contact_id": referred["_id"], "created": created})
     if created:
         due = next_in_window(now, ctx.tz(referred), ctx.settings)
         timer_id = f"t:{key}:referral_outreach"
@@ -99,8 +103,7 @@ async def schedule_timer(effect: fx.ScheduleTimer, turn: Turn) -> None:
 
 
 async def record_fact(effect: fx.RecordFact, turn: Turn) -> None:
-    await turn.ctx.store.events.record(f"{turn.key}:{effect.name}", turn.contact["_id"], effect.name, turn.now,
-                                       effect.data)
+    turn.record(effect.name, effect.data)
 
 
 # One handler per effect type, in the order they run.
@@ -160,8 +163,7 @@ async def apply_timers(turn: Turn) -> None:
         turn.contact_set["next_timer"] = None
         return
     timer_id = f"t:{turn.key}:{chosen.kind}"
-    await store.timers.schedule(timer_id, contact_id, chosen.kind, chosen.due_at, now, chosen.meta)
-    await store.timers.cancel_for_contact(contact_id, now, keep=timer_id)
+    await store.timers.replace_for_contact(timer_id, contact_id, chosen.kind, chosen.due_at, now, chosen.meta)
     turn.contact_set["next_timer"] = {"id": timer_id, "kind": chosen.kind, "due_at": chosen.due_at}
 
 
@@ -173,8 +175,7 @@ async def record_inbound(turn: Turn, channel: str) -> None:
     turn.contact_set["last_inbound_at"] = event["received_at"]
     intent = (turn.state.get("understanding") or {}).get("intent")
     if intent not in ("auto_reply", "bounce", None):
-        await turn.ctx.store.events.record(f"{turn.key}:replied", turn.contact["_id"], "replied", turn.now,
-                                           {"intent": intent})
+        turn.record("replied", {"intent": intent})
     if channel in ("email", "telegram", "console") and turn.contact.get("channel") != channel:
         turn.contact_set["channel"] = channel
 
@@ -195,6 +196,7 @@ async def deliver(state: ConversationState, runtime: Runtime[AgentContext]) -> d
     await record_inbound(turn, channel)
     for effect in (e for e in effects if isinstance(e, fx.RecordFact)):
         await record_fact(effect, turn)
+    await ctx.store.events.record_many(turn.facts)
     if turn.contact_set:
         await ctx.store.contacts.update(contact["_id"], turn.now, **turn.contact_set)
     history = state.get("history", [])

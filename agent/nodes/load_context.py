@@ -11,8 +11,12 @@ from agent.state import ConversationState, with_turn
 
 
 async def load_context(state: ConversationState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
-    event = state["event"]
-    contact = await runtime.context.store.contacts.get(event["contact_id"]) if event.get("contact_id") else None
+    event, ctx = state["event"], runtime.context
+    contact = None
+    if ctx.contact is not None and ctx.contact["_id"] == event.get("contact_id"):
+        contact = ctx.contact  # read by the worker for this turn, after its lock
+    elif event.get("contact_id"):
+        contact = await ctx.store.contacts.get(event["contact_id"])
     update: dict[str, Any] = {
         "contact": contact or {},
         "understanding": None,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from pymongo import AsyncMongoClient, uri_parser
 from pymongo.asynchronous.database import AsyncDatabase
@@ -42,6 +44,7 @@ class Store:
     health: HealthRepo
     team_actions: TeamActionRepo
     retention_days: int = INBOX_RETENTION_DAYS
+    owns_server: bool = False  # this process started the embedded server it uses (see Worker.exclusive)
 
     async def init(self) -> None:
         """Create every index; safe to run any number of times."""
@@ -54,8 +57,25 @@ class Store:
         await self.client.close()
 
 
-def connect_store(uri: str, db_name: str, timeout_s: float = 10.0) -> Store:
-    client: AsyncMongoClient = AsyncMongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=int(timeout_s * 1000))
+def client_options(*, embedded: bool = False, listeners: Sequence[Any] | None = None) -> dict[str, Any]:
+    """Driver options shared by the async store and the checkpointer's client.
+
+    On the embedded server `retryWrites=false`: SecantusDB keeps a store of replies for retried
+    writes that it scans on every write. The driver then no longer retries a write after a network
+    error on the loopback; our writes are idempotent by key, so a failed write is retried by the loop."""
+    options: dict[str, Any] = {"tz_aware": True}
+    if embedded:
+        options["retryWrites"] = False
+    if listeners:
+        options["event_listeners"] = list(listeners)
+    return options
+
+
+def connect_store(uri: str, db_name: str, timeout_s: float = 10.0, *, embedded: bool = False,
+                  listeners: Sequence[Any] | None = None) -> Store:
+    """`listeners` are pymongo monitoring listeners (tests and benchmarks count commands with them)."""
+    client: AsyncMongoClient = AsyncMongoClient(uri, serverSelectionTimeoutMS=int(timeout_s * 1000),
+                                                **client_options(embedded=embedded, listeners=listeners))
     db = client[db_name]
     return Store(
         client=client,

@@ -7,6 +7,7 @@ from typing import Any
 
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError
 
 from agent.store.leases import count_by, insert_once
 
@@ -39,6 +40,18 @@ class EventRepo:
     async def record(self, key: str, contact_id: str, type_: str, at: datetime, data: dict[str, Any] | None = None) -> None:
         """Idempotent by key: replaying the same turn records the fact once."""
         await insert_once(self.col, {"_id": key, "contact_id": contact_id, "type": type_, "at": at, "data": data or {}})
+
+    async def record_many(self, facts: list[tuple[str, str, str, datetime, dict[str, Any] | None]]) -> None:
+        """Several facts (key, contact_id, type, at, data) in one round trip; each idempotent by key."""
+        if not facts:
+            return
+        docs = [{"_id": key, "contact_id": contact_id, "type": type_, "at": at, "data": data or {}}
+                for key, contact_id, type_, at, data in facts]
+        try:
+            await self.col.insert_many(docs, ordered=False)
+        except BulkWriteError as exc:  # a replayed turn: the facts already written stay as they are
+            if any(error.get("code") != 11000 for error in exc.details.get("writeErrors", [])):
+                raise
 
     async def get(self, key: str) -> dict[str, Any] | None:
         return await self.col.find_one({"_id": key})

@@ -16,6 +16,15 @@ from agent.store.sequence import Sequence
 PENDING, PROCESSING, DONE, QUARANTINED = "pending", "processing", "done", "quarantined"
 RECEIVED = "received"  # raw bytes stored by a listener, not parsed yet; the worker never claims these
 ORDER = [("available_at", ASCENDING), ("seq", ASCENDING)]  # seq: order of arrival when times are equal
+# Claim order: a client's message before timers, timers before first messages, always.
+CLIENT, TIMER, OUTREACH = 0, 1, 2
+PRIORITIES = (CLIENT, TIMER, OUTREACH)
+
+
+def priority_of(doc: dict[str, Any]) -> int:
+    if doc.get("kind") == "timer":
+        return OUTREACH if doc.get("timer_kind") == "outreach" else TIMER
+    return OUTREACH if doc.get("kind") == "outreach" else CLIENT
 
 
 class InboxRepo:
@@ -27,6 +36,9 @@ class InboxRepo:
         # `seq` stays out of these indexes: SecantusDB 0.7.0b3 answers a range on the second field of
         # a three-field index with nothing; the tie-break sort runs on the few candidates instead.
         await self.col.create_index([("status", ASCENDING), ("available_at", ASCENDING)])
+        await self.col.create_index([("status", ASCENDING), ("priority", ASCENDING), ("available_at", ASCENDING)])
+        # events stored before priorities existed are claimed as timers
+        await self.col.update_many({"status": PENDING, "priority": None}, {"$set": {"priority": TIMER}})
         await self.col.create_index([("contact_id", ASCENDING), ("received_at", ASCENDING)])
         await self.col.create_index([("expire_at", ASCENDING)], expireAfterSeconds=0)
 
@@ -37,7 +49,7 @@ class InboxRepo:
         if await self.col.find_one({"_id": doc["_id"]}, {"_id": 1}):
             return False  # seen before: no sequence number spent
         doc.update(status=PENDING, attempts=0, available_at=now, lease_until=None, ingested_at=now,
-                   seq=await self.seq.next())
+                   seq=await self.seq.next(), priority=priority_of(doc))
         try:
             await self.col.insert_one(doc)
         except DuplicateKeyError:
@@ -49,8 +61,8 @@ class InboxRepo:
         """Keep a channel's raw input (status `received`) before it is parsed. Idempotent per key."""
         return await insert_once(self.col, {
             "_id": key, "kind": "message", "channel": channel, "status": RECEIVED, "received_at": now,
-            "available_at": now, "seq": await self.seq.next(), "attempts": 0, "lease_until": None,
-            "raw": raw[:max_bytes], "raw_size": len(raw),
+            "priority": CLIENT, "available_at": now, "seq": await self.seq.next(), "attempts": 0,
+            "lease_until": None, "raw": raw[:max_bytes], "raw_size": len(raw),
             "raw_truncated": len(raw) > max_bytes, "meta": {"source": source}})
 
     async def received(self, limit: int) -> list[dict[str, Any]]:
@@ -64,7 +76,8 @@ class InboxRepo:
         return result.modified_count == 1
 
     async def claim(self, worker: str, now: datetime, lease_s: float) -> dict[str, Any] | None:
-        ready = {"status": PENDING, "available_at": {"$lte": now}}
+        """The oldest ready event of the most urgent priority (one bounded, indexed slice each)."""
+        ready = [{"status": PENDING, "priority": p, "available_at": {"$lte": now}} for p in PRIORITIES]
         return await claim_one(
             self.col, ready=ready, claimed_status=PROCESSING, claimer=worker, now=now, lease_s=lease_s
         )
@@ -82,6 +95,16 @@ class InboxRepo:
                 }
             },
         )
+
+    async def pending_outreach(self, cap: int) -> int:
+        """How many first-message events wait in the inbox (counted up to `cap`)."""
+        return await self.col.count_documents({"status": PENDING, "priority": OUTREACH}, limit=cap)
+
+    async def prune(self, now: datetime) -> int:
+        """Delete finished events whose retention ran out (`expire_at`; the TTL index does the same
+        on MongoDB, not on every server). Their keys no longer dedupe a redelivery after that."""
+        result = await self.col.delete_many({"status": DONE, "expire_at": {"$lte": now}})
+        return result.deleted_count
 
     async def postpone(self, key: str, now: datetime, delay_s: float) -> None:
         """Give a claimed event back without counting the try (e.g. its contact is busy)."""

@@ -19,17 +19,22 @@ CANDIDATES = 8
 async def claim_one(
     collection: AsyncCollection,
     *,
-    ready: dict[str, Any],
+    ready: dict[str, Any] | list[dict[str, Any]],
     claimed_status: str,
     claimer: str,
     now: datetime,
     lease_s: float,
     extra_filter: dict[str, Any] | None = None,
 ) -> dict[str, Any] | None:
-    """Claim the oldest ready document, or one whose lease expired. Returns it after the claim."""
+    """Claim the oldest ready document, or one whose lease expired. Returns it after the claim.
+
+    `ready` may be a list of filters tried in order (e.g. one per priority): each is a bounded,
+    index-ordered slice (equality fields, then a range on `available_at`, sorted by it), never a
+    sort of the whole backlog."""
     expired = {"status": claimed_status, "lease_until": {"$lt": now}}
     base = extra_filter or {}
-    for query in ({**ready, **base}, {**expired, **base}):
+    slices = ready if isinstance(ready, list) else [ready]
+    for query in ([{**q, **base} for q in slices] + [{**expired, **base}]):
         cursor = collection.find(query).sort([("available_at", 1), ("seq", 1)]).limit(CANDIDATES)
         async for doc in cursor:
             guard = {"_id": doc["_id"], "status": doc["status"], "lease_until": doc.get("lease_until")}

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING
+from pymongo import ASCENDING, UpdateMany, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from agent.store.leases import insert_once
@@ -30,12 +30,32 @@ class TimerRepo:
         await insert_once(self.col, {"_id": timer_id, "contact_id": contact_id, "kind": kind, "due_at": due_at,
                                      "status": SCHEDULED, "created_at": now, "meta": meta or {}})
 
+    async def replace_for_contact(self, timer_id: str, contact_id: str, kind: str, due_at: datetime, now: datetime,
+                                  meta: dict[str, Any] | None = None) -> None:
+        """`schedule` then `cancel_for_contact(keep=timer_id)` in one round trip (one `update` command:
+        the cancel, then an insert-once upsert on `_id`)."""
+        doc = {"contact_id": contact_id, "kind": kind, "due_at": due_at, "status": SCHEDULED, "created_at": now,
+               "meta": meta or {}}
+        await self.col.bulk_write([
+            UpdateMany({"contact_id": contact_id, "status": SCHEDULED, "_id": {"$ne": timer_id}},
+                       {"$set": {"status": CANCELLED, "cancelled_at": now}}),
+            UpdateOne({"_id": timer_id}, {"$setOnInsert": doc}, upsert=True),
+        ], ordered=True)
+
     async def cancel_for_contact(self, contact_id: str, now: datetime, keep: str | None = None) -> int:
         query: dict[str, Any] = {"contact_id": contact_id, "status": SCHEDULED}
         if keep:
             query["_id"] = {"$ne": keep}
         result = await self.col.update_many(query, {"$set": {"status": CANCELLED, "cancelled_at": now}})
         return result.modified_count
+
+    async def prune(self, before: datetime) -> int:
+        """Delete fired and cancelled timers older than `before` (by due time)."""
+        removed = 0
+        for status in (FIRED, CANCELLED):
+            result = await self.col.delete_many({"status": status, "due_at": {"$lt": before}})
+            removed += result.deleted_count
+        return removed
 
     async def due(self, now: datetime, limit: int = 100) -> list[dict[str, Any]]:
         cursor = self.col.find({"status": SCHEDULED, "due_at": {"$lte": now}}).sort("due_at", ASCENDING).limit(limit)
