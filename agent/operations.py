@@ -49,6 +49,7 @@ async def opt_out(store: Store, clock: Clock, contact_id: str, reason: str = "op
     stopped = await store.outbox.suppress_pending_for(contact_id, now, reason)
     if draft := await store.drafts.pending_for(contact_id):  # a waiting draft is never sent now
         await store.drafts.supersede(draft["_id"], now, "opt-out")
+        await store.contacts.update(contact_id, now, draft_waiting=None)
     await store.contacts.update(contact_id, now, status="opted_out", stage="opted_out", next_timer=None,
                                 opted_out_at=now)
     await store.events.record(f"cli-opt-out:{contact_id}", contact_id, "opted_out", now, {"by": "cli"})

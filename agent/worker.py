@@ -98,7 +98,7 @@ class Worker:
                 await self.store.inbox.postpone(key, ctx.now(), BUSY_RETRY_S)
                 return True
             try:
-                if doc.get("kind") in TIMER_KINDS and await self.store.drafts.pending_for(contact["_id"]):
+                if doc.get("kind") in TIMER_KINDS and contact.get("draft_waiting"):
                     # timers wait while a person decides on a draft (the draft may change them)
                     await self.store.inbox.postpone(key, ctx.now(), settings.draft_timer_wait_s)
                     return True
@@ -122,7 +122,7 @@ class Worker:
         ctx = dataclasses.replace(self.make_context(final), contact=contact)
         if doc.get("kind") == "decision":
             return await self.resume_draft(doc, contact_id, config, ctx)
-        if draft := await self.store.drafts.pending_for(contact_id):
+        if contact.get("draft_waiting") and (draft := await self.store.drafts.pending_for(contact_id)):
             await self.supersede(draft, doc, contact_id, ctx)
         fields = {k: v for k, v in doc.items() if k in InboundMessage.model_fields}
         event = InboundMessage(key=doc["_id"], **{**fields, "contact_id": contact_id}).model_dump()
@@ -147,6 +147,7 @@ class Worker:
         if waiting:
             payload = waiting[0].value
             draft_id = payload["action_request"]["args"]["draft_id"]
+            await self.store.contacts.update(contact_id, ctx.now(), draft_waiting=draft_id)
             if await self.store.drafts.open(draft_id, contact_id, payload, ctx.now()):
                 contact = await self.store.contacts.get(contact_id) or {"_id": contact_id}
                 await queue_team_note(ctx, key=f"{draft_id}:team:draft", contact=contact, template="draft_team",
@@ -169,11 +170,13 @@ class Worker:
             return {"skip": f"draft {draft_id} is not waiting for a decision"}
         state = await self.graph.ainvoke(Command(resume=response), config, context=ctx, durability="exit")
         await self.store.drafts.mark(draft_id, {"resolved_by_event": doc["_id"], "sent": bool(state.get("reply"))})
+        await self.store.contacts.update(contact_id, ctx.now(), draft_waiting=None)
         return {**await self.outcome(doc["_id"], contact_id, state, ctx), "draft": draft_id}
 
     async def supersede(self, draft: dict[str, Any], doc: dict[str, Any], contact_id: str, ctx: AgentContext) -> None:
         """A new trigger while a draft waits: the draft is dropped (the new turn drafts again)."""
         now = ctx.now()
+        await self.store.contacts.update(contact_id, now, draft_waiting=None)
         if await self.store.drafts.supersede(draft["_id"], now, doc["_id"]):
             await self.store.events.record(f"{draft['_id']}:draft_superseded", contact_id, "draft_superseded", now,
                                            {"by_event": doc["_id"], "kind": doc.get("kind")})

@@ -46,8 +46,6 @@ class InboxRepo:
         """Store an event once. Returns False when its key was seen before (a no-op)."""
         doc = message.model_dump()
         doc["_id"] = doc.pop("key")
-        if await self.col.find_one({"_id": doc["_id"]}, {"_id": 1}):
-            return False  # seen before: no sequence number spent
         doc.update(status=PENDING, attempts=0, available_at=now, lease_until=None, ingested_at=now,
                    seq=await self.seq.next(), priority=priority_of(doc))
         try:

@@ -15,7 +15,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from agent.contracts import OutboundMessage
 from agent.store.leases import claim_one, count_by, insert_once
-from agent.store.sequence import Sequence
+from agent.store.sequence import local_seq
 
 PENDING, SENDING, SENT, FAILED, SUPPRESSED, UNCERTAIN = (
     "pending",
@@ -30,7 +30,6 @@ PENDING, SENDING, SENT, FAILED, SUPPRESSED, UNCERTAIN = (
 class OutboxRepo:
     def __init__(self, db: AsyncDatabase) -> None:
         self.col = db["outbox"]
-        self.seq = Sequence(db, "outbox")
 
     async def ensure_indexes(self) -> None:
         await self.col.create_index([("status", ASCENDING), ("channel", ASCENDING), ("available_at", ASCENDING)])
@@ -42,7 +41,7 @@ class OutboxRepo:
         doc = message.model_dump()
         key = doc.pop("key")
         doc.update(status=PENDING, attempts=0, created_at=now, available_at=available_at or now, lease_until=None,
-                   seq=await self.seq.next())  # messages written in one turn go out in that order
+                   seq=local_seq())  # messages written in one turn go out in that order
         return await insert_once(self.col, {"_id": key, **doc})
 
     async def claim(self, channel: str, sender: str, now: datetime, lease_s: float) -> dict[str, Any] | None:
