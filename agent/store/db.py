@@ -11,6 +11,7 @@ from agent.store.channel_state import ChannelStateRepo
 from agent.store.contacts import ContactRepo
 from agent.store.events import EventRepo
 from agent.store.inbox import InboxRepo
+from agent.store.llm_requests import LlmRequestRepo
 from agent.store.mail_index import MailIndexRepo
 from agent.store.outbox import OutboxRepo
 from agent.store.suppressions import SuppressionRepo
@@ -33,12 +34,13 @@ class Store:
     mail: MailIndexRepo
     telegram_links: TelegramLinkRepo
     channel_state: ChannelStateRepo
+    llm_requests: LlmRequestRepo
     retention_days: int = INBOX_RETENTION_DAYS
 
     async def init(self) -> None:
         """Create every index; safe to run any number of times."""
         for repo in (self.contacts, self.inbox, self.outbox, self.timers, self.suppressions, self.events,
-                     self.mail, self.telegram_links, self.channel_state):
+                     self.mail, self.telegram_links, self.channel_state, self.llm_requests):
             await repo.ensure_indexes()
 
     async def close(self) -> None:
@@ -60,4 +62,5 @@ def connect_store(uri: str, db_name: str) -> Store:
         mail=MailIndexRepo(db),
         telegram_links=TelegramLinkRepo(db),
         channel_state=ChannelStateRepo(db),
+        llm_requests=LlmRequestRepo(db),
     )

@@ -28,7 +28,7 @@ def test_every_effect_type_has_exactly_one_handler() -> None:
     missing = [t.__name__ for t in fx.EFFECT_TYPES if t not in HANDLERS]
     assert not missing, f"effects without a handler in deliver: {missing}"
     assert set(HANDLERS) == set(fx.EFFECT_TYPES)
-    assert AFTER_REPLY <= set(HANDLERS)
+    assert set(HANDLERS) >= AFTER_REPLY
 
 
 def test_effects_survive_the_checkpoint_as_dicts() -> None:
