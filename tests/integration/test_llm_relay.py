@@ -186,3 +186,14 @@ async def test_stats_shows_hosts_models_and_queue_depth(store, settings, ollama,
     [row_old] = [line for line in out.stdout.splitlines() if "gpu-old" in line]
     assert "up" in row_a and DEFAULT_MODEL in row_a
     assert "down" in row_old and "qwen2:7b" in row_old
+
+
+async def test_runtime_uses_the_relay_when_a_host_has_the_model(store, settings) -> None:
+    from agent.runtime import open_runtime
+
+    relayed = settings.model_copy(update={"llm_transport": "mongo", "llm_provider": "auto"})
+    async with open_runtime(relayed) as rt:
+        assert rt.provider == "rules" and rt.notice and "no relay host is up" in rt.notice
+    await store.llm_requests.heartbeat("gpu-a", [DEFAULT_MODEL], datetime.now(UTC))
+    async with open_runtime(relayed) as rt:
+        assert rt.provider == "ollama" and rt.llm is not None and isinstance(rt.llm.model, MongoRelayChat)
