@@ -34,9 +34,10 @@ def start_cli(args: list[str], env: dict[str, str], log: Path) -> subprocess.Pop
 
 def start_relay(settings: Settings, ollama_url: str, name: str, log: Path, *, lease_s: float = 1.0,
                 concurrency: int = 1, **extra: str) -> subprocess.Popen[bytes]:
-    env = cli_env(settings, OLLAMA_BASE_URL=ollama_url, RELAY_NAME=name, RELAY_LEASE_S=str(lease_s),
-                  RELAY_HEARTBEAT_S="0.3", RELAY_POLL_S="0.02", RELAY_CONCURRENCY=str(concurrency),
-                  OLLAMA_TIMEOUT_S="30", **extra)
+    values = {"OLLAMA_BASE_URL": ollama_url, "RELAY_NAME": name, "RELAY_LEASE_S": str(lease_s),
+              "RELAY_HEARTBEAT_S": "0.3", "RELAY_POLL_S": "0.02", "RELAY_CONCURRENCY": str(concurrency),
+              "OLLAMA_TIMEOUT_S": "30"}
+    env = cli_env(settings, **{**values, **extra})
     return start_cli(["llm-relay"], env, log)
 
 
