@@ -84,6 +84,9 @@ class Worker:
                 await self.store.inbox.postpone(key, ctx.now(), BUSY_RETRY_S)
                 return True
             try:
+                if await self.store.inbox.earlier_unfinished(contact_id, key, doc.get("received_at")):
+                    await self.store.inbox.postpone(key, ctx.now(), BUSY_RETRY_S)  # keep the order of arrival
+                    return True
                 result = await self.run_turn(doc, contact_id, final=doc["attempts"] >= settings.worker_max_attempts)
             finally:
                 await self.unlock_contact(contact_id)
