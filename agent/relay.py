@@ -114,7 +114,10 @@ class Relay:
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(stop.wait(), self.config.poll_s)
                 continue
-            await self.serve(doc)
+            try:
+                await self.serve(doc)
+            except Exception:  # one bad request must never stop the relay; its lease runs out
+                log.exception("relay failed on request %s", doc.get("_id"))
 
     async def serve(self, doc: dict[str, Any]) -> bool:
         """Call the local Ollama for one claimed request and write the answer (or the error) once."""

@@ -94,7 +94,7 @@ async def open_runtime(
                 provider, notice = await resolve_relay_provider(settings, store.llm_requests)
             if provider == "ollama":
                 llm = StructuredLlm.from_settings(settings, model=build_relay_model(settings, store.llm_requests))
-        assert provider is not None
+        provider = provider or "rules"
         sync_client: MongoClient = MongoClient(uri, tz_aware=True)
         try:
             saver = MongoDBSaver(sync_client, db_name=settings.mongodb_db)
