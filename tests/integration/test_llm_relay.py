@@ -105,11 +105,12 @@ async def test_relay_killed_mid_request_is_answered_once_after_restart(store, se
     first = await relay(store, settings, ollama, procs, tmp_path, "gpu-a")
     ollama.push(slow(30.0, GOOD), Reply(GOOD))
     ask = asyncio.create_task(structured(store).ask(SYSTEM, USER, Understanding))
-    for _ in range(300):
+    for _ in range(600):  # mid-request: claimed, and the relay's call is at Ollama
         docs = await requests(store)
-        if docs and docs[0]["status"] == "claimed":
+        if docs and docs[0]["status"] == "claimed" and ollama.chat_bodies:
             break
         await asyncio.sleep(0.05)
+    assert ollama.chat_bodies, "the relay never called Ollama"
     first.send_signal(signal.SIGKILL)
     first.wait()
     await relay(store, settings, ollama, procs, tmp_path, "gpu-a")  # the same host, restarted
