@@ -21,6 +21,7 @@ from agent.store.leases import claim_one
 
 PENDING, CLAIMED, DONE, FAILED, EXPIRED = "pending", "claimed", "done", "failed", "expired"
 FINAL = (DONE, FAILED, EXPIRED)
+RETENTION_DAYS = 2
 
 
 def model_aliases(names: list[str]) -> list[str]:
@@ -41,6 +42,7 @@ class LlmRequestRepo:
     async def ensure_indexes(self) -> None:
         await self.col.create_index([("status", ASCENDING), ("available_at", ASCENDING)])
         await self.col.create_index([("status", ASCENDING), ("lease_until", ASCENDING)])
+        await self.col.create_index([("purge_at", ASCENDING)], expireAfterSeconds=0)
 
     # --- the asking side ---------------------------------------------------------------------
 
@@ -48,6 +50,7 @@ class LlmRequestRepo:
         await self.col.insert_one({
             "_id": request_id, **request, "status": PENDING, "created_at": now, "available_at": now,
             "expires_at": expires_at, "attempts": 0, "lease_until": None,
+            "purge_at": expires_at + timedelta(days=RETENTION_DAYS),  # TTL: kept a while for `stats` and audits
         })
 
     async def get(self, request_id: str) -> dict[str, Any] | None:
