@@ -16,6 +16,7 @@ from agent.clock import Clock, SystemClock
 from agent.context import AgentContext
 from agent.graph import ConversationGraph, build_graph
 from agent.llm import Provider, StructuredLlm, resolve_provider
+from agent.llm_mongo import build_relay_model, resolve_relay_provider
 from agent.prompts import PromptLibrary
 from agent.settings import Settings
 from agent.store import Store, connect_store
@@ -101,11 +102,17 @@ async def open_runtime(
     notice = None
     if llm is not None:
         provider = "ollama"
-    elif provider is None:
+    elif provider is None and settings.llm_transport == "http":
         provider, notice = await resolve_provider(settings)
-    if provider == "ollama" and llm is None:
+    if provider == "ollama" and llm is None and settings.llm_transport == "http":
         llm = StructuredLlm.from_settings(settings)
     async with open_store(settings, listeners) as (store, uri, embedded):
+        if llm is None and settings.llm_transport == "mongo":
+            if provider is None:
+                provider, notice = await resolve_relay_provider(settings, store.llm_requests)
+            if provider == "ollama":
+                llm = StructuredLlm.from_settings(settings, model=build_relay_model(settings, store.llm_requests))
+        provider = provider or "rules"
         sync_client: MongoClient = MongoClient(uri, serverSelectionTimeoutMS=int(settings.mongodb_timeout_s * 1000),
                                                 **client_options(embedded=embedded, listeners=listeners))
         try:

@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LlmProvider = Literal["auto", "ollama", "rules"]
 Approval = Literal["off", "outreach", "model", "all"]
+LlmTransport = Literal["http", "mongo"]
 
 
 class Settings(BaseSettings):
@@ -33,6 +34,16 @@ class Settings(BaseSettings):
     ollama_probe_timeout_s: float = 3.0
     llm_retries: int = 2
     llm_history_turns: int = 8
+    # http: call OLLAMA_BASE_URL directly; mongo: through `llm_requests`, served by `sales-agent llm-relay`
+    llm_transport: LlmTransport = "http"
+
+    # --- model relay (`sales-agent llm-relay` on the GPU host; the asking side reads the first three)
+    relay_poll_s: float = 0.05  # how often a waiting request / an idle relay looks at the queue
+    relay_heartbeat_s: float = 5.0
+    relay_host_timeout_s: float = 20.0  # a host whose last heartbeat is older is down
+    relay_lease_s: float = 30.0  # renewed while the local Ollama works; a killed relay's claim runs out
+    relay_name: str | None = None  # default: the host name
+    relay_concurrency: int = 1
 
     # --- persona and product ---------------------------------------------------------------
     sender_name: str = "Анна"

@@ -102,6 +102,10 @@ class Worker:
                     # timers wait while a person decides on a draft (the draft may change them)
                     await self.store.inbox.postpone(key, ctx.now(), settings.draft_timer_wait_s)
                     return True
+                if not self.exclusive and await self.store.inbox.earlier_unfinished(
+                        contact["_id"], key, doc.get("received_at")):
+                    await self.store.inbox.postpone(key, ctx.now(), BUSY_RETRY_S)  # keep the order of arrival
+                    return True
                 result = await self.run_turn(doc, contact, final=doc["attempts"] >= settings.worker_max_attempts)
             finally:
                 if locked:

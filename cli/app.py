@@ -10,6 +10,7 @@ from cli.db import db_app
 from cli.demo import demo
 from cli.email import email_app
 from cli.eval import eval_command
+from cli.llm_relay import llm_relay
 from cli.run import run_all, worker
 from cli.stats import stats
 from cli.team import drafts_app, give_back_, reply, take
@@ -37,6 +38,7 @@ app.command("stats")(stats)
 app.command("demo")(demo)
 app.command("chat")(chat)
 app.command("eval")(eval_command)
+app.command("llm-relay")(llm_relay)
 
 
 def main() -> None:

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import signal
 import time
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from rich.table import Table
 
 from agent import embedded_mongo
 from agent.runtime import open_store
 from channels.safe_text import shown
 from cli.common import console, fail, run, settings_or_exit
 
-db_app = typer.Typer(help="The MongoDB store: initialise it, serve, inspect or stop the embedded server.", no_args_is_help=True)
+db_app = typer.Typer(help="The MongoDB store: initialise it, serve, inspect or stop the embedded server, copy it elsewhere.", no_args_is_help=True)
 
 
 @db_app.command("init")
@@ -92,3 +93,55 @@ def stop_server() -> None:
         console.print("embedded MongoDB: nothing to stop", highlight=False)
         return
     console.print(f"embedded MongoDB stopped (pid {found.pid}, port {found.port})", highlight=False)
+
+
+@db_app.command("copy")
+def copy(
+    to: Annotated[str, typer.Option("--to", help="Target MongoDB URI, e.g. mongodb://host:27017/?replicaSet=rs0")],
+    to_db: Annotated[str | None, typer.Option(help="Target database (default: MONGODB_DB)")] = None,
+    batch: Annotated[int, typer.Option(min=1, max=10_000, help="Documents per write")] = 500,
+    sample: Annotated[int, typer.Option(min=0, help="Documents per collection compared field by field")] = 20,
+) -> None:
+    """Copy everything from the current store (the embedded one by default) to another MongoDB:
+    contacts, histories, LangGraph checkpoints, suppressions (first), timers, outbox state. Safe to
+    run again (upserts by _id). Verifies counts and a sample of documents. Stop the agent first."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from agent.store import connect_store
+    from agent.store.copy import copy_store
+
+    settings = settings_or_exit()
+    target_db = to_db or settings.mongodb_db
+
+    async def go() -> bool:
+        async with open_store(settings) as (store, uri, embedded):
+            if uri == to and target_db == settings.mongodb_db:
+                raise fail("the target is the source database")
+            target = connect_store(to, target_db)
+            try:
+                await target.init()
+                with Progress(TextColumn("{task.description:<20}"), BarColumn(), MofNCompleteColumn(),
+                              console=console) as bar:
+                    tasks: dict[str, Any] = {}
+
+                    def progress(name: str, done: int, total: int) -> None:
+                        if name not in tasks:
+                            tasks[name] = bar.add_task(name, total=total or 1)
+                        bar.update(tasks[name], completed=done if total else 1)
+
+                    reports = await copy_store(store.db, target.db, batch=batch, sample=sample, progress=progress)
+            finally:
+                await target.close()
+        table = Table("collection", "source", "target", "sampled", "check", title=f"copied to {target_db}")
+        for r in reports:
+            check = "[green]ok[/green]" if r.ok else "[red]" + ("; ".join(r.mismatched[:3]) or "count differs") + "[/red]"
+            table.add_row(r.name, str(r.source), str(r.target), str(r.sampled), check)
+        console.print(table)
+        source = "embedded store" if embedded else "MONGODB_URI"
+        ok = all(r.ok for r in reports)
+        console.print(f"{source} → {target_db}: {sum(r.copied for r in reports)} documents in {len(reports)} "
+                      f"collections; {'verified' if ok else 'NOT verified'}", highlight=False)
+        return ok
+
+    if not run(go):
+        raise typer.Exit(code=1)

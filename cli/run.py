@@ -25,7 +25,8 @@ from cli.wiring import channel_loops, open_app
 
 def _announce(rt: AgentRuntime, what: str) -> None:
     where = f"embedded MongoDB ({rt.settings.storage_path()})" if rt.embedded else "MONGODB_URI"
-    console.print(f"{what}: store {where}, model: {rt.provider}", highlight=False)
+    relayed = " through the MongoDB relay" if rt.provider == "ollama" and rt.settings.llm_transport == "mongo" else ""
+    console.print(f"{what}: store {where}, model: {rt.provider}{relayed}", highlight=False)
     if rt.notice:
         err_console.print(rt.notice, highlight=False)
 

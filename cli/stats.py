@@ -8,6 +8,7 @@ from typing import Any
 from rich.table import Table
 
 from agent.store import Store
+from agent.store.llm_requests import host_is_up
 from channels.safe_text import shown
 from cli.common import console, fmt_time, run, settings_or_exit
 
@@ -67,6 +68,19 @@ def health_table(docs: list[dict[str, Any]]) -> Table:
     return table
 
 
+def relay_table(hosts: list[dict[str, Any]], depth: dict[str, int], now: datetime, max_age_s: float) -> Table:
+    """Model relay hosts (LLM_TRANSPORT=mongo): up/down by heartbeat age, models, queue depth."""
+    title = f"model relay: {depth.get('pending', 0)} waiting, {depth.get('claimed', 0)} in progress"
+    table = Table("host", "state", "last heartbeat", "models", "in flight", "answered", title=title)
+    for host in hosts:
+        up = host_is_up(host, now, max_age_s)
+        age = f"{(now - host['seen_at']).total_seconds():.0f} s ago" if host.get("seen_at") else "—"
+        state = "[green]up[/green]" if up else ("stopped" if host.get("stopped") else "[red]down[/red]")
+        models = ", ".join(host.get("models") or []) or (host.get("error") or "none")
+        table.add_row(host["_id"], state, age, models, str(host.get("in_flight", 0)), str(host.get("answered", 0)))
+    return table
+
+
 def stats() -> None:
     """The funnel (contacts reaching each stage) and inbox/outbox health."""
     settings = settings_or_exit()
@@ -79,9 +93,14 @@ def stats() -> None:
             queues = {"inbox": await store.inbox.count_by_status(), "outbox": await store.outbox.count_by_status(),
                       "contacts": await store.contacts.count_by_status()}
             health = await store.health.recent(datetime.now(UTC) - HEALTH_WINDOW)
+            now = datetime.now(UTC)
+            hosts = await store.llm_requests.all_hosts()
+            depth = await store.llm_requests.queue_depth(now)
         console.print(funnel_table(rows))
         console.print(queue_table(queues))
         if health:
             console.print(health_table(health))
+        if hosts or any(depth.values()) or settings.llm_transport == "mongo":
+            console.print(relay_table(hosts, depth, now, settings.relay_host_timeout_s))
 
     run(go)

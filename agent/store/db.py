@@ -17,6 +17,7 @@ from agent.store.errors import StoreError
 from agent.store.events import EventRepo
 from agent.store.health import HealthRepo
 from agent.store.inbox import InboxRepo
+from agent.store.llm_requests import LlmRequestRepo
 from agent.store.mail_index import MailIndexRepo
 from agent.store.outbox import OutboxRepo
 from agent.store.suppressions import SuppressionRepo
@@ -43,6 +44,7 @@ class Store:
     drafts: DraftRepo
     health: HealthRepo
     team_actions: TeamActionRepo
+    llm_requests: LlmRequestRepo
     retention_days: int = INBOX_RETENTION_DAYS
     owns_server: bool = False  # this process started the embedded server it uses (see Worker.exclusive)
 
@@ -50,7 +52,7 @@ class Store:
         """Create every index; safe to run any number of times."""
         for repo in (self.contacts, self.inbox, self.outbox, self.timers, self.suppressions, self.events,
                      self.mail, self.telegram_links, self.channel_state, self.drafts, self.health,
-                     self.team_actions):
+                     self.team_actions, self.llm_requests):
             await repo.ensure_indexes()
 
     async def close(self) -> None:
@@ -92,6 +94,7 @@ def connect_store(uri: str, db_name: str, timeout_s: float = 10.0, *, embedded: 
         drafts=DraftRepo(db),
         health=HealthRepo(db),
         team_actions=TeamActionRepo(db),
+        llm_requests=LlmRequestRepo(db),
     )
 
 

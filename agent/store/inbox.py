@@ -103,6 +103,14 @@ class InboxRepo:
         on MongoDB, not on every server). Their keys no longer dedupe a redelivery after that."""
         result = await self.col.delete_many({"status": DONE, "expire_at": {"$lte": now}})
         return result.deleted_count
+    async def earlier_unfinished(self, contact_id: str, key: str, received_at: datetime | None) -> bool:
+        """Whether an event of this contact that arrived earlier still waits or runs: this one must wait
+        for it, so several workers keep each contact's order of arrival."""
+        if received_at is None:
+            return False
+        query = {"contact_id": contact_id, "status": {"$in": [PENDING, PROCESSING]}, "_id": {"$ne": key},
+                 "received_at": {"$lt": received_at}}
+        return await self.col.find_one(query, {"_id": 1}) is not None
 
     async def postpone(self, key: str, now: datetime, delay_s: float) -> None:
         """Give a claimed event back without counting the try (e.g. its contact is busy)."""
