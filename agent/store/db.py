@@ -17,6 +17,7 @@ from agent.store.outbox import OutboxRepo
 from agent.store.suppressions import SuppressionRepo
 from agent.store.telegram_links import TelegramLinkRepo
 from agent.store.timers import TimerRepo
+from agent.store.users import UserRepo
 
 INBOX_RETENTION_DAYS = 90
 
@@ -35,12 +36,13 @@ class Store:
     telegram_links: TelegramLinkRepo
     channel_state: ChannelStateRepo
     drafts: DraftRepo
+    users: UserRepo
     retention_days: int = INBOX_RETENTION_DAYS
 
     async def init(self) -> None:
         """Create every index; safe to run any number of times."""
         for repo in (self.contacts, self.inbox, self.outbox, self.timers, self.suppressions, self.events,
-                     self.mail, self.telegram_links, self.channel_state, self.drafts):
+                     self.mail, self.telegram_links, self.channel_state, self.drafts, self.users):
             await repo.ensure_indexes()
 
     async def close(self) -> None:
@@ -63,4 +65,5 @@ def connect_store(uri: str, db_name: str) -> Store:
         telegram_links=TelegramLinkRepo(db),
         channel_state=ChannelStateRepo(db),
         drafts=DraftRepo(db),
+        users=UserRepo(db),
     )
