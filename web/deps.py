@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
@@ -15,6 +15,7 @@ from fastapi.templating import Jinja2Templates
 from agent.clock import Clock
 from agent.settings import Settings
 from agent.store import Store
+from web.cache import TtlCache
 from web.ratelimit import LoginLimiter
 from web.settings import WebSettings
 
@@ -29,6 +30,7 @@ class Desk:
     clock: Clock
     templates: Jinja2Templates
     limiter: LoginLimiter
+    menus: TtlCache = field(default_factory=lambda: TtlCache(300.0))  # filter menus (stages, tags, batches)
     store: Store | None = None  # set by the app's lifespan when not given
 
 

@@ -42,9 +42,9 @@ def _inbound(doc: dict[str, Any]) -> dict[str, Any] | None:
     return item
 
 
-def _outbound(doc: dict[str, Any]) -> dict[str, Any]:
+def _outbound(doc: dict[str, Any], people: dict[str, str]) -> dict[str, Any]:
     team = doc.get("kind") == "team"
-    by = (doc.get("meta") or {}).get("by")
+    by = people.get(str(doc["_id"]).removesuffix(":reply"))  # a person's message: written by whom
     who = "team note" if team else (f"person: {by}" if by else "agent")
     return {"at": doc.get("created_at"), "who": who, "side": "team" if team else "out", "channel": doc.get("channel"),
             "text": doc.get("text", ""), "subject": doc.get("subject"), "status": doc.get("status"),
@@ -63,7 +63,8 @@ async def timeline(store: Store, contact_id: str) -> list[dict[str, Any]]:
     inbox = await store.inbox.for_contact(contact_id)
     outbox = await store.outbox.for_contact(contact_id)
     facts = await store.events.for_contact(contact_id)
-    items = [i for i in map(_inbound, inbox) if i] + [_outbound(d) for d in outbox]
+    people = {d["_id"]: (d.get("meta") or {}).get("by") or "team" for d in inbox if d.get("kind") == "operator"}
+    items = [i for i in map(_inbound, inbox) if i] + [_outbound(d, people) for d in outbox]
     items += [f for f in map(_fact, facts) if f]
     epoch = datetime.min.replace(tzinfo=None)
     return sorted(items, key=lambda i: (i["at"].replace(tzinfo=None) if isinstance(i.get("at"), datetime) else epoch))

@@ -12,11 +12,12 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from agent.store.contact_pages import (
+    SEARCH_FIELDS,
     ContactPage,
     ContactQuery,
     contact_page,
-    count_matching,
     ensure_page_indexes,
+    search_terms,
 )
 from agent.store.errors import ContactNotFound, StoreError
 from agent.store.leases import count_by
@@ -66,6 +67,7 @@ class ContactRepo:
         doc.setdefault("unreachable", [])
         doc["created_at"] = now
         doc["updated_at"] = now
+        doc["search_terms"] = search_terms(doc)
         try:
             await self.col.insert_one(doc)
         except DuplicateKeyError as exc:
@@ -86,6 +88,9 @@ class ContactRepo:
         return await self.col.find_one({field: normalise_address(field, value)})
 
     async def update(self, contact_id: str, now: datetime, **fields: Any) -> None:
+        if set(fields) & set(SEARCH_FIELDS):  # keep the search words in step (rare: a name or handle changed)
+            current = await self.get(contact_id) or {}
+            fields["search_terms"] = search_terms({**current, **fields})
         await self.col.update_one({"_id": contact_id}, {"$set": {**fields, "updated_at": now}})
 
     async def list(self, status: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
@@ -96,9 +101,6 @@ class ContactRepo:
     async def page(self, query: ContactQuery) -> ContactPage:
         """One page of the contacts list (filters, search, keyset pagination)."""
         return await contact_page(self.col, query)
-
-    async def count(self, query: ContactQuery) -> int:
-        return await count_matching(self.col, query)
 
     async def ids_where(self, filters: dict[str, str]) -> set[str]:
         """The ids of the contacts with these field values (e.g. an import batch or a tag)."""

@@ -5,13 +5,15 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import datetime
+from functools import partial
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from agent.store import Store
 from agent.store.contact_pages import ContactQuery
 from agent.store.contacts import CONTACT_STATUSES
-from web.deps import StoreDep, Viewer, render
+from web.deps import Desk, DeskDep, StoreDep, Viewer, render
 
 router = APIRouter(tags=["contacts"])
 CHANNELS = ("email", "telegram", "console")
@@ -33,9 +35,9 @@ def decode_key(text: str) -> tuple[datetime, str] | None:
 
 
 @router.get("/contacts")
-async def contacts_page(request: Request, user: Viewer, store: StoreDep, status: str = "", stage: str = "",
-                        channel: str = "", tag: str = "", batch: str = "", q: str = "", after: str = "",
-                        before: str = "") -> Response:
+async def contacts_page(request: Request, user: Viewer, desk: DeskDep, store: StoreDep, status: str = "",
+                        stage: str = "", channel: str = "", tag: str = "", batch: str = "", q: str = "",
+                        after: str = "", before: str = "") -> Response:
     filters = {"status": status, "stage": stage, "channel": channel, "tags": tag, "import_batch": batch}
     query = ContactQuery(filters=filters, search=q[:100], after=decode_key(after), before=decode_key(before),
                          limit=PAGE_SIZE)
@@ -43,9 +45,15 @@ async def contacts_page(request: Request, user: Viewer, store: StoreDep, status:
     params = {k: v for k, v in {"status": status, "stage": stage, "channel": channel, "tag": tag, "batch": batch,
                                 "q": q}.items() if v}
     return render(request, "contacts.html", {
-        "user": user, "page": page, "params": params, "total": await store.contacts.count(query),
+        "user": user, "page": page, "params": params,
         "next_key": encode_key(page.key(page.rows[-1])) if page.rows and page.has_next else "",
         "prev_key": encode_key(page.key(page.rows[0])) if page.rows and page.has_prev else "",
-        "statuses": CONTACT_STATUSES, "channels": CHANNELS, "stages": await store.contacts.distinct_values("stage"),
-        "tags": await store.contacts.distinct_values("tags"),
-        "batches": await store.contacts.distinct_values("import_batch"), "settings": request.app.state.desk.settings})
+        "statuses": CONTACT_STATUSES, "channels": CHANNELS, **await menus(desk, store), "settings": desk.settings})
+
+
+async def menus(desk: Desk, store: Store) -> dict[str, list[str]]:
+    """Stages, tags and import batches for the filter menus (cached for a few minutes)."""
+    values: dict[str, list[str]] = {}
+    for name, field_ in (("stages", "stage"), ("tags", "tags"), ("batches", "import_batch")):
+        values[name] = await desk.menus.get(name, partial(store.contacts.distinct_values, field_))
+    return values

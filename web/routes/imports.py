@@ -5,6 +5,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import Response
@@ -28,7 +29,8 @@ async def import_csv(request: Request, file: UploadFile, user: Operator, desk: D
                      batch: Annotated[str, Form(max_length=80)] = "") -> Response:
     raw = await file.read(MAX_BYTES + 1)
     now = desk.clock.now()
-    name = batch.strip() or f"{Path(file.filename or 'upload').stem} {now:%Y-%m-%d %H:%M}"
+    local = now.astimezone(ZoneInfo(desk.settings.default_timezone))
+    name = batch.strip() or f"{Path(file.filename or 'upload').stem} {local:%Y-%m-%d %H:%M}"
     result: dict[str, object] = {"batch": name, "file": file.filename, "imported": 0, "errors": []}
     if len(raw) > MAX_BYTES:
         result["fatal"] = f"the file is larger than {MAX_BYTES // 1_000_000} MB"
@@ -43,4 +45,5 @@ async def import_csv(request: Request, file: UploadFile, user: Operator, desk: D
             result["fatal"] = str(exc).replace(str(path), file.filename or "the file")
             return render(request, "import.html", {"user": user, "result": result}, status=422)
     result.update(imported=imported, errors=errors)
+    desk.menus.clear()  # a new batch for the filter menus
     return render(request, "import.html", {"user": user, "result": result})
