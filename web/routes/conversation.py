@@ -30,7 +30,7 @@ async def _page(request: Request, contact_id: str, user: User, desk: Desk, store
 
 @router.get("/contacts/{contact_id}")
 async def conversation(request: Request, contact_id: str, user: Viewer, desk: DeskDep, store: StoreDep) -> Response:
-    return await _page(request, contact_id, user, desk, store)
+    return await _page(request, contact_id, user, desk, store, message=request.session.pop("flash", None))
 
 
 async def _act(request: Request, contact_id: str, user: User, desk: Desk, store: Store, action: str,
@@ -57,6 +57,7 @@ async def _act(request: Request, contact_id: str, user: User, desk: Desk, store:
         return await _page(request, contact_id, user, desk, store, error=str(exc), status=409)
     if request.headers.get("HX-Request"):
         return await _page(request, contact_id, user, desk, store, message=done)
+    request.session["flash"] = done  # shown once on the page the redirect leads to
     return RedirectResponse(f"/contacts/{contact_id}", status_code=303)
 
 
