@@ -68,7 +68,7 @@ def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[int(q) - 1] if len(values) > 1 else values[0]
 
 
-async def measure(n_contacts: int, n_requests: int, storage: str) -> dict[str, tuple[float, float]]:
+async def measure(n_contacts: int, n_requests: int, storage: str, only: str = "") -> dict[str, tuple[float, float]]:
     with embedded_mongo.running(storage) as server:
         settings = Settings(_env_file=None, mongodb_uri=server.uri, mongodb_db="bench_web",  # type: ignore[call-arg]
                             llm_provider="rules")
@@ -100,6 +100,8 @@ async def measure(n_contacts: int, n_requests: int, storage: str) -> dict[str, t
         async with client_for(desk_app(settings, store, clock)) as client:
             await logged_in(client, "bench")
             for label, url in pages.items():
+                if only not in label:
+                    continue
                 assert (await client.get(url)).status_code == 200, url
                 times = []
                 for _ in range(n_requests):
@@ -117,10 +119,11 @@ def main() -> None:
     parser.add_argument("--contacts", type=int, default=10_000)
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--memory", action="store_true", help="an in-memory server instead of one on disk")
+    parser.add_argument("--only", default="", help="only the pages whose label contains this")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         storage = ":memory:" if args.memory else str(Path(tmp) / "mongo")
-        results = asyncio.run(measure(args.contacts, args.requests, storage))
+        results = asyncio.run(measure(args.contacts, args.requests, storage, args.only))
     print(f"| page ({args.contacts:,} contacts) | p50 ms | p95 ms |\n|---|---|---|")
     for label, (p50, p95) in results.items():
         print(f"| {label} | {p50:.1f} | {p95:.1f} |")

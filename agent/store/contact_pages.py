@@ -21,6 +21,7 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 
 FILTER_FIELDS = ("status", "stage", "channel", "tags", "import_batch")
+SELECTIVE_FIRST = ("import_batch", "tags", "stage", "status", "channel")  # which index leads with two filters
 SEARCH_FIELDS = ("name", "company", "email", "telegram")
 LIST_FIELDS = {"name": 1, "company": 1, "email": 1, "telegram": 1, "phone": 1, "channel": 1, "status": 1,
                "stage": 1, "created_at": 1, "updated_at": 1, "next_timer": 1, "tags": 1, "import_batch": 1,
@@ -95,13 +96,27 @@ def _beyond(row: dict[str, Any], key: tuple[datetime, str], older: bool) -> bool
     return row["_id"] < key[1] if older else row["_id"] > key[1]
 
 
+def _has(row: dict[str, Any], field_: str, value: str) -> bool:
+    have = row.get(field_)
+    return value in have if isinstance(have, list) else have == value
+
+
 async def _fetch(col: AsyncCollection, match: dict[str, Any], bound: dict[str, Any], older: bool,
                  key: tuple[datetime, str] | None, words: list[str], want: int) -> list[dict[str, Any]]:
     direction = DESCENDING if older else ASCENDING
-    query = {**match, "created_at": bound} if bound else match
+    # With two or more filters the embedded server scans a whole index: ask it for the most
+    # selective one (on its own compound index with the window) and check the others here.
+    filters = [f for f in SELECTIVE_FIRST if f in match]
+    extra = {f: match[f] for f in filters[1:]} if "search_terms" not in match else {}
+    server = {k: v for k, v in match.items() if k not in extra}
+    query = {**server, "created_at": bound} if bound else server
     cursor = col.find(query, {**LIST_FIELDS, "search_terms": 1}).sort([("created_at", direction), ("_id", direction)])
-    rows = [r async for r in cursor.limit(want + 64)]  # + ties at the key, dropped here
-    rows = [r for r in rows if (key is None or _beyond(r, key, older)) and _all_words(r, words)]
+    if not extra:
+        cursor = cursor.limit(want + 64)  # + ties at the key, dropped here
+    elif bound:
+        cursor = cursor.limit(want * 20 + 64)  # too few after the checks here: the caller widens the window
+    rows = [r async for r in cursor if (key is None or _beyond(r, key, older)) and _all_words(r, words)
+            and all(_has(r, f, v) for f, v in extra.items())]
     return rows[:want]
 
 

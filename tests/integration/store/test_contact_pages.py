@@ -21,7 +21,8 @@ async def seed(store: Store) -> list[str]:
     for i, offset in enumerate(offsets):
         doc = await store.contacts.create({"name": f"Lead {i:03d} {'Смирнова' if i % 5 == 0 else 'Ким'}",
                                            "company": "Аптеки" if i % 2 else "Кофейни", "email": f"l{i}@ex.ru",
-                                           "status": "active" if i % 3 else "new"}, T0 - offset)
+                                           "status": "active" if i % 3 else "new",
+                                           "tags": ["vip"] if i % 2 else ["cold"]}, T0 - offset)
         ids.append(doc["_id"])
     return ids
 
@@ -57,6 +58,8 @@ async def test_filters_and_word_search(store: Store) -> None:
     everyone = [d async for d in store.contacts.col.find({})]
     active = [i for p in await walk(store, filters={"status": "active"}) for i in p]
     assert active == order([d for d in everyone if d["status"] == "active"])
+    both = [i for p in await walk(store, filters={"status": "active", "tags": "vip"}) for i in p]
+    assert both == order([d for d in everyone if d["status"] == "active" and "vip" in d["tags"]])
     found = [i for p in await walk(store, search="смирн Аптеки") for i in p]
     assert found == order([d for d in everyone if "Смирнова" in d["name"] and d["company"] == "Аптеки"])
     by_email = await store.contacts.page(ContactQuery(search="l17@ex.ru"))
