@@ -42,6 +42,9 @@ async def test_a_person_works_the_desk(runtime: AgentRuntime, tmp_path: Path) ->
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             page = await browser.new_page(viewport={"width": 1360, "height": 900})
+            errors: list[str] = []  # CSP violations and script errors show up here
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
 
             async def shot(name: str) -> None:
                 await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
@@ -58,6 +61,9 @@ async def test_a_person_works_the_desk(runtime: AgentRuntime, tmp_path: Path) ->
             await expect(page.get_by_role("heading", name="Review")).to_be_visible()
             await expect(page.get_by_role("article", name="Draft to Ольга Смирнова")).to_be_visible()
             await shot("02-review")
+            async with page.expect_response(lambda r: "/review/queue" in r.url, timeout=8000) as polled:
+                pass  # the queue refreshes itself (htmx polling every 5 s)
+            assert (await polled.value).status == 200
             await page.get_by_role("button", name="Approve").click()
             await expect(page.get_by_role("status")).to_contain_text("Draft approved")
             await pump(rt, [channel])
@@ -110,3 +116,4 @@ async def test_a_person_works_the_desk(runtime: AgentRuntime, tmp_path: Path) ->
                 await expect(page.get_by_role("heading", name=heading)).to_be_visible()
                 await shot(name)
             await browser.close()
+            assert errors == []
