@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -40,7 +41,8 @@ async def add_contact(store: Store, settings: Settings, clock: Clock, fields: di
     return contact, due
 
 
-async def opt_out(store: Store, clock: Clock, contact_id: str, reason: str = "opt-out by the sales team") -> int:
+async def opt_out(store: Store, clock: Clock, contact_id: str, reason: str = "opt-out by the sales team",
+                  by: str = "cli") -> int:
     """Suppress every address of the contact now; returns how many queued messages were stopped."""
     contact = await store.contacts.require(contact_id)
     now = clock.now()
@@ -52,11 +54,11 @@ async def opt_out(store: Store, clock: Clock, contact_id: str, reason: str = "op
         await store.contacts.update(contact_id, now, draft_waiting=None)
     await store.contacts.update(contact_id, now, status="opted_out", stage="opted_out", next_timer=None,
                                 opted_out_at=now)
-    await store.events.record(f"cli-opt-out:{contact_id}", contact_id, "opted_out", now, {"by": "cli"})
+    await store.events.record(f"cli-opt-out:{contact_id}", contact_id, "opted_out", now, {"by": by, "reason": reason})
     return stopped
 
 
-async def restart(store: Store, clock: Clock, contact_id: str) -> str:
+async def restart(store: Store, clock: Clock, contact_id: str, by: str = "cli") -> str:
     """Queue a restart event: the agent starts over with this contact (refused after opt-out)."""
     contact = await store.contacts.require(contact_id)
     if contact["status"] == "opted_out":
@@ -65,6 +67,7 @@ async def restart(store: Store, clock: Clock, contact_id: str) -> str:
     event = InboundMessage(key=f"restart:{contact_id}:{uuid.uuid4().hex[:8]}", kind="restart", channel="system",
                            contact_id=contact_id, received_at=now)
     await store.inbox.ingest(event, now)
+    await store.events.record(f"restart-by:{event.key}", contact_id, "restart_requested", now, {"by": by})
     return event.key
 
 
@@ -109,6 +112,7 @@ async def send_as_person(store: Store, clock: Clock, contact_id: str, text: str,
     event = InboundMessage(key=f"operator:{contact_id}:{uuid.uuid4().hex[:12]}", kind="operator", channel="system",
                            contact_id=contact_id, text=text, received_at=now, meta={"by": by})
     await store.inbox.ingest(event, now)
+    await store.events.record(f"sent-by:{event.key}", contact_id, "person_message", now, {"by": by})
     return event.key
 
 
@@ -134,3 +138,33 @@ async def decide_draft(store: Store, clock: Clock, draft_id: str, response: dict
     await store.inbox.ingest(event, now)
     await store.events.record(f"decision:{draft_id}", draft["contact_id"], f"draft_{status}", now, {"by": by})
     return status
+
+
+async def retry_quarantined(store: Store, clock: Clock, key: str, by: str) -> None:
+    """A person sends a quarantined inbox event back to the worker (after fixing what broke it)."""
+    doc = await store.inbox.get(key)
+    now = clock.now()
+    if doc is None or not await store.inbox.requeue_quarantined(key, now):
+        raise StoreError(f"inbox event {key} is not quarantined")
+    await store.events.record(f"retry:{key}:{uuid.uuid4().hex[:8]}", doc.get("contact_id") or "", "event_retried",
+                              now, {"by": by, "event": key, "error": doc.get("error")})
+
+
+async def import_contacts(store: Store, settings: Settings, clock: Clock,
+                          rows: Iterable[tuple[int, dict[str, Any] | None, str | None]], by: str, batch: str,
+                          start: bool = True) -> tuple[int, list[str]]:
+    """Add the good rows of a CSV (tagged with the import batch); returns (imported, row errors)."""
+    imported, errors = 0, []
+    for number, fields, error in rows:
+        if error or fields is None:
+            errors.append(f"row {number}: {error}")
+            continue
+        try:
+            contact, _ = await add_contact(store, settings, clock, {**fields, "import_batch": batch}, start=start)
+        except StoreError as exc:
+            errors.append(f"row {number}: {exc}")
+            continue
+        imported += 1
+        await store.events.record(f"imported:{contact['_id']}", contact["_id"], "imported", clock.now(),
+                                  {"by": by, "batch": batch})
+    return imported, errors

@@ -16,6 +16,8 @@ from cli.stats import stats
 from cli.team import drafts_app, give_back_, reply, take
 from cli.telegram import link as telegram_link
 from cli.telegram import telegram_app
+from cli.users import users_app
+from cli.web import web
 
 app = typer.Typer(
     name="sales-agent",
@@ -31,6 +33,8 @@ contacts_app.command("link")(telegram_link)
 contacts_app.command("take")(take)
 contacts_app.command("give-back")(give_back_)
 app.add_typer(drafts_app, name="drafts")
+app.add_typer(users_app, name="users")
+app.command("web")(web)
 app.command("reply")(reply)
 app.command("run")(run_all)
 app.command("worker")(worker)

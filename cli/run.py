@@ -20,7 +20,9 @@ from cli.common import (
     start_logging,
     stop_on_signals,
 )
+from cli.web import serve_web, web_settings_or_exit
 from cli.wiring import channel_loops, open_app
+from web.settings import load_web_settings
 
 
 def _announce(rt: AgentRuntime, what: str) -> None:
@@ -43,6 +45,9 @@ async def _serve(rt: AgentRuntime, workers: int, senders: bool) -> None:
     if senders:
         tasks.append(asyncio.create_task(run_sender(rt.store, ConsoleChannel(console), rt.clock, stop)))
         tasks.extend(asyncio.create_task(loop) for loop in channel_loops(rt, stop, say=err_console.print))
+        web = load_web_settings()
+        if web.web_enabled:  # the desk in the same process (WEB_SECRET required)
+            tasks.append(asyncio.create_task(serve_web(rt.settings, web_settings_or_exit(), rt.store, stop, rt.clock)))
     await stop.wait()
     await asyncio.gather(*tasks, return_exceptions=True)
 

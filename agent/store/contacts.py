@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import secrets
 from datetime import datetime
 from typing import Any, Literal, get_args
@@ -10,6 +11,14 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from agent.store.contact_pages import (
+    SEARCH_FIELDS,
+    ContactPage,
+    ContactQuery,
+    contact_page,
+    ensure_page_indexes,
+    search_terms,
+)
 from agent.store.errors import ContactNotFound, DuplicateContact, StoreError
 from agent.store.leases import count_by
 
@@ -43,6 +52,7 @@ class ContactRepo:
                 [(field, ASCENDING)], unique=True, sparse=True, name=f"{field}_unique"
             )
         await self.col.create_index([("status", ASCENDING), ("updated_at", DESCENDING)])
+        await ensure_page_indexes(self.col)
 
     async def create(self, fields: dict[str, Any], now: datetime) -> dict[str, Any]:
         """Insert a contact; an address already used by another contact is a StoreError."""
@@ -57,6 +67,7 @@ class ContactRepo:
         doc.setdefault("unreachable", [])
         doc["created_at"] = now
         doc["updated_at"] = now
+        doc["search_terms"] = search_terms(doc)
         try:
             await self.col.insert_one(doc)
         except DuplicateKeyError as exc:
@@ -77,12 +88,27 @@ class ContactRepo:
         return await self.col.find_one({field: normalise_address(field, value)})
 
     async def update(self, contact_id: str, now: datetime, **fields: Any) -> None:
+        if set(fields) & set(SEARCH_FIELDS):  # keep the search words in step (rare: a name or handle changed)
+            current = await self.get(contact_id) or {}
+            fields["search_terms"] = search_terms({**current, **fields})
         await self.col.update_one({"_id": contact_id}, {"$set": {**fields, "updated_at": now}})
 
     async def list(self, status: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
         query = {"status": status} if status else {}
         cursor = self.col.find(query).sort("created_at", ASCENDING).limit(limit)
         return [doc async for doc in cursor]
+
+    async def page(self, query: ContactQuery) -> ContactPage:
+        """One page of the contacts list (filters, search, keyset pagination)."""
+        return await contact_page(self.col, query)
+
+    async def ids_where(self, filters: dict[str, str]) -> set[str]:
+        """The ids of the contacts with these field values (e.g. an import batch or a tag)."""
+        return {doc["_id"] async for doc in self.col.find(filters, {"_id": 1})}
+
+    async def distinct_values(self, field: str) -> builtins.list[str]:
+        """The values a filter can take (stages, tags, import batches), for the filter menus."""
+        return sorted(str(v) for v in await self.col.distinct(field) if v not in (None, ""))
 
     async def count_by_status(self) -> dict[str, int]:
         return {status: 0 for status in CONTACT_STATUSES} | await count_by(self.col, "status")

@@ -24,6 +24,7 @@ from agent.store.suppressions import SuppressionRepo
 from agent.store.team_actions import TeamActionRepo
 from agent.store.telegram_links import TelegramLinkRepo
 from agent.store.timers import TimerRepo
+from agent.store.users import UserRepo
 
 INBOX_RETENTION_DAYS = 90
 
@@ -45,6 +46,7 @@ class Store:
     health: HealthRepo
     team_actions: TeamActionRepo
     llm_requests: LlmRequestRepo
+    users: UserRepo
     retention_days: int = INBOX_RETENTION_DAYS
     owns_server: bool = False  # this process started the embedded server it uses (see Worker.exclusive)
 
@@ -52,7 +54,7 @@ class Store:
         """Create every index; safe to run any number of times."""
         for repo in (self.contacts, self.inbox, self.outbox, self.timers, self.suppressions, self.events,
                      self.mail, self.telegram_links, self.channel_state, self.drafts, self.health,
-                     self.team_actions, self.llm_requests):
+                     self.team_actions, self.llm_requests, self.users):
             await repo.ensure_indexes()
 
     async def close(self) -> None:
@@ -95,6 +97,7 @@ def connect_store(uri: str, db_name: str, timeout_s: float = 10.0, *, embedded: 
         health=HealthRepo(db),
         team_actions=TeamActionRepo(db),
         llm_requests=LlmRequestRepo(db),
+        users=UserRepo(db),
     )
 
 

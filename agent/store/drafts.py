@@ -7,6 +7,7 @@ decision moves a draft from `pending` by compare-and-set, so only the first deci
 
 from __future__ import annotations
 
+import builtins
 from datetime import datetime
 from typing import Any
 
@@ -62,3 +63,7 @@ class DraftRepo:
 
     async def pending_for(self, contact_id: str) -> dict[str, Any] | None:
         return await self.col.find_one({"contact_id": contact_id, "status": PENDING})
+
+    async def for_contact(self, contact_id: str, limit: int = 50) -> builtins.list[dict[str, Any]]:
+        cursor = self.col.find({"contact_id": contact_id}).sort("created_at", DESCENDING).limit(limit)
+        return [d async for d in cursor]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -36,6 +37,7 @@ class EventRepo:
     async def ensure_indexes(self) -> None:
         await self.col.create_index([("contact_id", ASCENDING), ("at", ASCENDING)])
         await self.col.create_index([("type", ASCENDING)])
+        await self.col.create_index([("type", ASCENDING), ("at", ASCENDING)])
 
     async def record(self, key: str, contact_id: str, type_: str, at: datetime, data: dict[str, Any] | None = None) -> None:
         """Idempotent by key: replaying the same turn records the fact once."""
@@ -71,4 +73,13 @@ class EventRepo:
 
     async def for_contact(self, contact_id: str) -> list[dict[str, Any]]:
         cursor = self.col.find({"contact_id": contact_id}).sort("at", ASCENDING)
+        return [doc async for doc in cursor]
+
+    async def of_types(self, types: Iterable[str], since: datetime | None = None,
+                       until: datetime | None = None) -> list[dict[str, Any]]:
+        """Facts of these types (optionally in [since, until)), oldest first: for the pipeline."""
+        query: dict[str, Any] = {"type": {"$in": list(types)}}
+        if since or until:
+            query["at"] = {k: v for k, v in (("$gte", since), ("$lt", until)) if v is not None}
+        cursor = self.col.find(query, {"contact_id": 1, "type": 1, "at": 1}).sort("at", ASCENDING)
         return [doc async for doc in cursor]

@@ -165,3 +165,15 @@ class InboxRepo:
     async def quarantined(self, limit: int = 50) -> list[dict[str, Any]]:
         cursor = self.col.find({"status": QUARANTINED}).sort("available_at", ASCENDING).limit(limit)
         return [doc async for doc in cursor]
+
+    async def requeue_quarantined(self, key: str, now: datetime) -> bool:
+        """A person retries a quarantined event: back to pending with fresh attempts, once."""
+        doc = await self.col.find_one({"_id": key, "status": QUARANTINED}, {"error": 1})
+        if doc is None:
+            return False
+        result = await self.col.update_one(
+            {"_id": key, "status": QUARANTINED},
+            {"$set": {"status": PENDING, "attempts": 0, "available_at": now, "lease_until": None, "requeued_at": now},
+             "$unset": {"quarantined_at": ""},
+             "$push": {"errors": {"at": now, "reason": f"quarantined: {doc.get('error')}; retried by a person"}}})
+        return result.modified_count == 1

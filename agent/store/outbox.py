@@ -122,3 +122,8 @@ class OutboxRepo:
 
     async def count_by_status(self) -> dict[str, int]:
         return await count_by(self.col, "status")
+
+    async def last_sent(self, channel: str) -> datetime | None:
+        """When this channel last delivered a message (the health page's channel activity)."""
+        doc = await self.col.find_one({"status": SENT, "channel": channel}, {"sent_at": 1}, sort=[("sent_at", -1)])
+        return (doc or {}).get("sent_at")
