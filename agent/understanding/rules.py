@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from agent.understanding import patterns as p
 from agent.understanding.calendar_ru import normalize
-from agent.understanding.dates import pause_until, resolve_when
+from agent.understanding.dates import only_a_moment, pause_until, resolve_when
 from agent.understanding.entities import (
     EMAIL_RE,
     PHONE_RE,
@@ -121,14 +121,16 @@ def classify(text: str, now: datetime, tz: ZoneInfo, flags: Sequence[str] = ()) 
     if referral is not None:
         wishes.add("referral")
     when = resolve_when(text, now, tz)
-    if p.affirmed(p.DEMO, norm) or ((when.at or when.day) and p.affirmed(p.SLOT_AGREEMENT, norm)):
+    if (p.affirmed(p.DEMO, norm) or ((when.at or when.day) and p.affirmed(p.SLOT_AGREEMENT, norm))
+            or only_a_moment(text, now, tz)):
         wishes.add("demo")
     only_seen = p.DECK_SEEN.search(norm) and not p.DECK_SEND.search(norm)  # «презентацию посмотрел»
     if p.affirmed(p.DECK, norm) and p.DECK_REQUEST.search(norm) and not only_seen:
         wishes.add("presentation")
     until = pause_until(text, now, tz)
     write_later = "demo" not in wishes and until is not None and p.affirmed(p.WRITE_LATER, norm)
-    if p.PAUSE.search(norm) or write_later:
+    same_moment = "demo" in wishes and when.at is not None and until == when.at  # «давайте через час»
+    if (p.PAUSE.search(norm) or write_later) and not same_moment:
         wishes.add("pause")
     question, topics = _questions(text, norm, wishes)
     if question is not None:
@@ -156,6 +158,7 @@ def classify(text: str, now: datetime, tz: ZoneInfo, flags: Sequence[str] = ()) 
     )
     if result.wants_demo:
         result.demo_at, result.demo_day = when.at, when.day
+        result.demo_until, result.demo_invalid = when.until, when.invalid
     if result.wants_pause:
         result.pause_until = until
     result.certain = _is_certain(result, wishes, text, interested)
