@@ -139,7 +139,7 @@ def resolve_when(text: str, now: datetime, tz: ZoneInfo) -> When:
 
 
 _FILLER = frozenset(
-    "в во на и а ну ок ok okay давайте тогда к около примерно где-то at on in the so then please пожалуйста".split()
+    ["в", "во", "на", "и", "а", "ну", "ок", "ok", "okay", "давайте", "тогда", "к", "около", "примерно", "где-то", "at", "on", "in", "the", "so", "then", "please", "пожалуйста"]
 )
 
 
