@@ -80,6 +80,7 @@ _VAGUE = re.compile(
     r"\bafter\s+(?:the\s+)?(?:holidays|new\s+year)\b|\b(?:весной|летом|осенью|зимой)\b|"
     rf"\b(?:в|во|к|до|после|in|by|early|mid|late)\s+{MONTH_RE}"
 )
+_MOVE_TO = re.compile(r"\b(?:перенес\w*|перенест\w*|перенос\w*|сдвин\w*|подвин\w*|reschedul\w*|move\w*)")
 _AFTER_PREPS = frozenset({"до", "по", "после", "until", "till", "through", "after"})
 _BOUND_PREPS = _AFTER_PREPS | {"с", "со", "от", "from", "since", "before", "by"}
 
@@ -126,6 +127,9 @@ def resolve_when(text: str, now: datetime, tz: ZoneInfo) -> When:
         if at <= now_local:
             at = _combine(today + timedelta(days=1), clock, tz)
         return When(at=at, until=_until(at, found.range_end))
+    move = _MOVE_TO.search(found.text)
+    if move is not None and any(d.start > move.start() for d in days):  # «не в четверг, перенесите на пятницу»
+        days = [d for d in days if d.start > move.start()]
     picked = _pick_day(days, clock)
     if picked.prep in _BOUND_PREPS:  # «после 10 декабря», «до пятницы»: a bound, not a day
         return When(vague=True)

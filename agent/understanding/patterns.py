@@ -227,3 +227,10 @@ def is_acknowledgement(norm: str) -> bool:
     tokens = re.findall(r"[a-zа-я]+", norm)
     return 0 < len(tokens) <= 12 and any(t in _ACK_CORE for t in tokens) and all(
         t in _ACK_CORE or t in _ACK_OTHER for t in tokens)
+
+
+PAUSE_VERB = re.compile(rf"\b{_PAUSE_VERB}\b")
+# «перенесите на пятницу», «можно перенести встречу», «давайте сдвинем»: a booked call moved
+RESCHEDULE = re.compile(
+    r"\b(?:перенес\w*|перенест\w*|перенос\w*|сдвин\w*|сдвинуть|подвин\w*|reschedul\w*|move\s+(?:the|our)\s+(?:call|demo|meeting))"
+)
