@@ -127,7 +127,7 @@ _RELATIVE = re.compile(
 )
 _HOUR_RANGE = re.compile(
     r"\b(?:с|со|from|between)\s+(?P<h>[01]?\d|2[0-3])(?:[:.](?P<m>[0-5]\d))?\s*(?:ч\.?\s*|час\w*\s*)?"
-    r"(?:до|по|-|to|till|until|and)\s*(?P<h2>[01]?\d|2[0-4])(?:[:.](?P<m2>[0-5]\d))?(?![\d.:/]|\s*(?:-?го|числа)\b)"
+    r"(?:до|по|-|to|till|until|and)\s*(?P<h2>[01]?\d|2[0-4])(?:[:.](?P<m2>[0-5]\d))?(?!\d|[.:/]\d|\s*(?:-?го|числа)\b)"
 )
 _WEEKDAY = re.compile(
     rf"\b(?:(?P<mod>следующ\w*|будущ\w*|эт(?:от|у|о|ой)|ближайш\w*|next|this|coming)\s+)?"
