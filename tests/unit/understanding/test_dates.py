@@ -263,6 +263,7 @@ def test_weekday_date_time_in_any_order(text: str, expected: datetime) -> None:
         ("завтра с 14:00 до 16:00", msk(11, 26, 14), msk(11, 26, 16)),
         ("1 декабря с 2 до 4", msk(12, 1, 14), msk(12, 1, 16)),
         ("в пятницу с 11 до 13 по Москве", msk(11, 27, 11), msk(11, 27, 13)),
+        ("Давайте в четверг, я свободна с 10 до 12.", msk(11, 26, 10), msk(11, 26, 12)),
     ],
 )
 def test_a_range_is_its_start(text: str, start: datetime, end: datetime) -> None:
