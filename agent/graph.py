@@ -33,13 +33,16 @@ from agent.nodes.present import present
 from agent.nodes.refer import refer
 from agent.nodes.restart import restart
 from agent.nodes.review import review
+from agent.nodes.thank import thank
 from agent.nodes.understand import understand
 from agent.state import ConversationState, InputState
+from agent.understanding.calendar_ru import normalize
+from agent.understanding.patterns import is_acknowledgement
 from agent.understanding.schema import Understanding
 
 ActionNode = Literal[
     "pitch", "present", "book_demo", "refer", "pause", "opt_out", "handoff", "hold", "close", "restart",
-    "opted_out_wrote", "deliver",
+    "opted_out_wrote", "thank", "deliver",
 ]
 TimerNode = Literal["outreach", "follow_up", "close"]
 TIMER_NODES: dict[str, TimerNode] = {"outreach": "outreach", "follow_up": "follow_up", "pause_end": "follow_up",
@@ -66,6 +69,19 @@ def route_after_load_context(
     return "understand"
 
 
+def thanks_after_booking(state: ConversationState, reading: Understanding) -> bool:
+    """A plain thanks or «приглашение получил» from a contact with a booked demo."""
+    contact = state["contact"]
+    if contact.get("stage") != "demo_booked" or not contact.get("demo_at"):
+        return False
+    if reading.demo_at or reading.demo_day or reading.demo_invalid:  # a new time: a reschedule
+        return False
+    if reading.wants_presentation or reading.wants_pause or reading.referral or reading.question:
+        return False
+    text = str(state["event"].get("text") or "")
+    return reading.intent in ("other", "interested", "demo") and is_acknowledgement(normalize(text))
+
+
 def route_after_understand(state: ConversationState) -> list[ActionNode]:
     """The action nodes for this message; several run side by side for a mixed message."""
     reading = Understanding.model_validate(state["understanding"])
@@ -84,6 +100,8 @@ def route_after_understand(state: ConversationState) -> list[ActionNode]:
         return ["opted_out_wrote"]
     if status == "handoff":  # a person has the thread: record, do not reply
         return ["deliver"]
+    if not state.get("handoff_reason") and thanks_after_booking(state, reading):
+        return ["thank"]
     if state.get("handoff_reason") or intent == "other":
         return ["handoff"]
     if intent == "referral":
@@ -105,14 +123,15 @@ def route_after_understand(state: ConversationState) -> list[ActionNode]:
 def build_graph(checkpointer: BaseCheckpointSaver | None = None) -> ConversationGraph:
     builder = StateGraph(ConversationState, context_schema=AgentContext, input_schema=InputState)
     for node in (load_context, understand, acknowledge, operator_reply, outreach, follow_up, close, restart, pitch,
-                 present, book_demo, refer, pause, opt_out, handoff, hold, opted_out_wrote, compose, guard, review,
+                 present, book_demo, refer, pause, opt_out, handoff, hold, opted_out_wrote, thank, compose, guard,
+                 review,
                  deliver):
         builder.add_node(node)
     builder.add_edge(START, "load_context")
     builder.add_conditional_edges("load_context", route_after_load_context)
     builder.add_conditional_edges("understand", route_after_understand)
     for name in ("acknowledge", "operator_reply", "outreach", "follow_up", "close", "restart", "pitch", "present",
-                 "book_demo", "refer", "pause", "opt_out", "handoff", "hold", "opted_out_wrote"):
+                 "book_demo", "refer", "pause", "opt_out", "handoff", "hold", "opted_out_wrote", "thank"):
         builder.add_edge(name, "compose")
     builder.add_edge("compose", "guard")
     builder.add_edge("guard", "review")

@@ -1,9 +1,11 @@
-"""book_demo: agree a demo time in the contact's zone, or propose slots when the time is vague."""
+"""book_demo: agree a demo time in the contact's zone, or propose slots when the time is vague or
+impossible. A contact has one booking: a new time replaces (reschedules) the booked one."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from langgraph.runtime import Runtime
 
@@ -13,7 +15,17 @@ from agent.nodes.understand import reading_of
 from agent.state import ConversationState
 from agent.tools import effects
 from agent.tools.cadence import cadence_timer
-from agent.tools.calendar import format_slot, format_when, propose_slots
+from agent.tools.calendar import demo_problem, format_clock, format_slot, format_when, propose_slots
+
+
+def booked_demo(contact: dict[str, Any], now: datetime) -> datetime | None:
+    """The contact's booked demo still ahead, if any (one booking per contact)."""
+    value = contact.get("demo_at")
+    if contact.get("stage") != "demo_booked" or value is None:
+        return None
+    at = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    at = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+    return at if at > now else None
 
 
 async def book_demo(state: ConversationState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
@@ -21,37 +33,65 @@ async def book_demo(state: ConversationState, runtime: Runtime[AgentContext]) ->
     contact, reading = state["contact"], reading_of(state)
     tz, now = ctx.tz(contact), ctx.now()
     demo_at: datetime | None = reading.demo_at
-    if demo_at is not None and demo_at > now:
-        when_text = format_when(demo_at, tz)
-        by_email = outbound_channel(state) == "email"
-        join = ctx.prompts.render("book_demo_join_email" if by_email else "book_demo_join_chat",
-                                  meeting_link=ctx.settings.meeting_link)
-        text = ctx.prompts.render(
-            "book_demo_confirmed",
-            when_text=when_text,
-            join_line=join,
-            duration_min=ctx.settings.demo_duration_min,
-        )
-        return {
-            "actions": ["book_demo"],
-            "parts": [effects.part(text, "demo")],
-            "effects": [
-                effects.contact_update(order=2, status="active", stage="demo_booked", demo_at=demo_at),
-                effects.fact("demo_booked", demo_at=demo_at.isoformat(), when_text=when_text),
-                effects.notify_team("demo_team", when_text=when_text, meeting_link=ctx.settings.meeting_link),
-                effects.no_timer(),
-            ],
-        }
-    slots = propose_slots(now, tz, ctx.settings, day=reading.demo_day)
-    if not slots:
-        slots = propose_slots(now, tz, ctx.settings)
-    text = ctx.prompts.render("book_demo_propose", slots_text="\n".join(format_slot(s, tz) for s in slots))
+    previous = booked_demo(contact, now)
+    problem = "no_such_date" if reading.demo_invalid else None
+    if demo_at is not None and problem is None:
+        problem = demo_problem(demo_at, now, tz, ctx.settings)
+    if demo_at is not None and problem is None:
+        return _confirm(ctx, state, demo_at, previous, reading.demo_until, tz)
+    if problem is not None:  # a counter-proposal: the nearest good slots, never a booking
+        start_day = demo_at.astimezone(tz).date() if demo_at is not None and problem != "past" else None
+        slots = propose_slots(now, tz, ctx.settings, day=start_day)
+        text = ctx.prompts.render("book_demo_unavailable", reason=ctx.prompts.render(f"demo_reasons/{problem}"),
+                                  slots_text=_slots_text(slots, tz))
+    else:
+        slots = propose_slots(now, tz, ctx.settings, day=reading.demo_day) or propose_slots(now, tz, ctx.settings)
+        text = ctx.prompts.render("book_demo_propose", slots_text=_slots_text(slots, tz))
+    proposed = [s.isoformat() for s in slots]
+    turn_effects: list[Any] = [effects.fact("replied", intent="demo")]
+    if previous is None:
+        turn_effects += [effects.contact_update(order=2, status="active", stage="demo_proposed",
+                                                proposed_slots=proposed), cadence_timer(ctx, state)]
+    else:  # the booked demo stays until a new time is agreed
+        turn_effects.append(effects.contact_update(order=2, proposed_slots=proposed))
+    return {"parts": [effects.part(text, "demo")], "effects": turn_effects}
+
+
+def _slots_text(slots: list[datetime], tz: ZoneInfo) -> str:
+    return "\n".join(format_slot(s, tz) for s in slots)
+
+
+def _confirm(ctx: AgentContext, state: ConversationState, demo_at: datetime, previous: datetime | None,
+             until: datetime | None, tz: ZoneInfo) -> dict[str, Any]:
+    when_text = format_when(demo_at, tz)
+    by_email = outbound_channel(state) == "email"
+    join = ctx.prompts.render("book_demo_join_email" if by_email else "book_demo_join_chat",
+                              meeting_link=ctx.settings.meeting_link)
+    moved = previous is not None and previous != demo_at
+    values: dict[str, object] = {"when_text": when_text, "join_line": join,
+                                 "duration_min": ctx.settings.demo_duration_min}
+    if moved and previous is not None:
+        values["previous_text"] = format_when(previous, tz)
+    text = ctx.prompts.render("book_demo_moved" if moved else "book_demo_confirmed", **values)
+    if until is not None and until > demo_at:
+        note = ctx.prompts.render("book_demo_range", range_start=format_clock(demo_at, tz),
+                                  range_end=format_clock(until, tz))
+        head, _, rest = text.partition("\n\n")
+        text = f"{head}\n\n{note}\n\n{rest}" if rest else f"{head}\n\n{note}"
+    fact: dict[str, Any] = {"demo_at": demo_at.isoformat(), "when_text": when_text}
+    update: dict[str, Any] = {"status": "active", "stage": "demo_booked", "demo_at": demo_at}
+    team: dict[str, Any] = {"when_text": when_text, "meeting_link": ctx.settings.meeting_link}
+    if moved and previous is not None:
+        fact["previous_demo_at"] = previous.isoformat()
+        update["previous_demo_at"] = previous
+        team["previous_text"] = values["previous_text"]
     return {
+        "actions": ["book_demo"],
         "parts": [effects.part(text, "demo")],
         "effects": [
-            effects.contact_update(order=2, status="active", stage="demo_proposed",
-                                   proposed_slots=[s.isoformat() for s in slots]),
-            effects.fact("replied", intent="demo"),
-            cadence_timer(ctx, state),
+            effects.contact_update(order=2, **update),
+            effects.fact("demo_booked", **fact),
+            effects.notify_team("demo_team_moved" if moved else "demo_team", **team),
+            effects.no_timer(),
         ],
     }

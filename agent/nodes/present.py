@@ -16,7 +16,12 @@ from agent.tools.cadence import cadence_timer
 async def present(state: ConversationState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     ctx = runtime.context
     settings = ctx.settings
-    text = ctx.prompts.render("present", presentation_url=settings.presentation_url)
+    reading = reading_of(state)
+    # next to a demo booking or proposal (or with a demo booked) the deck's closing question about
+    # a call would contradict the reply: the variant without it
+    with_demo = reading.wants_demo or state["contact"].get("stage") == "demo_booked"
+    text = ctx.prompts.render("present_with_demo" if with_demo else "present",
+                              presentation_url=settings.presentation_url)
     turn_effects = [
         effects.fact("deck_sent", url=settings.presentation_url),
         effects.contact_update(order=1, status="active", stage="deck_sent", deck_sent_at=ctx.now()),
@@ -24,6 +29,6 @@ async def present(state: ConversationState, runtime: Runtime[AgentContext]) -> d
     ]
     if settings.presentation_path:
         turn_effects.append(effects.attach(str(settings.presentation_path)))
-    if reading_of(state).intent == "presentation":
+    if reading.intent == "presentation":
         turn_effects.append(effects.fact("replied", intent="presentation"))
     return {"actions": ["send_presentation"], "parts": [effects.part(text, "present")], "effects": turn_effects}

@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from agent.settings import Settings
+from agent.understanding import calendar_ru
 
 MONTHS_GENITIVE = ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа",
                    "сентября", "октября", "ноября", "декабря")
@@ -53,19 +54,45 @@ def start_of_day(day: date, tz: ZoneInfo, settings: Settings) -> datetime:
     return datetime.combine(day, time(settings.send_window_start_hour), tz)
 
 
+def is_demo_day(day: date) -> bool:
+    """A day a demo may be on: Monday–Friday, not a public holiday (never a weekend, whatever
+    SEND_ON_WEEKENDS says: a person runs the demo)."""
+    return calendar_ru.is_working_day(day)
+
+
+def demo_problem(moment: datetime, now: datetime, tz: ZoneInfo, settings: Settings) -> str | None:
+    """Why a demo cannot be at `moment` (contact's zone): past, no_such_day… or None when it can.
+
+    Working hours are the send window (SEND_WINDOW_START_HOUR–END_HOUR): the call starts inside
+    it and ends by its end."""
+    local = moment.astimezone(tz)
+    if moment <= now:
+        return "past"
+    if local.weekday() >= 5:
+        return "weekend"
+    if calendar_ru.is_holiday(local.date()):
+        return "holiday"
+    opens = datetime.combine(local.date(), time(settings.send_window_start_hour), tz)
+    closes = datetime.combine(local.date(), time(settings.send_window_end_hour), tz)
+    if local < opens or local + timedelta(minutes=settings.demo_duration_min) > closes:
+        return "night" if local.hour < 7 or local.hour >= 22 else "off_hours"
+    return None
+
+
 def propose_slots(now: datetime, tz: ZoneInfo, settings: Settings, day: date | None = None, count: int = 3
                   ) -> list[datetime]:
-    """Demo slots at the configured hours on working days, at least two hours from now."""
+    """Demo slots at the configured hours on working days (production calendar), at least two
+    hours from now, starting with `day` when it is given (a day off starts from the next working day)."""
     earliest = now.astimezone(tz) + timedelta(hours=2)
     slots: list[datetime] = []
-    current = day or earliest.date()
-    for _ in range(21):
-        if is_working_day(current, settings) or day is not None:
+    current = max(day, earliest.date()) if day is not None else earliest.date()
+    for _ in range(40):
+        if is_demo_day(current):
             for hour in settings.demo_slot_hours:
                 slot = datetime.combine(current, time(hour), tz)
-                if slot >= earliest:
+                if slot >= earliest and demo_problem(slot, now, tz, settings) is None:
                     slots.append(slot)
-        if len(slots) >= count or (day is not None and current > day):
+        if len(slots) >= count:
             break
         current += timedelta(days=1)
     return slots[:count]
@@ -104,6 +131,10 @@ def format_today(moment: datetime, tz: ZoneInfo) -> str:
     local = moment.astimezone(tz)
     return (f"{WEEKDAYS_NOMINATIVE[local.weekday()]}, {format_date(local.date())} {local.year}, "
             f"{local:%H:%M} ({zone_label(tz, local)}, {tz.key})")
+
+
+def format_clock(moment: datetime, tz: ZoneInfo) -> str:
+    return f"{moment.astimezone(tz):%H:%M}"
 
 
 def format_slot(moment: datetime, tz: ZoneInfo) -> str:

@@ -1,18 +1,40 @@
 """Calendar vocabulary and arithmetic for the date resolver: Russian/English words, working days.
 
-Working days follow a fixed, documented approximation of the Russian production calendar:
-Monday–Friday, minus the fixed public holidays below (January 1–8, February 23, March 8, May 1,
-May 9, June 12, November 4). Government day transfers are not modelled.
+Working days follow the Russian production calendar: Monday–Friday minus the non-working days
+in `holidays_ru.yaml` (public holidays and the days off they were moved to, 2026 and 2027, checked
+against the `holidays` package). A year the file does not list falls back to the fixed public
+holidays below (January 1–8, February 23, March 8, May 1, May 9, June 12, November 4). Working
+Saturdays are not modelled: a demo is never booked on a Saturday.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from functools import cache
+from pathlib import Path
+
+import yaml
 
 FIXED_HOLIDAYS: frozenset[tuple[int, int]] = frozenset(
     {(1, d) for d in range(1, 9)} | {(2, 23), (3, 8), (5, 1), (5, 9), (6, 12), (11, 4)}
 )
+HOLIDAYS_FILE = Path(__file__).with_name("holidays_ru.yaml")
+
+
+@cache
+def listed_holidays() -> dict[int, frozenset[date]]:
+    """Non-working days per year from `holidays_ru.yaml`."""
+    data = yaml.safe_load(HOLIDAYS_FILE.read_text(encoding="utf-8")) or {}
+    return {int(year): frozenset(days) for year, days in data.items()}
+
+
+def is_holiday(day: date) -> bool:
+    """A public holiday or a day off moved by decree (not counting ordinary weekends)."""
+    listed = listed_holidays().get(day.year)
+    if listed is not None:
+        return day in listed
+    return (day.month, day.day) in FIXED_HOLIDAYS
 
 
 def words(text: str) -> tuple[str, ...]:
@@ -132,7 +154,7 @@ def add_months(day: date, months: int) -> date:
 
 
 def is_working_day(day: date) -> bool:
-    return day.weekday() < 5 and (day.month, day.day) not in FIXED_HOLIDAYS
+    return day.weekday() < 5 and not is_holiday(day)
 
 
 def next_working_day(day: date) -> date:
@@ -150,7 +172,7 @@ def after_next_holidays(today: date) -> date:
     """First working day after the next block of public holidays (on 25 Nov 2026: 11 Jan 2027)."""
     day = today
     for _ in range(370):
-        if (day.month, day.day) in FIXED_HOLIDAYS:
+        if is_holiday(day):
             return next_working_day(day)
         day += timedelta(days=1)
     raise AssertionError("no holiday within a year")

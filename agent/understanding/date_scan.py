@@ -40,6 +40,7 @@ class DayRef:
     day: date
     explicit: bool
     prep: str = ""
+    weekday: int | None = None  # set when the day was named by its weekday («во вторник»)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +66,8 @@ class Scan:
     days: list[DayRef] = field(default_factory=list)
     times: list[TimeRef] = field(default_factory=list)
     duration: Duration | None = None
+    invalid: bool = False  # a calendar date that does not exist («31 февраля»)
+    range_end: time | None = None  # «с 10 до 12»: the end of the window (its start is a TimeRef)
 
     def clock(self) -> TimeRef | None:
         """The single definite clock time, or None when there is none or several differ."""
@@ -118,7 +121,14 @@ _CONTEXT = re.compile(
 )
 _RANGE_AFTER = re.compile(r"^\s*(?:-|до|по|to)\s*\d{1,2}(?:[:.]\d{2})?")
 
-_RELATIVE = re.compile(r"\b(послезавтра|day\s+after\s+tomorrow|завтра|tomorrow|сегодня|today|tonight)\b")
+_RELATIVE = re.compile(
+    r"\b(послезавтра|day\s+after\s+tomorrow|позавчера|day\s+before\s+yesterday|завтра|tomorrow|"
+    r"сегодня|today|tonight|вчера|yesterday)\b"
+)
+_HOUR_RANGE = re.compile(
+    r"\b(?:с|со|from|between)\s+(?P<h>[01]?\d|2[0-3])(?:[:.](?P<m>[0-5]\d))?\s*(?:ч\.?\s*|час\w*\s*)?"
+    r"(?:до|по|-|to|till|until|and)\s*(?P<h2>[01]?\d|2[0-4])(?:[:.](?P<m2>[0-5]\d))?(?!\d|[.:/]\d|\s*(?:-?го|числа)\b)"
+)
 _WEEKDAY = re.compile(
     rf"\b(?:(?P<mod>следующ\w*|будущ\w*|эт(?:от|у|о|ой)|ближайш\w*|next|this|coming)\s+)?"
     rf"(?P<wd>{WEEKDAY_RE})|\bво?\s+(?P<abbr>{WEEKDAY_ABBR_RE})"
@@ -199,20 +209,51 @@ def _scan_dates(scan: Scan, today: date) -> None:
             if day:
                 prep = _prep_before(scan.text, found.start())
                 scan.days.append(DayRef(found.start(), day, True, prep))
-                scan.text = _blank(scan.text, found.start(), found.end())
+            elif 1 <= number <= 31:  # «31 февраля»: a date that does not exist is read, not skipped
+                scan.invalid = True
+            scan.text = _blank(scan.text, found.start(), found.end())
     for found in list(_NUMERIC.finditer(scan.text)):
         before = scan.text[max(0, found.start() - 12) : found.start()]
         first, second = int(found.group(1)), int(found.group(2))
         if not found.group(3) and re.search(rf"\b{_AT_PREP}\s+$", before) and first <= 23 and second <= 59:
             continue  # «в 15.30», «в 10.12» are clock times
-        day = _calendar_day(today, first, second, found.group(3)) if second <= 12 else None
+        day = _calendar_day(today, first, second, found.group(3)) if 1 <= second <= 12 else None
         if day:
             scan.days.append(DayRef(found.start(), day, True, _prep_before(scan.text, found.start())))
             scan.text = _blank(scan.text, found.start(), found.end())
+        elif 1 <= second <= 12 and 28 < first <= 31:  # «31.02»
+            scan.invalid = True
+            scan.text = _blank(scan.text, found.start(), found.end())
+
+
+def _scan_range(scan: Scan) -> str:
+    """«с 10 до 12», «с 14:00 до 16:00», «from 10 to 12»: the start is the time, the end is kept."""
+    text = scan.text
+    for found in list(_HOUR_RANGE.finditer(text)):
+        tail = text[found.end() : found.end() + 40]
+        part = _PART.match(tail)
+        raw, raw2 = found.group("h"), found.group("h2")
+        start = hour24(int(raw), part.group(1) if part else None, padded=raw.startswith("0"))
+        end = hour24(int(raw2) % 24, part.group(1) if part else None, padded=raw2.startswith("0"))
+        if start is None or end is None:
+            continue
+        if end <= start and not part and int(raw2) + 12 <= 23 and int(raw2) + 12 > start:
+            end = int(raw2) + 12  # «с 11 до 1» → 11:00–13:00
+        first, last = time(start, int(found.group("m") or 0)), time(end, int(found.group("m2") or 0))
+        if last <= first:
+            continue
+        zone = None
+        used = part.end() if part else 0
+        if zoned := _ZONE.match(tail[used:]):
+            zone, used = MOSCOW, used + zoned.end()
+        scan.times.append(TimeRef(found.start(), first, True, zone))
+        scan.range_end = last
+        text = _blank(text, found.start(), found.end() + used)
+    return text
 
 
 def _scan_times(scan: Scan) -> None:
-    text = scan.text
+    text = _scan_range(scan)
     for found in list(_CLOCK.finditer(text)):
         prep, sep = found.group("prep") or "", found.group("sep")
         if sep != ":" and prep in ("", *_OPEN_PREP):
@@ -269,9 +310,11 @@ def _weekday_day(today: date, weekday: int, mode: str, clock: time | None, now_t
 
 def _scan_relative(scan: Scan, now_local: datetime) -> None:
     today, text = now_local.date(), scan.text
-    offsets = {"послезавтра": 2, "завтра": 1, "tomorrow": 1, "сегодня": 0, "today": 0, "tonight": 0}
+    offsets = {"послезавтра": 2, "завтра": 1, "tomorrow": 1, "сегодня": 0, "today": 0, "tonight": 0,
+               "вчера": -1, "yesterday": -1, "позавчера": -2}  # fmt: skip
     for found in list(_RELATIVE.finditer(text)):
-        offset = 2 if found.group(1).startswith("day") else offsets[found.group(1)]
+        word = found.group(1)
+        offset = (2 if "after" in word else -2) if word.startswith("day") else offsets[word]
         day = today + timedelta(days=offset)
         scan.days.append(DayRef(found.start(), day, False, _prep_before(text, found.start())))
         text = _blank(text, found.start(), found.end())
@@ -284,9 +327,10 @@ def _scan_relative(scan: Scan, now_local: datetime) -> None:
         mod = found.group("mod") or ""
         mode = "next" if mod.startswith(("след", "буд", "next")) else "this" if mod else week_mode
         value = clock.value if clock else None
-        day = _weekday_day(today, weekday_number(word), mode, value, now_local.time())
+        number = weekday_number(word)
+        day = _weekday_day(today, number, mode, value, now_local.time())
         start = found.start("wd") if found.group("wd") else found.start("abbr")
-        scan.days.append(DayRef(start, day, False, _prep_before(text, found.start())))
+        scan.days.append(DayRef(start, day, False, _prep_before(text, found.start()), weekday=number))
         text = _blank(text, found.start(), found.end())
         found_weekday = True
     if week and found_weekday:  # «в четверг на следующей неделе» names a day, not a period
@@ -350,4 +394,12 @@ def scan(text: str, now_local: datetime) -> Scan:
     _scan_duration(result)
     _scan_times(result)
     _scan_relative(result, now_local)
+    _merge_weekdays(result)
     return result
+
+
+def _merge_weekdays(result: Scan) -> None:
+    """«во вторник, 15 декабря»: a weekday that agrees with a named date is the same day, in any order."""
+    named = {d.day.weekday() for d in result.days if d.weekday is None and d.explicit}
+    if named:
+        result.days = [d for d in result.days if d.weekday is None or d.weekday not in named]

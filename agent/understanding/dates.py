@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from agent.understanding.calendar_ru import (
@@ -57,12 +57,17 @@ class When:
 
     `at`: day and clock time both definite (aware, in the contact's zone; `day` is then None).
     `day`: the day is known, the time is not. `vague`: a period was named that no day or time
-    narrows (next week, early December, after lunch, a range «с 14 до 16», two different days).
+    narrows (next week, early December, after lunch, two different days). A time range
+    «с 14 до 16» on a known day is its start, with `until` its end. `invalid`: a date that does not
+    exist («31 февраля») was named; nothing else in the text is then trusted for the booking.
+    A past moment («вчера в 10») is returned as it is: the booking refuses it, not the resolver.
     """
 
     at: datetime | None = None
     day: date | None = None
     vague: bool = False
+    until: datetime | None = None  # «с 10 до 12»: `at` is the start, `until` the end of the window
+    invalid: bool = False  # a date that does not exist («31 февраля»): never booked, never moved
 
 
 _VAGUE = re.compile(
@@ -75,6 +80,7 @@ _VAGUE = re.compile(
     r"\bafter\s+(?:the\s+)?(?:holidays|new\s+year)\b|\b(?:весной|летом|осенью|зимой)\b|"
     rf"\b(?:в|во|к|до|после|in|by|early|mid|late)\s+{MONTH_RE}"
 )
+_MOVE_TO = re.compile(r"\b(?:перенес\w*|перенест\w*|перенос\w*|сдвин\w*|подвин\w*|reschedul\w*|move\w*)")
 _AFTER_PREPS = frozenset({"до", "по", "после", "until", "till", "through", "after"})
 _BOUND_PREPS = _AFTER_PREPS | {"с", "со", "от", "from", "since", "before", "by"}
 
@@ -101,6 +107,8 @@ def resolve_when(text: str, now: datetime, tz: ZoneInfo) -> When:
     now_local = _local_now(now, tz)
     today = now_local.date()
     found = scan(text, now_local)
+    if found.invalid:
+        return When(invalid=True)
     vague = bool(_VAGUE.search(found.text))
     clock = found.clock()
     days = list(found.days)
@@ -118,7 +126,10 @@ def resolve_when(text: str, now: datetime, tz: ZoneInfo) -> When:
         at = _combine(today, clock, tz)
         if at <= now_local:
             at = _combine(today + timedelta(days=1), clock, tz)
-        return When(at=at)
+        return When(at=at, until=_until(at, found.range_end))
+    move = _MOVE_TO.search(found.text)
+    if move is not None and any(d.start > move.start() for d in days):  # «не в четверг, перенесите на пятницу»
+        days = [d for d in days if d.start > move.start()]
     picked = _pick_day(days, clock)
     if picked.prep in _BOUND_PREPS:  # «после 10 декабря», «до пятницы»: a bound, not a day
         return When(vague=True)
@@ -127,7 +138,26 @@ def resolve_when(text: str, now: datetime, tz: ZoneInfo) -> When:
     if clock is None:
         ranged = any(not t.definite for t in found.times)
         return When(day=picked.day, vague=vague or ranged)
-    return When(at=_combine(picked.day, clock, tz))
+    at = _combine(picked.day, clock, tz)
+    return When(at=at, until=_until(at, found.range_end))
+
+
+_FILLER = frozenset(
+    ["в", "во", "на", "и", "а", "ну", "ок", "ok", "okay", "давайте", "тогда", "к", "около", "примерно", "где-то", "at", "on", "in", "the", "so", "then", "please", "пожалуйста"]
+)
+
+
+def only_a_moment(text: str, now: datetime, tz: ZoneInfo) -> bool:
+    """True when the message names a moment and (almost) nothing else: «15 декабря вторник 14:30»."""
+    found = scan(text, _local_now(now, tz))
+    if not found.days or found.clock() is None:
+        return False
+    words = re.findall(r"[a-zа-я]+(?:-[a-zа-я]+)?", found.text)
+    return all(word in _FILLER for word in words)
+
+
+def _until(at: datetime, end: time | None) -> datetime | None:
+    return None if end is None else at.replace(hour=end.hour, minute=end.minute)
 
 
 def pause_until(text: str, now: datetime, tz: ZoneInfo) -> date | datetime | None:

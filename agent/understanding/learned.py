@@ -49,7 +49,8 @@ def refine(reading: Understanding, text: str, now: datetime, tz: ZoneInfo) -> Un
         update["wants_presentation"] = True
     elif label == "demo" and not reading.wants_demo:
         when = resolve_when(text, now, tz)
-        update.update(wants_demo=True, demo_at=when.at, demo_day=when.day if not when.at else None)
+        update.update(wants_demo=True, demo_at=when.at, demo_day=when.day if not when.at else None,
+                      demo_until=when.until, demo_invalid=when.invalid)
     elif label == "pause" and not reading.wants_pause:
         update.update(wants_pause=True, pause_until=pause_until(text, now, tz))
     elif label == "question" and not reading.topics:

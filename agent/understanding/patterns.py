@@ -210,3 +210,27 @@ TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = (
 def topics_in(norm: str) -> list[str]:
     """Topic labels whose keywords occur in the text, in the fixed order of TOPICS."""
     return [name for name, pattern in TOPICS if pattern.search(norm)]
+
+
+# A plain thanks or acknowledgement («Спасибо, приглашение получил», «Ок, до встречи»): every word
+# is from this short vocabulary and at least one of them thanks or confirms. Used after a booking.
+_ACK_CORE = frozenset(
+    ["спасибо", "благодарю", "благодарим", "получил", "получила", "получили", "пришло", "пришел", "пришла", "договорились", "принято", "отлично", "супер", "ок", "окей", "ok", "okay", "хорошо", "понял", "поняла", "поняли", "thanks", "thank", "received", "got", "great"]
+)
+_ACK_OTHER = frozenset(
+    ["большое", "огромное", "приглашение", "приглашения", "инвайт", "письмо", "ссылку", "ссылка", "все", "всё", "да", "ага", "тогда", "до", "встречи", "увидимся", "будем", "буду", "ждать", "на", "связи", "вам", "вас", "и", "а", "ну", "уже", "в", "календаре", "календарь", "you", "the", "invite", "invitation", "it", "see", "then", "and", "all", "set"]
+)
+
+
+def is_acknowledgement(norm: str) -> bool:
+    """`norm` (normalised text) only thanks or confirms receipt, in at most 12 words."""
+    tokens = re.findall(r"[a-zа-я]+", norm)
+    return 0 < len(tokens) <= 12 and any(t in _ACK_CORE for t in tokens) and all(
+        t in _ACK_CORE or t in _ACK_OTHER for t in tokens)
+
+
+PAUSE_VERB = re.compile(rf"\b{_PAUSE_VERB}\b")
+# «перенесите на пятницу», «можно перенести встречу», «давайте сдвинем»: a booked call moved
+RESCHEDULE = re.compile(
+    r"\b(?:перенес\w*|перенест\w*|перенос\w*|сдвин\w*|сдвинуть|подвин\w*|reschedul\w*|move\s+(?:the|our)\s+(?:call|demo|meeting))"
+)

@@ -70,6 +70,8 @@ def to_understanding(reading: ModelReading, text: str, now: datetime, tz: ZoneIn
         wants_demo=reading.wants_demo or reading.intent == "demo",
         demo_at=when.at if when else None,
         demo_day=when.day if when and not when.at else None,
+        demo_until=when.until if when else None,
+        demo_invalid=when.invalid if when else False,
         wants_pause=reading.wants_pause or reading.intent == "pause",
         pause_until=dates.pause_until(reading.pause_text, now, tz) if reading.pause_text else None,
         referral=referral,

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from agent.understanding import patterns as p
 from agent.understanding.calendar_ru import normalize
-from agent.understanding.dates import pause_until, resolve_when
+from agent.understanding.dates import only_a_moment, pause_until, resolve_when
 from agent.understanding.entities import (
     EMAIL_RE,
     PHONE_RE,
@@ -121,14 +121,20 @@ def classify(text: str, now: datetime, tz: ZoneInfo, flags: Sequence[str] = ()) 
     if referral is not None:
         wishes.add("referral")
     when = resolve_when(text, now, tz)
-    if p.affirmed(p.DEMO, norm) or ((when.at or when.day) and p.affirmed(p.SLOT_AGREEMENT, norm)):
+    named = bool(when.at or when.day or when.invalid)
+    if (p.affirmed(p.DEMO, norm) or (named and p.affirmed(p.SLOT_AGREEMENT, norm))
+            or (named and p.RESCHEDULE.search(norm)) or only_a_moment(text, now, tz)):
         wishes.add("demo")
     only_seen = p.DECK_SEEN.search(norm) and not p.DECK_SEND.search(norm)  # «презентацию посмотрел»
     if p.affirmed(p.DECK, norm) and p.DECK_REQUEST.search(norm) and not only_seen:
         wishes.add("presentation")
     until = pause_until(text, now, tz)
     write_later = "demo" not in wishes and until is not None and p.affirmed(p.WRITE_LATER, norm)
-    if p.PAUSE.search(norm) or write_later:
+    same_moment = "demo" in wishes and when.at is not None and until == when.at  # «давайте через час»
+    # «давайте на следующей неделе созвонимся»: the call's period, not a pause (no «напишите»)
+    soon = type(until) is date and until - now.astimezone(tz).date() <= timedelta(days=14)
+    call_period = "demo" in wishes and soon and not p.PAUSE_VERB.search(norm)
+    if (p.PAUSE.search(norm) or write_later) and not same_moment and not call_period:
         wishes.add("pause")
     question, topics = _questions(text, norm, wishes)
     if question is not None:
@@ -156,6 +162,9 @@ def classify(text: str, now: datetime, tz: ZoneInfo, flags: Sequence[str] = ()) 
     )
     if result.wants_demo:
         result.demo_at, result.demo_day = when.at, when.day
+        result.demo_until, result.demo_invalid = when.until, when.invalid
+        if call_period and not when.at and not when.day and type(until) is date:
+            result.demo_day = until  # slots from the start of the period the client named
     if result.wants_pause:
         result.pause_until = until
     result.certain = _is_certain(result, wishes, text, interested)

@@ -90,6 +90,8 @@ class Understanding(BaseModel):
     wants_demo: bool = False
     demo_at: datetime | None = Field(default=None, description="aware datetime, contact's zone")
     demo_day: date | None = Field(default=None, description="a day without a time: propose slots")
+    demo_until: datetime | None = Field(default=None, description="end of a named window «с 10 до 12»")
+    demo_invalid: bool = Field(default=False, description="the client named a date that does not exist")
     wants_pause: bool = False
     pause_until: date | datetime | None = None
     referral: Person | None = None

@@ -87,6 +87,7 @@ class Envelope:
     thread_subject: str | None = None
     unsubscribe_url: str | None = None  # https one-click link (RFC 8058), when PUBLIC_BASE_URL is set
     invite: bytes | None = None
+    cancel: bytes | None = None  # METHOD:CANCEL of a moved demo's old time (cancel.ics)
     extra_attachments: list[tuple[str, bytes, str]] = field(default_factory=list)
 
 
@@ -115,6 +116,9 @@ def build_email(message: OutboundMessage, env: Envelope) -> EmailMessage:
     for name, data, mime in env.extra_attachments:
         maintype, _, subtype = mime.partition("/")
         mail.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+    if env.cancel is not None:  # before the new invite: a calendar applying them in order ends right
+        mail.add_attachment(env.cancel, maintype="text", subtype="calendar", filename="cancel.ics",
+                            params={"method": "CANCEL", "charset": "UTF-8"})
     if env.invite is not None:
         mail.add_attachment(env.invite, maintype="text", subtype="calendar", filename="invite.ics",
                             params={"method": "REQUEST", "charset": "UTF-8"})

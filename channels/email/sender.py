@@ -36,7 +36,7 @@ from channels.email.compose import (
     to_bytes,
     unsubscribe_address,
 )
-from channels.email.ics import DemoInvite, invite_ics
+from channels.email.ics import DemoInvite, cancel_ics, invite_ics, request_sequence
 from channels.email.listener import imap_session, last_text, search_uids, select
 from channels.email.settings import EmailSettings
 
@@ -103,6 +103,7 @@ class EmailChannel:
         invite = await self.demo_invite(message, now)
         if invite is not None:
             env.invite = invite_ics(invite, now)
+            env.cancel = cancel_ics(invite, now)
             bcc.append(self.settings.sales_team_email)
         return env, bcc
 
@@ -124,21 +125,24 @@ class EmailChannel:
 
     async def demo_invite(self, message: OutboundMessage, now: datetime) -> DemoInvite | None:
         """An invite when this message confirms a booked demo (the turn recorded `demo_booked`)."""
-        when = message.meta.get("demo_at")
+        when, previous = message.meta.get("demo_at"), message.meta.get("previous_demo_at")
         fact: dict | None = None
         if when is None and message.key.endswith(":reply"):
             fact = await self.store.events.get(message.key.removesuffix(":reply") + ":demo_booked")
             when = (fact or {}).get("data", {}).get("demo_at")
+            previous = (fact or {}).get("data", {}).get("previous_demo_at")
         if not when:
             return None
-        # SEQUENCE: 0 for the first booking, one more for each re-booking (stable across retries)
+        # SEQUENCE: 0 for the first booking, two more for each re-booking (the odd one between is
+        # the CANCEL of the old time); counted from the events, so stable across retries
         bookings = await self.store.events.count_for(message.contact_id, "demo_booked", (fact or {}).get("at"))
-        start = when if isinstance(when, datetime) else datetime.fromisoformat(str(when))
+        start = _moment(when)
         contact = await self.store.contacts.get(message.contact_id) or {}
         company = contact.get("company") or contact.get("name") or message.to
         link = self.settings.meeting_link
         return DemoInvite(  # one event per contact: a later booking updates it (higher SEQUENCE)
-            uid=f"demo-{message.contact_id}@{domain_of(self.sender_email)}", sequence=max(bookings - 1, 0),
+            uid=f"demo-{message.contact_id}@{domain_of(self.sender_email)}", sequence=request_sequence(bookings),
+            previous_start=_moment(previous) if previous else None,
             start=start, tz=zone(contact.get("timezone"), self.settings),
             duration_min=self.settings.demo_duration_min, summary=f"Демо Napoleon IT Отзывы — {company}",
             organizer_email=self.sender_email, organizer_name=self.from_name,
@@ -260,3 +264,7 @@ async def run_email_sender(store: Store, channel: EmailChannel, clock: Clock, st
         return await send_one(store, channel, clock)
 
     await LoopGuard("sender email", report=store.health.report, logger=log).run(step, stop, idle_s=poll_s)
+
+
+def _moment(value: object) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))

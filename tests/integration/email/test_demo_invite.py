@@ -55,3 +55,46 @@ async def test_demo_booking_sends_an_ics_invite_in_the_contacts_zone(
     assert team_copy["Message-ID"] == confirmation["Message-ID"]
     assert "Bcc" not in confirmation and addrs.team not in str(confirmation["To"])
     assert any(p.get_content_type() == "text/calendar" for p in team_copy.iter_attachments())
+
+
+async def test_a_reschedule_cancels_the_old_time_and_updates_the_one_event(
+        runtime: AgentRuntime, email_settings: EmailSettings, addrs: Addresses, dovecot: Dovecot) -> None:
+    store, settings = runtime.store, runtime.settings
+    channel = EmailChannel(store, settings, email_settings, runtime.clock)
+    contact, _ = await add_contact(store, settings, runtime.clock, {
+        "name": "Ольга Смирнова", "company": "Отель «Волна»", "email": addrs.client,
+        "timezone": "Asia/Yekaterinburg"})
+    await pump(runtime, [channel])
+    for n, text in enumerate(("Давайте созвонимся завтра в 15:00",
+                              "Не успеваю, можно перенести встречу на пятницу, 27 ноября, в 11:00?")):
+        now = runtime.clock.now()
+        await store.inbox.ingest(InboundMessage(
+            key=f"email:<move-{n}@volna.test>", channel="email", contact_id=contact["_id"], sender=addrs.client,
+            text=text, received_at=now, meta={"message_id": f"<move-{n}@volna.test>"}), now)
+        await pump(runtime, [channel])
+
+    mails = await wait_for_mail(dovecot, addrs.client, 3)
+    first, moved = mails[1], mails[2]
+    assert not [p for p in first.iter_attachments() if p.get_filename() == "cancel.ics"]
+    parts = {p.get_filename(): p for p in moved.iter_attachments() if p.get_content_type() == "text/calendar"}
+    assert list(parts) == ["cancel.ics", "invite.ics"]  # the cancel first: in-order calendars end right
+    assert parts["cancel.ics"].get_param("method") == "CANCEL"
+    assert parts["invite.ics"].get_param("method") == "REQUEST"
+    cancel_cal = Calendar.from_ical(parts["cancel.ics"].get_payload(decode=True))
+    request_cal = Calendar.from_ical(parts["invite.ics"].get_payload(decode=True))
+    assert str(cancel_cal["method"]) == "CANCEL" and str(request_cal["method"]) == "REQUEST"
+    [old] = cancel_cal.walk("VEVENT")
+    [new] = request_cal.walk("VEVENT")
+    [booked] = Calendar.from_ical(
+        next(p for p in first.iter_attachments() if p.get_filename() == "invite.ics").get_payload(decode=True)
+    ).walk("VEVENT")
+    assert str(old["uid"]) == str(new["uid"]) == str(booked["uid"])  # one event per contact
+    assert old.decoded("dtstart") == booked.decoded("dtstart") == datetime(2026, 11, 26, 15, 0, tzinfo=YEKATERINBURG)
+    assert new.decoded("dtstart") == datetime(2026, 11, 27, 11, 0, tzinfo=YEKATERINBURG)
+    assert str(old["status"]) == "CANCELLED" and str(new["status"]) == "CONFIRMED"
+    assert int(booked["sequence"]) < int(old["sequence"]) < int(new["sequence"])  # 0 < 1 < 2
+    assert "Прежнее время" in moved.get_body(("plain",)).get_content()
+
+    stored = await store.contacts.get(contact["_id"]) or {}
+    assert stored["stage"] == "demo_booked"
+    assert stored["demo_at"].replace(tzinfo=None) == datetime(2026, 11, 27, 6, 0)  # one booking: the new time (UTC)

@@ -86,7 +86,6 @@ def test_definite_moments(text: str, expected: datetime) -> None:
         ("через 3 дня", date(2026, 11, 28), False),
         ("завтра после обеда", date(2026, 11, 26), True),
         ("в пятницу утром", date(2026, 11, 27), True),
-        ("завтра с 14:00 до 16:00", date(2026, 11, 26), True),
     ],
 )
 def test_day_without_time(text: str, day: date, vague: bool) -> None:
@@ -228,10 +227,58 @@ def test_calendar_helpers() -> None:
     assert add_months(date(2028, 1, 31), 1) == date(2028, 2, 29)
     assert add_months(date(2026, 12, 15), 2) == date(2027, 2, 15)
     assert first_working_day_of(2027, 1) == date(2027, 1, 11)
-    assert first_working_day_of(2027, 5) == date(2027, 5, 3)  # May 1 is a Saturday holiday
+    assert first_working_day_of(2027, 5) == date(2027, 5, 4)  # May 1 (Sat) moved to Monday May 3
     assert after_next_holidays(date(2026, 11, 2)) == date(2026, 11, 5)  # November 4, Wednesday
 
 
 def test_deterministic() -> None:
     text = "Давайте в четверг в 15:00, а если не получится — в пятницу"
     assert resolve_when(text, NOW, MSK) == resolve_when(text, NOW, MSK)
+
+
+# --- impossible and combined moments (issue 10) ------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Давайте во вторник, 15 декабря, в 14:30", msk(12, 15, 14, 30)),
+        ("во вторник 15 декабря в 14:30", msk(12, 15, 14, 30)),
+        ("15 декабря вторник 14:30", msk(12, 15, 14, 30)),
+        ("15 декабря, вторник, 14:30", msk(12, 15, 14, 30)),
+        ("в 14:30 во вторник 15 декабря", msk(12, 15, 14, 30)),
+        ("вторник 15.12 в 14:30", msk(12, 15, 14, 30)),
+        ("Можно перенести на пятницу в 11?", msk(11, 27, 11)),
+        ("Давайте перенесём встречу на 3 декабря в 16:00", msk(12, 3, 16)),
+        ("вчера в 10", msk(11, 24, 10)),  # returned as said: the booking refuses a past moment
+        ("завтра в 3 ночи", msk(11, 26, 3)),
+    ],
+)
+def test_weekday_date_time_in_any_order(text: str, expected: datetime) -> None:
+    assert resolve_when(text, NOW, MSK).at == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        ("в четверг с 10 до 12", msk(11, 26, 10), msk(11, 26, 12)),
+        ("завтра с 14:00 до 16:00", msk(11, 26, 14), msk(11, 26, 16)),
+        ("1 декабря с 2 до 4", msk(12, 1, 14), msk(12, 1, 16)),
+        ("в пятницу с 11 до 13 по Москве", msk(11, 27, 11), msk(11, 27, 13)),
+        ("Давайте в четверг, я свободна с 10 до 12.", msk(11, 26, 10), msk(11, 26, 12)),
+    ],
+)
+def test_a_range_is_its_start(text: str, start: datetime, end: datetime) -> None:
+    assert resolve_when(text, NOW, MSK) == When(at=start, until=end)
+
+
+@pytest.mark.parametrize("text", ["31 февраля в 11", "Давайте 30 февраля", "31.02 в 10:00", "31 ноября в 15"])
+def test_a_date_that_does_not_exist_is_invalid(text: str) -> None:
+    assert resolve_when(text, NOW, MSK) == When(invalid=True)
+
+
+def test_a_weekday_that_disagrees_with_the_date_is_not_a_booking() -> None:
+    when = resolve_when("в среду, 15 декабря, в 14:30", NOW, MSK)  # 15 December is a Tuesday
+    assert when.at is None and when.vague
+
+
+def test_ranges_of_days_stay_pauses() -> None:
+    assert pause_until("в отпуске с 10 до 20 декабря", NOW, MSK) == date(2026, 12, 21)

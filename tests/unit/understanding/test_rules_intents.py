@@ -106,11 +106,11 @@ def test_demo_day_without_time() -> None:
     assert (understood.demo_at, understood.demo_day) == (None, date(2026, 11, 26))
 
 
-def test_demo_vague_leaves_both_empty() -> None:
+def test_demo_next_week_proposes_from_its_monday() -> None:
     understood = classify("Давайте созвонимся на следующей неделе", NOW, MSK)
     assert (understood.intent, understood.wants_demo) == ("demo", True)
     assert understood.demo_at is None
-    assert understood.demo_day is None
+    assert understood.demo_day == date(2026, 11, 30)  # slots start on that week's Monday
     assert understood.wants_pause is False
 
 
@@ -120,7 +120,7 @@ def test_mixed_presentation_and_demo_picks_demo() -> None:
     assert understood.wants_presentation is True
     assert understood.wants_demo is True
     assert understood.wants_pause is False
-    assert (understood.demo_at, understood.demo_day) == (None, None)
+    assert (understood.demo_at, understood.demo_day) == (None, date(2026, 11, 30))
     assert understood.certain is False
 
 

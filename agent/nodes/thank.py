@@ -1,0 +1,24 @@
+"""thank: a plain thanks or «приглашение получил» after a booked demo gets a short human answer
+(not a hand-off, not a pitch). It changes no timer and no stage."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from agent.context import AgentContext
+from agent.state import ConversationState
+from agent.tools import effects
+from agent.tools.calendar import format_when
+
+
+async def thank(state: ConversationState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
+    ctx = runtime.context
+    contact = state["contact"]
+    value = contact.get("demo_at")
+    at = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    at = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+    text = ctx.prompts.render("thanks_after_demo", when_text=format_when(at, ctx.tz(contact)))
+    return {"actions": [], "parts": [effects.part(text, "answer")], "effects": [effects.fact("replied", intent="thanks")]}
