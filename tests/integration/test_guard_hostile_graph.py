@@ -1,0 +1,48 @@
+"""The guard through the real graph: the real ChatOllama client against the fake Ollama returns
+hostile answers from the corpus; the guard asks for one redraft, then hands the thread to a person."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.integration import test_ollama_graph_path as base
+from tests.integration.test_ollama_graph_path import Setup, handoff_text
+
+fake, setup = base.fake, base.setup  # the same fixtures: the real ChatOllama client against the fake Ollama
+
+pytestmark = pytest.mark.integration
+
+CORPUS = yaml.safe_load((Path(__file__).parents[1] / "fixtures" / "hostile_model_outputs.yaml")
+                        .read_text(encoding="utf-8"))
+QUESTION = "Сколько стоит и как быстро подключите?"
+HOSTILE = [e["answer"] for e in CORPUS["hostile"] if e.get("language", "ru") == "ru" and not e.get("client")
+           and not e.get("booked")]
+CLEAN = "Цена зависит от числа точек и площадок, её назовёт менеджер после демо."
+
+
+@pytest.mark.parametrize("lie", [HOSTILE[0], HOSTILE[10], HOSTILE[30], HOSTILE[-1]])
+async def test_a_hostile_answer_and_a_hostile_redraft_hand_off(setup: Setup, lie: str) -> None:
+    setup.fake.push({"intent": "question", "question": QUESTION, "answer": lie})
+    setup.fake.push({"answer": "Внедрение за 3 дня, пилот на 14 дней, всего девять тысяч девятьсот."})
+    doc, requests = await setup.turn(QUESTION)
+
+    assert requests == 2  # the reading, then one redraft
+    assert doc["result"]["actions"] == ["handoff"]
+    reply = setup.replies()[-1]
+    assert handoff_text(setup.rt) in reply and lie not in reply and "девять" not in reply
+    assert (await setup.stored_contact())["status"] == "handoff"
+
+
+async def test_a_hostile_answer_with_a_clean_redraft_is_sent_redrafted(setup: Setup) -> None:
+    setup.fake.push({"intent": "question", "question": QUESTION, "answer": "пятнадцать тысяч рублей в месяц"})
+    setup.fake.push({"answer": CLEAN})
+    doc, requests = await setup.turn(QUESTION)
+
+    assert requests == 2
+    reply = setup.replies()[-1]
+    assert CLEAN in reply and "пятнадцать" not in reply
+    assert "handoff" not in doc["result"]["actions"]
+    assert (await setup.stored_contact())["status"] == "active"
