@@ -84,6 +84,10 @@ class Settings(BaseSettings):
     worker_poll_s: float = 0.2
     scheduler_tick_s: float = 1.0
     retry_backoff_s: float = 5.0
+    # model outage (LlmUnavailable): the event waits, not counted as a try, retried with backoff up
+    # to `llm_outage_retry_max_s` apart, until the host is back; after `llm_outage_max_wait_s` it is handed off
+    llm_outage_max_wait_s: float = 3600.0
+    llm_outage_retry_max_s: float = 60.0
     # auto: one worker on an embedded server this process started skips the contact lock;
     # always: lock anyway (another process runs workers on the same embedded server)
     worker_lock: Literal["auto", "always"] = "auto"
