@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     sender_name: str = "Анна"
     sender_company: str = "Napoleon IT"
     sender_email: str = "otzyvy@napoleonit.ru"
+    # referrals: new contacts one client message may create, and one conversation in all
+    referral_max_per_message: int = 3
+    referral_max_per_conversation: int = 5
     sales_team_email: str = "sales@napoleonit.ru"
     team_channel: Literal["console", "email", "telegram"] = "console"  # where hand-off / demo notices go
     team_telegram_chat_id: str | None = None  # the team chat (TEAM_CHANNEL=telegram), e.g. -1001234567890
