@@ -104,6 +104,7 @@ async def test_an_address_the_client_wrote_is_kept_on_the_model_path(setup: Setu
     text = "Этим у нас занимается маркетолог Ольга Смирнова: olga.s@volna.ru"
     setup.fake.push({"intent": "referral", "referral": {"name": "Ольга Смирнова", "email": "olga.s@volna.ru"}})
     doc, _ = await setup.turn(text)
+    assert doc["result"]["actions"] == ["create_contact"]
     [new] = await referred(setup.rt, setup.contact)
     assert new["email"] == "olga.s@volna.ru" and new["name"] == "Ольга Смирнова"
     assert "Ольга Смирнова" in setup.replies()[-1]
