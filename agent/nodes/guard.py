@@ -29,11 +29,20 @@ def _as_datetime(value: Any) -> datetime | None:
     return None
 
 
-def booked_times(state: ConversationState) -> list[datetime | None]:
-    """The demo time of this turn's booking, and the one already on the contact."""
+def booked_times(ctx: AgentContext, state: ConversationState) -> list[datetime | None]:
+    """The demo time of this turn's booking and the one already on the contact, in the contact's
+    zone (the reply states local time)."""
     times = [_as_datetime(e.get("set", {}).get("demo_at")) for e in state.get("effects", []) or []
              if e.get("type") == "contact"]
-    return [*times, _as_datetime((state.get("contact") or {}).get("demo_at"))]
+    times.append(_as_datetime((state.get("contact") or {}).get("demo_at")))
+    tz = ctx.tz(state["contact"])
+    return [t.astimezone(tz) if t is not None and t.tzinfo else t for t in times]
+
+
+def client_words(state: ConversationState) -> str:
+    """This message and the client's recent turns: figures the client gave may be repeated."""
+    recent = [t.get("text") or "" for t in (state.get("history") or [])[-6:] if t.get("role") == "client"]
+    return "\n".join([*recent, state["event"].get("text") or ""])
 
 
 def check(ctx: AgentContext, state: ConversationState, parts: list[dict[str, Any]]) -> list[str]:
@@ -42,8 +51,8 @@ def check(ctx: AgentContext, state: ConversationState, parts: list[dict[str, Any
     language = (state.get("understanding") or {}).get("language", "ru")
     drafted = "\n\n".join(p["text"] for p in parts if p.get("source") == "llm")
     return violations(body_of(parts), language=language, max_words=ctx.settings.max_reply_words,
-                      product_facts=ctx.prompts.text("product_facts"), client_text=state["event"].get("text") or "",
-                      booked=booked_times(state), prompt_texts=[ctx.prompts.text(name) for name in PROMPTS],
+                      product_facts=ctx.prompts.text("product_facts"), client_text=client_words(state),
+                      booked=booked_times(ctx, state), prompt_texts=[ctx.prompts.text(name) for name in PROMPTS],
                       figures_text=drafted)
 
 

@@ -46,3 +46,14 @@ async def test_a_hostile_answer_with_a_clean_redraft_is_sent_redrafted(setup: Se
     assert CLEAN in reply and "пятнадцать" not in reply
     assert "handoff" not in doc["result"]["actions"]
     assert (await setup.stored_contact())["status"] == "active"
+
+
+async def test_figures_grounded_in_the_booking_and_the_clients_words_pass(setup: Setup) -> None:
+    text = "У нас 40 точек, подойдёт ли сервис? Давайте созвонимся в четверг в 15:00"
+    answer = "Для 40 точек сервис подходит; ждём Вас в четверг в 15:00 на демо на 30 минут."
+    setup.fake.push({"intent": "question", "wants_demo": True, "demo_time_text": "в четверг в 15:00", "question": "подойдёт ли",
+                     "answer": answer})
+    doc, requests = await setup.turn(text)
+    assert requests == 1  # no redraft
+    assert "handoff" not in doc["result"]["actions"] and "book_demo" in doc["result"]["actions"]
+    assert answer in setup.replies()[-1]
