@@ -52,6 +52,7 @@ UNITS: tuple[tuple[str, str], ...] = (
     ("сутк", "day"), ("день", "day"), ("дн", "day"), ("day", "day"), ("d", "day"),
     ("недел", "week"), ("нед", "week"), ("week", "week"), ("wk", "week"),
     ("месяц", "month"), ("мес", "month"), ("month", "month"), ("mo", "month"),
+    ("полугод", "half_year"), ("квартал", "quarter"), ("quarter", "quarter"),
     ("год", "year"), ("лет", "year"), ("г", "year"), ("year", "year"), ("yr", "year"),
     ("процент", "percent"), ("%", "percent"), ("percent", "percent"), ("pct", "percent"),
     ("рубл", "money"), ("руб", "money"), ("р", "money"), ("₽", "money"), ("$", "money"), ("€", "money"),
@@ -62,6 +63,7 @@ EXACT_UNITS = {"ч", "h", "d", "г", "р", "mo", "%", "₽", "$", "€", "min", 
 FILLERS = {"рабочий", "календарный", "полный", "целый", "business", "working", "calendar", "full", "whole",
            "всего", "лишь", "только", "ровно", "около", "примерно", "же", "more", "less", "than", "of",
            "с", "и", "and", "a"}
+TIME_UNITS = ("minute", "hour", "day", "week", "month", "quarter", "half_year", "year")
 DURATION_PREPOSITIONS = {"за", "через", "течение", "within", "in", "for", "after", "на", "до"}
 MONTHS_RU = ("январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь",
              "ноябрь", "декабрь")
@@ -154,7 +156,7 @@ def _is_half_word(token: str) -> str | None:
     if token.startswith("пол") and not token.startswith(("полн", "полу", "поле", "полт", "полс", "полк", "полез",
                                                           "получ", "поль", "полиц", "полит")):
         rest = token[3:].lstrip("-")
-        if rest and (unit := _unit_of(rest)) in ("minute", "hour", "day", "week", "month", "year"):
+        if rest and (unit := _unit_of(rest)) in TIME_UNITS:
             return unit
     return None
 
@@ -204,7 +206,7 @@ def figures(text: str) -> list[Figure]:
             # a duration with no number: «за неделю», «в течение месяца», «within a week»
             before = toks[i - 2] if i > 1 and toks[i - 1] in ("a", "an", "one") else toks[i - 1] if i else ""
             if before in DURATION_PREPOSITIONS and len(tok) > 2 and \
-                    (u := _unit_of(tok)) in ("minute", "hour", "day", "week", "month", "year"):
+                    (u := _unit_of(tok)) in TIME_UNITS:
                 out.append(Figure(1, u, f"{before} {tok}"))
             i += 1
             continue
