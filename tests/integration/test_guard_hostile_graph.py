@@ -57,3 +57,27 @@ async def test_figures_grounded_in_the_booking_and_the_clients_words_pass(setup:
     assert requests == 1  # no redraft
     assert "handoff" not in doc["result"]["actions"] and "book_demo" in doc["result"]["actions"]
     assert answer in setup.replies()[-1]
+
+
+async def test_a_redraft_during_a_model_outage_waits_for_the_host(setup: Setup) -> None:
+    from datetime import timedelta
+
+    from agent.pump import pump
+    from tests.support.fake_ollama import http_status
+
+    setup.fake.push({"intent": "question", "question": QUESTION, "answer": "пятнадцать тысяч рублей в месяц"})
+    setup.fake.default = http_status(500, "CUDA error")
+    key = await setup.say(QUESTION)
+    await pump(setup.rt, [setup.channel])
+    doc = await setup.rt.store.inbox.get(key)
+    assert doc["status"] == "pending" and doc["llm_waits"] == 1 and doc["attempts"] == 0
+    assert len(setup.replies()) == 1  # nothing sent, no hand-off
+
+    setup.fake.default = None
+    setup.fake.push({"intent": "question", "question": QUESTION, "answer": "пятнадцать тысяч рублей в месяц"},
+                    {"answer": CLEAN})
+    setup.clock.advance(timedelta(seconds=5))
+    await pump(setup.rt, [setup.channel])
+    doc = await setup.rt.store.inbox.get(key)
+    assert doc["status"] == "done" and "handoff" not in doc["result"]["actions"]
+    assert CLEAN in setup.replies()[-1]
