@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     sender_name: str = "Анна"
     sender_company: str = "Napoleon IT"
     sender_email: str = "otzyvy@napoleonit.ru"
+    # referrals: new contacts one client message may create, and one conversation in all
+    referral_max_per_message: int = 3
+    referral_max_per_conversation: int = 5
     sales_team_email: str = "sales@napoleonit.ru"
     team_channel: Literal["console", "email", "telegram"] = "console"  # where hand-off / demo notices go
     team_telegram_chat_id: str | None = None  # the team chat (TEAM_CHANNEL=telegram), e.g. -1001234567890
@@ -84,6 +87,10 @@ class Settings(BaseSettings):
     worker_poll_s: float = 0.2
     scheduler_tick_s: float = 1.0
     retry_backoff_s: float = 5.0
+    # model outage (LlmUnavailable): the event waits, not counted as a try, retried with backoff up
+    # to `llm_outage_retry_max_s` apart, until the host is back; after `llm_outage_max_wait_s` it is handed off
+    llm_outage_max_wait_s: float = 3600.0
+    llm_outage_retry_max_s: float = 60.0
     # auto: one worker on an embedded server this process started skips the contact lock;
     # always: lock anyway (another process runs workers on the same embedded server)
     worker_lock: Literal["auto", "always"] = "auto"

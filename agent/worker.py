@@ -13,7 +13,7 @@ import logging
 import os
 import socket
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
@@ -22,6 +22,7 @@ from langgraph.types import Command
 from agent.context import AgentContext
 from agent.contracts import InboundMessage
 from agent.graph import ConversationGraph
+from agent.llm import LlmUnavailable
 from agent.resilience import LoopGuard
 from agent.store import Store
 from agent.store.contacts import ADDRESS_FIELDS
@@ -32,6 +33,22 @@ log = logging.getLogger(__name__)
 TIMER_KINDS = ("timer", "outreach")  # triggers that wait while a draft of the contact waits
 SENDER_FIELDS = {"email": "email", "telegram": "telegram_chat_id", "console": "_id"}
 BUSY_RETRY_S = 0.5
+
+
+def model_outage(exc: BaseException) -> LlmUnavailable | None:
+    """The model-host outage behind `exc` (raised as is, or wrapped), if that is what it is."""
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            return None
+        if isinstance(seen, LlmUnavailable):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def worker_id() -> str:
@@ -102,11 +119,28 @@ class Worker:
                     # timers wait while a person decides on a draft (the draft may change them)
                     await self.store.inbox.postpone(key, ctx.now(), settings.draft_timer_wait_s)
                     return True
-                if not self.exclusive and await self.store.inbox.earlier_unfinished(
+                if (not self.exclusive or contact.get("llm_waiting")) and await self.store.inbox.earlier_unfinished(
                         contact["_id"], key, doc.get("received_at")):
-                    await self.store.inbox.postpone(key, ctx.now(), BUSY_RETRY_S)  # keep the order of arrival
+                    # keep the order of arrival (also behind an event of this contact that waits for the model)
+                    await self.store.inbox.postpone(key, ctx.now(), BUSY_RETRY_S)
                     return True
-                result = await self.run_turn(doc, contact, final=doc["attempts"] >= settings.worker_max_attempts)
+                since = _aware(doc["llm_wait_since"]) if doc.get("llm_wait_since") else None
+                waited_out = since is not None and (ctx.now() - since).total_seconds() >= settings.llm_outage_max_wait_s
+                final = doc["attempts"] >= settings.worker_max_attempts or waited_out
+                try:
+                    result = await self.run_turn(doc, contact, final=final)
+                except Exception as exc:
+                    outage = model_outage(exc)
+                    if outage is None or final:
+                        raise
+                    since = since or ctx.now()
+                    if (ctx.now() - since).total_seconds() >= settings.llm_outage_max_wait_s:
+                        result = await self.run_turn(doc, contact, final=True)  # waited long enough: hand off
+                    else:
+                        await self.wait_for_model(doc, contact, since, outage, ctx)
+                        return True
+                if contact.get("llm_waiting"):
+                    await self.store.contacts.update(contact["_id"], ctx.now(), llm_waiting=None)
             finally:
                 if locked:
                     await self.unlock_contact(contact["_id"])
@@ -118,6 +152,20 @@ class Worker:
                                                  backoff_s=settings.retry_backoff_s)
             log.warning("event %s failed (%s), now %s", key, reason, status)
         return True
+
+    async def wait_for_model(self, doc: dict[str, Any], contact: dict[str, Any], since: datetime,
+                             outage: LlmUnavailable, ctx: AgentContext) -> None:
+        """The model host is down: the event waits (not a failed try, no hand-off) and is taken again
+        with backoff; later events of the contact wait behind it (the contact's `llm_waiting`)."""
+        settings = ctx.settings
+        waits = int(doc.get("llm_waits") or 0)
+        delay = min(max(settings.retry_backoff_s, 0.1) * (2 ** min(waits, 16)), settings.llm_outage_retry_max_s)
+        await self.store.inbox.wait_for_model(doc["_id"], ctx.now(), since, delay, f"{type(outage).__name__}: {outage}")
+        if not contact.get("llm_waiting"):
+            await self.store.contacts.update(contact["_id"], ctx.now(), llm_waiting=True)
+        if waits == 0:
+            log.warning("model host down (%s): event %s waits for it (up to %.0f s)", outage, doc["_id"],
+                        settings.llm_outage_max_wait_s)
 
     async def run_turn(self, doc: dict[str, Any], contact: dict[str, Any], final: bool) -> dict[str, Any]:
         """Run the graph on one event; `contact` was read after the lock, so load_context uses it."""

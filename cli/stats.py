@@ -96,8 +96,15 @@ def stats() -> None:
             now = datetime.now(UTC)
             hosts = await store.llm_requests.all_hosts()
             depth = await store.llm_requests.queue_depth(now)
+            waiting, since = await store.inbox.waiting_for_model()
         console.print(funnel_table(rows))
         console.print(queue_table(queues))
+        if waiting:
+            waited = (now - (since if since.tzinfo else since.replace(tzinfo=UTC))).total_seconds() if since else 0
+            console.print(f"waiting for the model host: {waiting} event(s), the oldest since {fmt_time(since)} "
+                          f"({waited:.0f} s; hand-off after {settings.llm_outage_max_wait_s:.0f} s)")
+        else:
+            console.print("waiting for the model host: none")
         if health:
             console.print(health_table(health))
         if hosts or any(depth.values()) or settings.llm_transport == "mongo":

@@ -18,8 +18,9 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from pydantic import SecretStr
 from rich.console import Console
@@ -86,6 +87,7 @@ class TurnResult:
     demo_at: date | datetime | None = None
     pause_until: date | datetime | None = None
     referral: dict[str, Any] | None = None
+    agreed: list[datetime] = field(default_factory=list)  # times the agent set for this contact (slots, demo, pause)
     opted_out_before: bool = False  # an opt-out (asked or done) came earlier in the dialog
     opt_out_turn: bool = False  # this message asks to opt out, or the agent opted the contact out
     stop_possible: bool = False  # held for a person as a possible request to stop (nothing sent)
@@ -138,6 +140,27 @@ def _tz_date(value: Any) -> date | datetime | None:
         return datetime.fromisoformat(text) if "T" in text else date.fromisoformat(text)
     except ValueError:
         return None
+
+
+def _times_of(contact: dict[str, Any]) -> list[datetime]:
+    """Every time stored on the contact (demo, proposed slots, pause), in the contact's zone."""
+    zone = ZoneInfo(contact.get("timezone") or "Europe/Moscow")
+    out: list[datetime] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+        elif isinstance(value, datetime):
+            out.append((value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone))
+        elif isinstance(value, str) and re.fullmatch(r"\d{4}-\d\d-\d\dT[\d:.]+(?:[+-]\d\d:\d\d|Z)?", value):
+            walk(datetime.fromisoformat(value))
+
+    walk(contact)
+    return out
 
 
 class DialogDriver:
@@ -257,6 +280,7 @@ class DialogDriver:
                 result.stop_possible = True
         if "opt_out" in result.actions:
             self.opted_out = result.opt_out_turn = True
+        result.agreed = _times_of(await store.contacts.get(cid) or {})
 
     # --- the dialog ------------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from agent.tools.reply_rules import violations
 from agent.understanding.schema import INTENTS
+from evals.grounding import invented
 from evals.loader import ReferralExpect
 from evals.runner import DialogResult, Sent, TurnResult
 
@@ -374,8 +375,15 @@ class Scorer:
             to_contact = message.contact_id == result.contact_id
             s.messages += 1
             language = turn.language if to_contact else "ru"
-            for problem in violations(message.text, language=language, max_words=self.max_words,
-                                      product_facts=self.product_facts):
+            # language, length and leaks from the shared rules; invented figures and promises from the
+            # eval's own checker (evals/grounding.py), so the guard cannot pass its own mistakes
+            problems = violations(message.text, language=language, max_words=self.max_words,
+                                  product_facts=self.product_facts, check_figures=False)
+            problems += [f"names a price or figure not grounded: {p}" if p.startswith("figure")
+                         else f"promises what the product facts do not: {p}"
+                         for p in invented(message.text, facts=self.product_facts, client=turn.text,
+                                           dates=[turn.demo_at, turn.pause_until, *turn.agreed])]
+            for problem in problems:
                 kind = rule_kind(problem)
                 s.violations[kind] += 1
                 fail(f"rule:{kind}", "none", f"{problem} — «{_excerpt(message.text)}»")

@@ -18,6 +18,7 @@ from langgraph.runtime import Runtime
 from agent.context import AgentContext
 from agent.nodes.compose import outbound_channel
 from agent.state import PROCESSED_KEEP, ConversationState, with_turn
+from agent.store.contacts import ADDRESS_FIELDS, normalise_address
 from agent.store.suppressions import contact_addresses
 from agent.tools import effects as fx
 from agent.tools.calendar import next_in_window
@@ -66,15 +67,21 @@ async def update_contact(effect: fx.UpdateContact, turn: Turn) -> None:
 
 
 async def create_contact(effect: fx.CreateContact, turn: Turn) -> None:
-    ctx, store, key, now = turn.ctx, turn.ctx.store, turn.key, turn.now
+    ctx, store, now = turn.ctx, turn.ctx.store, turn.now
+    key = turn.key if effect.slot == 0 else f"{turn.key}:{effect.slot}"
+    keys = [f"{f}:{normalise_address(f, effect.fields[f])}" for f in ADDRESS_FIELDS if effect.fields.get(f)]
+    if await store.suppressions.any_suppressed(keys):  # the last gate: never a suppressed address
+        turn.record("referral_refused", {"reason": "suppressed"}, key=f"{key}:referral_refused")
+        return
     referred, created = await create_referred(store, key, effect.fields, now)
-    turn.record("referral_created", {"new_contact_id": referred["_id"], "created": created})
+    turn.record("referral_created", {"new_contact_id": referred["_id"], "created": created},
+                key=f"{key}:referral_created")
     if created:
         due = next_in_window(now, ctx.tz(referred), ctx.settings)
         timer_id = f"t:{key}:referral_outreach"
         await store.timers.schedule(timer_id, referred["_id"], "outreach", due, now)
         await store.contacts.update(referred["_id"], now, next_timer={"id": timer_id, "kind": "outreach", "due_at": due})
-    turn.contact_set["referred_contact_id"] = referred["_id"]
+    turn.contact_set.setdefault("referred_contact_id", referred["_id"])
 
 
 async def issue_telegram_link(effect: fx.IssueTelegramLink, turn: Turn) -> None:

@@ -1,5 +1,7 @@
-"""refer: the client named the right person. Create that contact with context, start its
-outreach, thank the client and close this thread."""
+"""refer: the client named the right person. Only addresses the client wrote count (a model's
+invented one is dropped); each is validated, never the agent's own address or domain, never a
+suppressed one; one new contact per valid address, within the limits per message and per
+conversation. The reply says what really happened; a thread with a new contact is closed."""
 
 from __future__ import annotations
 
@@ -10,8 +12,12 @@ from langgraph.runtime import Runtime
 from agent.context import AgentContext
 from agent.nodes.understand import reading_of
 from agent.state import ConversationState
+from agent.store.contacts import ADDRESS_FIELDS, normalise_address
 from agent.tools import effects
 from agent.tools.cadence import cadence_timer
+from agent.tools.contacts import plan_referral
+
+ENDED = ("closed", "opted_out")
 
 
 async def refer(state: ConversationState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
@@ -19,30 +25,57 @@ async def refer(state: ConversationState, runtime: Runtime[AgentContext]) -> dic
     contact, reading = state["contact"], reading_of(state)
     person = reading.referral
     name = (person.name if person else None) or ""
-    if person is None or not person.has_address():
-        text = ctx.prompts.render("refer_no_address", referral_name=name or "коллеге")
-        return {"parts": [effects.part(text, "ack")], "effects": [cadence_timer(ctx, state),
-                                                                  effects.fact("replied", intent="referral")]}
-    fields = {
-        "name": name or None,
-        "email": person.email,
-        "telegram": person.telegram,
-        "phone": person.phone,
-        "role": person.role,
+    text = state["event"].get("text", "") or ""
+    settings = ctx.settings
+    made = int(contact.get("referrals_made") or 0)
+    room = min(settings.referral_max_per_message, settings.referral_max_per_conversation - made)
+    if contact.get("status") in ENDED:
+        room = 0  # a closed or opted-out conversation creates no one
+    plan = plan_referral(text, person, sender_email=settings.sender_email, room=room)
+    people = []
+    for fields in plan.people:  # a read, not a write: deliver checks the suppression list again
+        keys = [f"{f}:{normalise_address(f, fields[f])}" for f in ADDRESS_FIELDS if fields.get(f)]
+        if await ctx.store.suppressions.any_suppressed(keys):
+            plan.refused.append((fields.get("email") or fields.get("telegram") or fields.get("phone") or "", "suppressed"))
+        else:
+            people.append(fields)
+    refused = ", ".join(address for address, _ in plan.refused)
+    facts = [effects.fact("referral_checked", created=len(people), refused=[list(r) for r in plan.refused],
+                          invented=plan.invented)]
+    if not people:
+        if plan.refused:
+            text_out = ctx.prompts.render("refer_refused", addresses=refused, referral_name=name or "коллеги")
+        else:
+            text_out = ctx.prompts.render("refer_no_address", referral_name=name or "коллеге")
+        return {"parts": [effects.part(text_out, "ack")],
+                "effects": [cadence_timer(ctx, state), effects.fact("replied", intent="referral"), *facts]}
+    common = {
         "company": contact.get("company"),
         "timezone": contact.get("timezone"),
         "referred_by": contact["_id"],
         "referrer_name": contact.get("name"),
-        "referral_note": state["event"].get("text", "")[:1000],
+        "referral_note": text[:1000],
         "source": "referral",
     }
-    text = ctx.prompts.render("refer_thanks", referral_name=name or "коллеге")
+    if len(people) == 1:
+        only = people[0]
+        shown = only.get("name") or only.get("email") or only.get("telegram") or "коллеге"
+        text_out = ctx.prompts.render("refer_thanks", referral_name=shown)
+    else:
+        addresses = ", ".join(p.get("email") or p.get("telegram") or p.get("phone") or "" for p in people)
+        text_out = ctx.prompts.render("refer_thanks_many", addresses=addresses)
+    if plan.refused:
+        text_out += "\n\n" + ctx.prompts.render("refer_partly_refused", addresses=refused)
     return {
         "actions": ["create_contact"],
-        "parts": [effects.part(text, "ack")],
+        "parts": [effects.part(text_out, "ack")],
         "effects": [
-            effects.create_contact(fields),
-            effects.contact_update(order=3, status="closed", stage="referred", outcome="referral"),
+            *[effects.create_contact({**{k: v for k, v in p.items() if v is not None}, **common,
+                                      "name": p.get("name") or None}, slot=i)
+              for i, p in enumerate(people)],
+            effects.contact_update(order=3, status="closed", stage="referred", outcome="referral",
+                                   referrals_made=made + len(people)),
             effects.no_timer(),
+            *facts,
         ],
     }

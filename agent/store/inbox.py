@@ -122,6 +122,25 @@ class InboxRepo:
             },
         )
 
+    async def wait_for_model(self, key: str, now: datetime, since: datetime, delay_s: float, reason: str) -> None:
+        """Give a claimed event back because the model host is down: not counted as a try; it is
+        taken again after `delay_s`. `llm_wait_since` keeps when its wait began."""
+        await self.col.update_one(
+            {"_id": key},
+            {
+                "$set": {"status": PENDING, "available_at": now + timedelta(seconds=delay_s), "lease_until": None,
+                         "llm_wait_since": since, "llm_wait_reason": reason[:500]},
+                "$inc": {"attempts": -1, "llm_waits": 1},
+            },
+        )
+
+    async def waiting_for_model(self) -> tuple[int, datetime | None]:
+        """How many events wait for the model host, and since when the oldest waits."""
+        query = {"status": {"$in": [PENDING, PROCESSING]}, "llm_wait_since": {"$ne": None}}
+        count = await self.col.count_documents(query)
+        oldest = await self.col.find_one(query, {"llm_wait_since": 1}, sort=[("llm_wait_since", ASCENDING)])
+        return count, (oldest or {}).get("llm_wait_since")
+
     async def fail(self, key: str, now: datetime, reason: str, *, max_attempts: int, backoff_s: float) -> str:
         """Record a failed try: retry later with backoff, or quarantine after `max_attempts`."""
         doc = await self.col.find_one({"_id": key}, {"attempts": 1})

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+import re
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from datetime import datetime
 from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
+from agent.contacts_import import TELEGRAM, is_email
 from agent.store import Store
 from agent.store.errors import StoreError
+from agent.understanding.entities import find_emails, find_phones, find_telegram
+from agent.understanding.schema import Person
 
 
 def derived_contact_id(event_key: str) -> str:
@@ -39,3 +45,67 @@ async def create_referred(store: Store, event_key: str, fields: dict[str, Any], 
         if existing is None:
             raise
         return existing, False
+
+
+@dataclass
+class ReferralPlan:
+    """Who a referral message may really create, and what was refused and why."""
+
+    people: list[dict[str, Any]] = dc_field(default_factory=list)  # address fields (+ name) per new contact
+    refused: list[tuple[str, str]] = dc_field(default_factory=list)  # (address, reason)
+    invented: list[str] = dc_field(default_factory=list)  # addresses the model gave that the client never wrote
+
+
+def _own_domain(sender_email: str) -> str:
+    return sender_email.rsplit("@", 1)[-1].lower() if "@" in sender_email else ""
+
+
+def plan_referral(text: str, person: Person | None, *, sender_email: str, room: int) -> ReferralPlan:
+    """The contacts a referral message may create: only addresses the client wrote (a model's
+    invented one is dropped), strictly valid, never the agent's own address or domain; at most
+    `room` people. One person with all their addresses when the message has one of each, else
+    one contact per address."""
+    plan = ReferralPlan()
+    lowered, digits = text.lower(), re.sub(r"\D", "", text)
+    if person is not None:
+        for value in (person.email, person.telegram):
+            if value and value.lower().lstrip("@") not in lowered:
+                plan.invented.append(value)
+        if person.phone and re.sub(r"\D", "", person.phone)[-10:] not in digits:
+            plan.invented.append(person.phone)
+    emails, handles, phones = find_emails(text), find_telegram(text), find_phones(text)
+    for raw in re.findall(r"[^\s,;<>()\"']*@[^\s,;<>()\"']*", text):  # tried to be an address, and is not one
+        token = raw.strip(".:!?«»").lower()
+        if token and token not in emails and token not in handles and "@" + token.lstrip("@") not in handles:
+            plan.refused.append((token, "invalid"))
+    own = _own_domain(sender_email)
+    valid_emails, valid_handles = [], []
+    for email in emails:
+        domain = email.rsplit("@", 1)[-1]
+        if not is_email(email):
+            plan.refused.append((email, "invalid"))
+        elif email == sender_email.lower() or (own and (domain == own or domain.endswith("." + own))):
+            plan.refused.append((email, "own"))
+        else:
+            valid_emails.append(email)
+    for handle in handles:
+        if TELEGRAM.match(handle):
+            valid_handles.append(handle)
+        else:
+            plan.refused.append((handle, "invalid"))
+    name = person.name if person else None
+    role = person.role if person else None
+    if len(valid_emails) <= 1 and len(valid_handles) <= 1 and len(phones) <= 1:
+        one = {"email": valid_emails[0] if valid_emails else None,
+               "telegram": valid_handles[0] if valid_handles else None,
+               "phone": phones[0] if phones else None}
+        if any(one.values()):
+            plan.people.append({**one, "name": name, "role": role})
+    else:
+        plan.people += [{"email": e, "telegram": None, "phone": None, "name": None, "role": role} for e in valid_emails]
+        plan.people += [{"email": None, "telegram": h, "phone": None, "name": None, "role": role}
+                        for h in valid_handles]
+    for extra in plan.people[max(room, 0):]:
+        plan.refused.append((extra["email"] or extra["telegram"] or extra["phone"], "limit"))
+    plan.people = plan.people[:max(room, 0)]
+    return plan

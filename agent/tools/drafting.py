@@ -19,7 +19,8 @@ class AnswerDraft(BaseModel):
 
 
 async def redraft_answer(ctx: AgentContext, state: ConversationState, previous: str, problems: list[str]) -> str | None:
-    """One corrective call; None when the model cannot help (the guard then hands off)."""
+    """One corrective call; None when the model cannot help (the guard then hands off). A host
+    that is down makes the whole event wait, unless this is its last chance."""
     if ctx.llm is None:
         return None
     system = system_prompt(ctx, state["contact"], ctx.now(), ctx.tz(state["contact"]))
@@ -27,6 +28,10 @@ async def redraft_answer(ctx: AgentContext, state: ConversationState, previous: 
     messages = [*conversation(state, ctx.settings.llm_history_turns), ("human", feedback)]
     try:
         draft, _usage = await ctx.llm.ask(system, messages, AnswerDraft)
-    except (LlmBadAnswer, LlmUnavailable):
+    except LlmBadAnswer:
+        return None
+    except LlmUnavailable:
+        if not ctx.final_attempt:
+            raise  # the model host is down: the event waits for it (agent/worker.py), nothing is sent
         return None
     return draft.answer

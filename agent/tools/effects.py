@@ -69,6 +69,7 @@ class CreateContact(BaseEffect):
 
     type: Literal["create_contact"] = "create_contact"
     fields: dict[str, Any]
+    slot: int = 0  # the n-th person of one message (each gets its own id derived from the event)
 
 
 class Attach(BaseEffect):
@@ -163,8 +164,8 @@ def suppress() -> Suppress:
     return Suppress()
 
 
-def create_contact(fields: dict[str, Any]) -> CreateContact:
-    return CreateContact(fields=fields)
+def create_contact(fields: dict[str, Any], slot: int = 0) -> CreateContact:
+    return CreateContact(fields=fields, slot=slot)
 
 
 def attach(path: str) -> Attach:

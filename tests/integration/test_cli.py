@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +126,23 @@ def test_db_init_and_stats(cli) -> None:
     cli("contacts", "add", "--name", "Иван", "--email", "ivan@x.ru")
     stats = cli("stats")
     assert stats.exit_code == 0 and "funnel" in stats.output and "first message sent" in stats.output
+    assert "waiting for the model host: none" in stats.output
+
+
+def test_stats_shows_events_waiting_for_the_model(cli, mongo_uri: str, db_name: str) -> None:
+    cli("db", "init")
+    client: MongoClient = MongoClient(mongo_uri, tz_aware=True)
+    since = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+    try:
+        client[db_name].inbox.insert_many([
+            {"_id": f"m{i}", "status": "pending", "priority": 0, "available_at": since, "received_at": since,
+             "attempts": 0, "llm_wait_since": since, "llm_waits": 3} for i in range(2)])
+        stats = cli("stats")
+    finally:
+        client[db_name].inbox.delete_many({"_id": {"$in": ["m0", "m1"]}})
+        client.close()
+    assert stats.exit_code == 0
+    assert "waiting for the model host: 2 event(s)" in " ".join(stats.output.split())
 
 
 def test_demo_end_to_end(cli, mongo_uri: str, db_name: str) -> None:
