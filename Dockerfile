@@ -13,6 +13,7 @@ COPY channels ./channels
 COPY cli ./cli
 COPY evals ./evals
 COPY prompts ./prompts
+COPY web ./web
 # No `embedded` extra: in a container the store is MONGODB_URI (the compose file's replica set).
 RUN pip install . \
  && useradd --system --create-home --home-dir /home/agent --uid 10001 agent \
