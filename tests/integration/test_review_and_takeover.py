@@ -199,7 +199,7 @@ def start_worker(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(cli, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT, cwd=Path.cwd())
 
 
-async def wait_for(check: Any, seconds: float = 30.0) -> Any:
+async def wait_for(check: Any, seconds: float = 90.0) -> Any:  # a worker process starts slowly on a busy machine
     for _ in range(int(seconds / 0.1)):
         if value := await check():
             return value
