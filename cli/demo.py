@@ -18,15 +18,17 @@ from cli.wiring import open_app
 
 
 def default_start(tz: ZoneInfo) -> datetime:
-    """Next working day, 09:00 in the default zone: the first messages go out at once."""
+    """The next Monday, Tuesday or Wednesday, 09:00 in the default zone: the first messages go out at
+    once, and the scripted «послезавтра в три часа дня» falls on a working day (a weekend time is
+    never booked, so a Thursday start would show a counter-proposal instead of a booking)."""
     day = datetime.now(tz).date() + timedelta(days=1)
-    while day.weekday() >= 5:
+    while day.weekday() >= 3:
         day += timedelta(days=1)
     return datetime.combine(day, time(9), tz)
 
 
 def demo(
-    start: Annotated[str | None, typer.Option(help="Simulated start, ISO 8601 with offset (default: next working day 09:00)")] = None,
+    start: Annotated[str | None, typer.Option(help="Simulated start, ISO 8601 with offset (default: the next Monday–Wednesday, 09:00)")] = None,
     days: Annotated[int, typer.Option(min=1, max=365, help="Simulated days to run")] = 40,
     llm: Annotated[str, typer.Option(help="auto | rules | ollama")] = "auto",
 ) -> None:
