@@ -47,6 +47,11 @@ class LlmUnavailable(LlmError):
     """The model host did not answer usefully: timeout, refused connection, HTTP error."""
 
 
+class LlmCallFailed(LlmUnavailable):
+    """The call failed in an unexpected way (not the host's transport): retried and then handed off
+    like before, never waited out as an outage (waiting would not fix it)."""
+
+
 class LlmBadAnswer(LlmError):
     """The model answered, but not with JSON that validates against the schema."""
 
@@ -209,7 +214,7 @@ def _classify(exc: BaseException, timeout_s: float | None) -> tuple[LlmError, bo
     if isinstance(exc, ValueError):  # JSON / pydantic / output-parser errors, empty stream
         return LlmBadAnswer(f"malformed answer: {_one_line(exc)}"), True
     log.debug("unexpected model failure", exc_info=exc)
-    return LlmUnavailable(f"model call failed: {type(exc).__name__}: {_one_line(exc)}"), True
+    return LlmCallFailed(f"model call failed: {type(exc).__name__}: {_one_line(exc)}"), True
 
 
 class StructuredLlm:

@@ -22,7 +22,7 @@ from langgraph.types import Command
 from agent.context import AgentContext
 from agent.contracts import InboundMessage
 from agent.graph import ConversationGraph
-from agent.llm import LlmUnavailable
+from agent.llm import LlmCallFailed, LlmUnavailable
 from agent.resilience import LoopGuard
 from agent.store import Store
 from agent.store.contacts import ADDRESS_FIELDS
@@ -40,6 +40,8 @@ def model_outage(exc: BaseException) -> LlmUnavailable | None:
     seen: BaseException | None = exc
     for _ in range(5):
         if seen is None:
+            return None
+        if isinstance(seen, LlmCallFailed):  # not the host being down: waiting would not help
             return None
         if isinstance(seen, LlmUnavailable):
             return seen
