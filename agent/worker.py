@@ -117,11 +117,17 @@ class Worker:
                 await self.store.inbox.postpone(key, ctx.now(), BUSY_RETRY_S)
                 return True
             try:
+                if contact.get("draft_waiting") == key:
+                    # this event already reached its draft (the worker stopped before marking it done)
+                    await self.store.inbox.complete(key, ctx.now(), {"draft": key, "replied": False},
+                                                    self.store.retention_days)
+                    return True
                 if doc.get("kind") in TIMER_KINDS and contact.get("draft_waiting"):
                     # timers wait while a person decides on a draft (the draft may change them)
                     await self.store.inbox.postpone(key, ctx.now(), settings.draft_timer_wait_s)
                     return True
-                if (not self.exclusive or contact.get("llm_waiting")) and await self.store.inbox.earlier_unfinished(
+                if doc.get("kind") != "decision" and (not self.exclusive or contact.get("llm_waiting")) \
+                        and await self.store.inbox.earlier_unfinished(
                         contact["_id"], key, doc.get("received_at")):
                     # keep the order of arrival (also behind an event of this contact that waits for the model)
                     await self.store.inbox.postpone(key, ctx.now(), BUSY_RETRY_S)
@@ -201,13 +207,14 @@ class Worker:
         if waiting:
             payload = waiting[0].value
             draft_id = payload["action_request"]["args"]["draft_id"]
-            await self.store.contacts.update(contact_id, ctx.now(), draft_waiting=draft_id)
             if await self.store.drafts.open(draft_id, contact_id, payload, ctx.now()):
                 contact = await self.store.contacts.get(contact_id) or {"_id": contact_id}
                 await queue_team_note(ctx, key=f"{draft_id}:team:draft", contact=contact, template="draft_team",
                                       values={"reason": payload["description"],
                                               "text": payload["action_request"]["args"]["text"][:1500],
                                               "draft_id": draft_id})
+            # last: once the contact says a draft waits, a replay of this event only marks it done
+            await self.store.contacts.update(contact_id, ctx.now(), draft_waiting=draft_id)
             result.update(replied=False, draft=draft_id)
         return result
 
