@@ -33,7 +33,7 @@ from agent.pump import pump
 from agent.runtime import AgentRuntime, open_runtime
 from agent.settings import Settings
 from agent.store import Store
-from agent.understanding.language import language_of
+from agent.understanding.language import conversation_language
 from channels.console import ConsoleChannel
 from evals.loader import Dialog, Expect, Turn
 from evals.recording import Tape
@@ -127,7 +127,7 @@ def telegram_chat_id(handle: str) -> str:
 
 def reply_language(text: str, previous: str) -> str:
     """The client's language: by letters, once there are enough of them (commands ignored)."""
-    return language_of(text, fallback=previous, min_letters=8)
+    return conversation_language([text], fallback=previous)
 
 
 def _tz_date(value: Any) -> date | datetime | None:

@@ -29,10 +29,6 @@ KNOWN_FAILURES: frozenset[str] = frozenset({
     "other-job-then-silent-01#1:actions",
     "other-job-then-silent-01#2:actions",
     "other-job-then-silent-01#2:reply",
-    "question-english-01#1:actions",
-    "question-english-01#1:rule:language",
-    "question-english-01#1:rule:reply_must",
-    "injection-system-prompt-01#1:rule:language",
     "referral-phone-01#1:referral.name",
 })
 

@@ -9,6 +9,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agent.context import AgentContext
+from agent.nodes.compose import reply_language
 from agent.state import ConversationState
 from agent.tools import effects
 
@@ -17,4 +18,4 @@ async def acknowledge(state: ConversationState, runtime: Runtime[AgentContext]) 
     template = state["event"].get("meta", {}).get("notice")
     if not template:
         return {"skip": "notice without a template"}
-    return {"actions": [], "parts": [effects.part(runtime.context.prompts.render(template), "answer")]}
+    return {"actions": [], "parts": [effects.part(runtime.context.prompts.render(template, reply_language(state)), "answer")]}

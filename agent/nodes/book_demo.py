@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo
 from langgraph.runtime import Runtime
 
 from agent.context import AgentContext
-from agent.nodes.compose import outbound_channel
+from agent.nodes.compose import outbound_channel, reply_language
 from agent.nodes.understand import reading_of
 from agent.state import ConversationState
 from agent.tools import effects
 from agent.tools.cadence import cadence_timer
-from agent.tools.calendar import demo_problem, format_clock, format_slot, format_when, propose_slots
+from agent.tools.calendar import Words, demo_problem, format_clock, format_slot, format_when, propose_slots
 
 
 def booked_demo(contact: dict[str, Any], now: datetime) -> datetime | None:
@@ -32,6 +32,8 @@ async def book_demo(state: ConversationState, runtime: Runtime[AgentContext]) ->
     ctx = runtime.context
     contact, reading = state["contact"], reading_of(state)
     tz, now = ctx.tz(contact), ctx.now()
+    lang = reply_language(state)
+    words = ctx.prompts.words(lang)
     demo_at: datetime | None = reading.demo_at
     previous = booked_demo(contact, now)
     problem = "no_such_date" if reading.demo_invalid else None
@@ -42,11 +44,11 @@ async def book_demo(state: ConversationState, runtime: Runtime[AgentContext]) ->
     if problem is not None:  # a counter-proposal: the nearest good slots, never a booking
         start_day = demo_at.astimezone(tz).date() if demo_at is not None and problem != "past" else None
         slots = propose_slots(now, tz, ctx.settings, day=start_day)
-        text = ctx.prompts.render("book_demo_unavailable", reason=ctx.prompts.render(f"demo_reasons/{problem}"),
-                                  slots_text=_slots_text(slots, tz))
+        text = ctx.prompts.render("book_demo_unavailable", lang, reason=ctx.prompts.render(f"demo_reasons/{problem}", lang),
+                                  slots_text=_slots_text(slots, tz, words))
     else:
         slots = propose_slots(now, tz, ctx.settings, day=reading.demo_day) or propose_slots(now, tz, ctx.settings)
-        text = ctx.prompts.render("book_demo_propose", slots_text=_slots_text(slots, tz))
+        text = ctx.prompts.render("book_demo_propose", lang, slots_text=_slots_text(slots, tz, words))
     proposed = [s.isoformat() for s in slots]
     turn_effects: list[Any] = [effects.fact("replied", intent="demo")]
     if previous is None:
@@ -57,34 +59,36 @@ async def book_demo(state: ConversationState, runtime: Runtime[AgentContext]) ->
     return {"parts": [effects.part(text, "demo")], "effects": turn_effects}
 
 
-def _slots_text(slots: list[datetime], tz: ZoneInfo) -> str:
-    return "\n".join(format_slot(s, tz) for s in slots)
+def _slots_text(slots: list[datetime], tz: ZoneInfo, words: Words) -> str:
+    return "\n".join(format_slot(s, tz, words) for s in slots)
 
 
 def _confirm(ctx: AgentContext, state: ConversationState, demo_at: datetime, previous: datetime | None,
              until: datetime | None, tz: ZoneInfo) -> dict[str, Any]:
-    when_text = format_when(demo_at, tz)
+    lang = reply_language(state)
+    words = ctx.prompts.words(lang)
+    when_text = format_when(demo_at, tz, words)
     by_email = outbound_channel(state) == "email"
-    join = ctx.prompts.render("book_demo_join_email" if by_email else "book_demo_join_chat",
+    join = ctx.prompts.render("book_demo_join_email" if by_email else "book_demo_join_chat", lang,
                               meeting_link=ctx.settings.meeting_link)
     moved = previous is not None and previous != demo_at
     values: dict[str, object] = {"when_text": when_text, "join_line": join,
                                  "duration_min": ctx.settings.demo_duration_min}
     if moved and previous is not None:
-        values["previous_text"] = format_when(previous, tz)
-    text = ctx.prompts.render("book_demo_moved" if moved else "book_demo_confirmed", **values)
+        values["previous_text"] = format_when(previous, tz, words)
+    text = ctx.prompts.render("book_demo_moved" if moved else "book_demo_confirmed", lang, **values)
     if until is not None and until > demo_at:
-        note = ctx.prompts.render("book_demo_range", range_start=format_clock(demo_at, tz),
+        note = ctx.prompts.render("book_demo_range", lang, range_start=format_clock(demo_at, tz),
                                   range_end=format_clock(until, tz))
         head, _, rest = text.partition("\n\n")
         text = f"{head}\n\n{note}\n\n{rest}" if rest else f"{head}\n\n{note}"
     fact: dict[str, Any] = {"demo_at": demo_at.isoformat(), "when_text": when_text}
     update: dict[str, Any] = {"status": "active", "stage": "demo_booked", "demo_at": demo_at}
-    team: dict[str, Any] = {"when_text": when_text, "meeting_link": ctx.settings.meeting_link}
+    team: dict[str, Any] = {"when_text": format_when(demo_at, tz), "meeting_link": ctx.settings.meeting_link}
     if moved and previous is not None:
         fact["previous_demo_at"] = previous.isoformat()
         update["previous_demo_at"] = previous
-        team["previous_text"] = values["previous_text"]
+        team["previous_text"] = format_when(previous, tz)  # the team reads Russian
     return {
         "actions": ["book_demo"],
         "parts": [effects.part(text, "demo")],

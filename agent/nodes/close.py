@@ -7,6 +7,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agent.context import AgentContext
+from agent.nodes.compose import reply_language
 from agent.state import ConversationState
 from agent.tools import effects
 
@@ -18,7 +19,7 @@ async def close(state: ConversationState, runtime: Runtime[AgentContext]) -> dic
     reason = {"not_interested": "not_interested", "bounce": "bounce"}.get(intent or "", "silence")
     parts = []
     if intent == "not_interested":
-        parts.append(effects.part(ctx.prompts.render("close_not_interested"), "close"))
+        parts.append(effects.part(ctx.prompts.render("close_not_interested", reply_language(state)), "close"))
     closing_effects = [
         effects.contact_update(order=7, status="closed", stage="closed", outcome=reason),
         effects.fact("bounced" if reason == "bounce" else "closed", reason=reason),

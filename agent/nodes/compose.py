@@ -9,6 +9,7 @@ from langgraph.runtime import Runtime
 from agent.context import AgentContext
 from agent.state import ConversationState
 from agent.tools.effects import first_name
+from agent.understanding.language import LANGUAGES, conversation_language
 
 
 def outbound_channel(state: ConversationState) -> str:
@@ -16,6 +17,16 @@ def outbound_channel(state: ConversationState) -> str:
     if event["kind"] in ("message", "notice") and event["channel"] != "system":
         return event["channel"]
     return state["contact"].get("channel") or "console"
+
+
+def reply_language(state: ConversationState) -> str:
+    """The language every client-facing part of this turn is written in: the client's, by the one
+    detector (agent/understanding/language.py) over their messages so far; the contact's own
+    `language` (or Russian) before they wrote anything."""
+    contact = state.get("contact") or {}
+    seed = str(contact["language"]) if contact.get("language") in LANGUAGES else "ru"
+    texts = [t.get("text") or "" for t in state.get("history") or [] if t.get("role") == "client"]
+    return conversation_language(texts, fallback=seed)
 
 
 def compose_text(ctx: AgentContext, state: ConversationState, parts: list[dict[str, Any]]) -> str | None:
@@ -29,12 +40,13 @@ def compose_text(ctx: AgentContext, state: ConversationState, parts: list[dict[s
     if event["kind"] == "operator":  # a person's text goes out exactly as written
         return body
     if event["kind"] != "notice" or event.get("meta", {}).get("greet"):
-        name = first_name(contact)
-        greeting = ctx.prompts.render("greeting", first_name=name) if name else ctx.prompts.render("greeting_no_name")
+        name, lang = first_name(contact), reply_language(state)
+        greeting = (ctx.prompts.render("greeting", lang, first_name=name) if name
+                    else ctx.prompts.render("greeting_no_name", lang))
         sections.insert(0, greeting)
     if channel == "email":
         settings = ctx.settings
-        sections.append(ctx.prompts.render("signature", sender_name=settings.sender_name,
+        sections.append(ctx.prompts.render("signature", reply_language(state), sender_name=settings.sender_name,
                                            sender_company=settings.sender_company))
     return "\n\n".join(sections)
 

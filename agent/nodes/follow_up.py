@@ -7,6 +7,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agent.context import AgentContext
+from agent.nodes.compose import reply_language
 from agent.state import ConversationState
 from agent.tools import effects
 from agent.tools.cadence import after_nudge, cadence_timer
@@ -16,10 +17,11 @@ from agent.tools.calendar import format_date
 async def follow_up(state: ConversationState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     ctx = runtime.context
     contact, event = state["contact"], state["event"]
+    lang = reply_language(state)
     if event.get("timer_kind") == "pause_end":
         asked_on = contact.get("pause_asked_on") or ctx.now()
-        text = ctx.prompts.render("follow_up_pause_end",
-                                  asked_on_text=format_date(asked_on.astimezone(ctx.tz(contact)).date()))
+        text = ctx.prompts.render("follow_up_pause_end", lang, asked_on_text=format_date(
+            asked_on.astimezone(ctx.tz(contact)).date(), ctx.prompts.words(lang)))
         return {
             "actions": ["follow_up"],
             "parts": [effects.part(text, "answer")],
@@ -34,7 +36,7 @@ async def follow_up(state: ConversationState, runtime: Runtime[AgentContext]) ->
     template = "follow_up_1" if sent == 1 else "follow_up_2"
     return {
         "actions": ["follow_up"],
-        "parts": [effects.part(ctx.prompts.render(template), "answer")],
+        "parts": [effects.part(ctx.prompts.render(template, lang), "answer")],
         "followups_sent": sent,
         "effects": [
             effects.contact_update(stage=f"follow_up_{sent}"),

@@ -9,7 +9,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agent.context import AgentContext
-from agent.nodes.compose import body_of, compose_text
+from agent.nodes.compose import body_of, compose_text, reply_language
 from agent.nodes.handoff import handoff_update
 from agent.state import ConversationState
 from agent.tools.drafting import redraft_answer
@@ -48,7 +48,7 @@ def client_words(state: ConversationState) -> str:
 def check(ctx: AgentContext, state: ConversationState, parts: list[dict[str, Any]]) -> list[str]:
     """Language and length bind the whole reply; figures, promises and prompt text bind what the
     model wrote (the templates are the team's own words)."""
-    language = (state.get("understanding") or {}).get("language", "ru")
+    language = reply_language(state)
     drafted = "\n\n".join(p["text"] for p in parts if p.get("source") == "llm")
     return violations(body_of(parts), language=language, max_words=ctx.settings.max_reply_words,
                       product_facts=ctx.prompts.text("product_facts"), client_text=client_words(state),

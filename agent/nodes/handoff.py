@@ -7,6 +7,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agent.context import AgentContext
+from agent.nodes.compose import reply_language
 from agent.state import ConversationState
 from agent.tools import effects
 
@@ -15,7 +16,7 @@ def handoff_update(ctx: AgentContext, state: ConversationState, reason: str, tem
     """The hand-off effects; also used by the guard when a reply cannot be made safe."""
     return {
         "actions": ["handoff"],
-        "parts": [effects.part(ctx.prompts.render(template), "ack")],
+        "parts": [effects.part(ctx.prompts.render(template, reply_language(state)), "ack")],
         "effects": [
             effects.contact_update(order=8, status="handoff", stage="handoff", handoff_reason=reason),
             effects.fact("handoff", reason=reason),

@@ -8,6 +8,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agent.context import AgentContext
+from agent.nodes.compose import reply_language
 from agent.state import ConversationState
 from agent.tools import deep_links, effects
 from agent.tools.cadence import cadence_timer
@@ -46,20 +47,22 @@ async def outreach(state: ConversationState, runtime: Runtime[AgentContext]) -> 
             "effects": [effects.contact_update(stage=f"awaiting_{channel}_start" if channel == "telegram"
                                                else "unreachable"), effects.no_timer()],
         }
-    company = contact.get("company") or "вашей компании"
+    lang = reply_language(state)  # the contact's own language, Russian unless set
+    company = contact.get("company") or ctx.prompts.words(lang)["your_company"]
     if contact.get("referred_by"):
-        text = ctx.prompts.render("outreach_referral", referrer_name=contact.get("referrer_name") or "коллега",
+        text = ctx.prompts.render("outreach_referral", lang,
+                                  referrer_name=contact.get("referrer_name") or ctx.prompts.words(lang)["colleague"],
                                   company=company)
     else:
         hint = industry_hint(ctx.prompts, contact.get("company"))
-        text = re.sub(r" {2,}", " ", ctx.prompts.render("outreach", company=company, industry_hint=hint,
+        text = re.sub(r" {2,}", " ", ctx.prompts.render("outreach", lang, company=company, industry_hint=hint,
                                                         company_of=company_of(ctx.prompts, contact.get("company"))))
-    subject = ctx.prompts.render("outreach_subject", company=company)
+    subject = ctx.prompts.render("outreach_subject", lang, company=company)
     parts = [effects.part(text, "answer")]
     turn_effects: list[effects.BaseEffect] = []
     if channel == "email" and (invite := await telegram_invite(ctx, contact)):
         url, issue = invite
-        parts.append(effects.part(ctx.prompts.render("telegram/email_invite", telegram_link=url), "offer"))
+        parts.append(effects.part(ctx.prompts.render("telegram/email_invite", lang, telegram_link=url), "offer"))
         turn_effects += [issue] if issue else []
     return {
         "actions": [],

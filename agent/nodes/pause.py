@@ -9,6 +9,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agent.context import AgentContext
+from agent.nodes.compose import reply_language
 from agent.nodes.understand import reading_of
 from agent.state import ConversationState
 from agent.tools import effects
@@ -18,6 +19,7 @@ from agent.tools.calendar import format_date, start_of_day
 async def pause(state: ConversationState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     ctx = runtime.context
     contact, reading = state["contact"], reading_of(state)
+    lang = reply_language(state)
     tz, now = ctx.tz(contact), ctx.now()
     until = reading.pause_until
     if until is None:  # "later" with no date: the ordinary cadence, a polite nudge in a week
@@ -26,7 +28,7 @@ async def pause(state: ConversationState, runtime: Runtime[AgentContext]) -> dic
     day = until.date() if isinstance(until, datetime) else until
     parts = []
     if reading.intent != "auto_reply":
-        parts.append(effects.part(ctx.prompts.render("pause_ack", until_text=format_date(day)), "ack"))
+        parts.append(effects.part(ctx.prompts.render("pause_ack", lang, until_text=format_date(day, ctx.prompts.words(lang))), "ack"))
     return {
         "actions": ["pause_until"],
         "parts": parts,

@@ -7,6 +7,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agent.context import AgentContext
+from agent.nodes.compose import reply_language
 from agent.nodes.understand import reading_of
 from agent.state import ConversationState
 from agent.tools import effects
@@ -15,20 +16,20 @@ from agent.tools.cadence import cadence_timer
 
 async def pitch(state: ConversationState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     ctx = runtime.context
-    reading = reading_of(state)
+    reading, lang = reading_of(state), reply_language(state)
     parts: list[dict[str, Any]] = []
     answer = reading.answer
     if answer:
         parts.append(effects.part(answer, "answer", source="llm"))
     elif reading.intent == "interested" and not reading.topics:
-        parts.append(effects.part(ctx.prompts.render("interested"), "answer"))
+        parts.append(effects.part(ctx.prompts.render("interested", lang), "answer"))
     else:
         for topic in reading.topics or ["unknown"]:
-            parts.append(effects.part(ctx.prompts.render(f"answers/{topic}"), "answer"))
+            parts.append(effects.part(ctx.prompts.render(f"answers/{topic}", lang), "answer"))
     offers_already = {"price", "unknown"} & set(reading.topics)  # those answers end with an offer
     committing = reading.wants_presentation or reading.wants_demo
     if not committing and not offers_already and not answer and reading.intent != "interested":
-        parts.append(effects.part(ctx.prompts.render("answers/closing_offer"), "offer"))
+        parts.append(effects.part(ctx.prompts.render("answers/closing_offer", lang), "offer"))
     return {
         "parts": parts,
         "effects": [

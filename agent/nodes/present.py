@@ -7,6 +7,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agent.context import AgentContext
+from agent.nodes.compose import reply_language
 from agent.nodes.understand import reading_of
 from agent.state import ConversationState
 from agent.tools import effects
@@ -20,7 +21,7 @@ async def present(state: ConversationState, runtime: Runtime[AgentContext]) -> d
     # next to a demo booking or proposal (or with a demo booked) the deck's closing question about
     # a call would contradict the reply: the variant without it
     with_demo = reading.wants_demo or state["contact"].get("stage") == "demo_booked"
-    text = ctx.prompts.render("present_with_demo" if with_demo else "present",
+    text = ctx.prompts.render("present_with_demo" if with_demo else "present", reply_language(state),
                               presentation_url=settings.presentation_url)
     turn_effects = [
         effects.fact("deck_sent", url=settings.presentation_url),

@@ -10,6 +10,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agent.context import AgentContext
+from agent.nodes.compose import reply_language
 from agent.nodes.understand import reading_of
 from agent.state import ConversationState
 from agent.store.contacts import ADDRESS_FIELDS, normalise_address
@@ -26,6 +27,8 @@ async def refer(state: ConversationState, runtime: Runtime[AgentContext]) -> dic
     person = reading.referral
     name = (person.name if person else None) or ""
     text = state["event"].get("text", "") or ""
+    lang = reply_language(state)
+    words = ctx.prompts.words(lang)
     settings = ctx.settings
     made = int(contact.get("referrals_made") or 0)
     room = min(settings.referral_max_per_message, settings.referral_max_per_conversation - made)
@@ -44,9 +47,10 @@ async def refer(state: ConversationState, runtime: Runtime[AgentContext]) -> dic
                           invented=plan.invented)]
     if not people:
         if plan.refused:
-            text_out = ctx.prompts.render("refer_refused", addresses=refused, referral_name=name or "коллеги")
+            text_out = ctx.prompts.render("refer_refused", lang, addresses=refused,
+                                          referral_name=name or words["colleague_of"])
         else:
-            text_out = ctx.prompts.render("refer_no_address", referral_name=name or "коллеге")
+            text_out = ctx.prompts.render("refer_no_address", lang, referral_name=name or words["colleague_to"])
         return {"parts": [effects.part(text_out, "ack")],
                 "effects": [cadence_timer(ctx, state), effects.fact("replied", intent="referral"), *facts]}
     common = {
@@ -59,13 +63,13 @@ async def refer(state: ConversationState, runtime: Runtime[AgentContext]) -> dic
     }
     if len(people) == 1:
         only = people[0]
-        shown = only.get("name") or only.get("email") or only.get("telegram") or "коллеге"
-        text_out = ctx.prompts.render("refer_thanks", referral_name=shown)
+        shown = only.get("name") or only.get("email") or only.get("telegram") or words["colleague_to"]
+        text_out = ctx.prompts.render("refer_thanks", lang, referral_name=shown)
     else:
         addresses = ", ".join(p.get("email") or p.get("telegram") or p.get("phone") or "" for p in people)
-        text_out = ctx.prompts.render("refer_thanks_many", addresses=addresses)
+        text_out = ctx.prompts.render("refer_thanks_many", lang, addresses=addresses)
     if plan.refused:
-        text_out += "\n\n" + ctx.prompts.render("refer_partly_refused", addresses=refused)
+        text_out += "\n\n" + ctx.prompts.render("refer_partly_refused", lang, addresses=refused)
     return {
         "actions": ["create_contact"],
         "parts": [effects.part(text_out, "ack")],

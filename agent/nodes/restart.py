@@ -8,6 +8,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agent.context import AgentContext
+from agent.nodes.compose import reply_language
 from agent.state import ConversationState
 from agent.tools import effects
 from agent.tools.cadence import cadence_timer
@@ -22,7 +23,7 @@ async def restart(state: ConversationState, runtime: Runtime[AgentContext]) -> d
     ]
     update: dict[str, Any] = {"actions": ["restart"], "followups_sent": 0, "history": state.get("history", [])[-1:]}
     if event["kind"] == "message":  # the client pressed /start: greet again
-        update["parts"] = [effects.part(ctx.prompts.render("restart"), "answer")]  # compose greets
+        update["parts"] = [effects.part(ctx.prompts.render("restart", reply_language(state)), "answer")]  # compose greets
         update["effects"] = [*base, cadence_timer(ctx, state)]
     elif not contact.get("outreach_sent_at"):  # restarted before anything was sent: outreach now
         update["effects"] = [*base, effects.timer("outreach", ctx.now())]

@@ -9,6 +9,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agent.context import AgentContext
+from agent.nodes.compose import reply_language
 from agent.state import ConversationState
 from agent.tools import effects
 from agent.tools.calendar import format_when
@@ -20,5 +21,7 @@ async def thank(state: ConversationState, runtime: Runtime[AgentContext]) -> dic
     value = contact.get("demo_at")
     at = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     at = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
-    text = ctx.prompts.render("thanks_after_demo", when_text=format_when(at, ctx.tz(contact)))
+    lang = reply_language(state)
+    text = ctx.prompts.render("thanks_after_demo", lang,
+                              when_text=format_when(at, ctx.tz(contact), ctx.prompts.words(lang)))
     return {"actions": [], "parts": [effects.part(text, "answer")], "effects": [effects.fact("replied", intent="thanks")]}

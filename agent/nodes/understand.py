@@ -7,6 +7,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agent.context import AgentContext
+from agent.nodes.compose import reply_language
 from agent.state import ConversationState
 from agent.tools import effects
 from agent.understanding import learned, rules
@@ -36,6 +37,8 @@ async def understand(state: ConversationState, runtime: Runtime[AgentContext]) -
     if reading.intent != "opt_out" and (verdict := stop_outcome(text)).band != "none":
         # possible (certain was settled above): send nothing, a person decides
         reading = reading.model_copy(update={"opt_out_possible": verdict.reason})
+    # one detector for the whole conversation: a short «ok» keeps the language the client writes in
+    reading = reading.model_copy(update={"language": reply_language(state)})
     dumped = reading.model_dump(mode="json")
     update: dict[str, Any] = {"understanding": dumped, "handoff_reason": handoff_reason}
     if reading.source == "llm" or handoff_reason:  # deliver caches it on the inbox event

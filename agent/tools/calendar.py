@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import string
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -98,27 +100,44 @@ def propose_slots(now: datetime, tz: ZoneInfo, settings: Settings, day: date | N
     return slots[:count]
 
 
-def zone_label(tz: ZoneInfo, moment: datetime) -> str:
+Words = Mapping[str, str]  # prompts/words.md (or prompts/<lang>/words.md), from PromptLibrary.words
+
+
+def zone_label(tz: ZoneInfo, moment: datetime, words: Words | None = None) -> str:
     """'МСК' for Moscow time, 'МСК+2' for Yekaterinburg, else the zone's name."""
+    moscow_word = words["moscow"] if words else "МСК"
     offset = moment.astimezone(tz).utcoffset()
     moscow = moment.astimezone(MOSCOW).utcoffset()
     if offset is None or moscow is None:
         return str(tz)
     hours = (offset - moscow).total_seconds() / 3600
     if hours == 0:
-        return "МСК"
+        return moscow_word
     if hours.is_integer():
-        return f"МСК{int(hours):+d}"
+        return f"{moscow_word}{int(hours):+d}"
     return str(tz)
 
 
-def format_date(day: date) -> str:
+def _fill(words: Words, key: str, local: datetime, tz: ZoneInfo) -> str:
+    months, weekdays = words["months"].split("|"), words["weekdays"].split("|")
+    values = {"day": str(local.day), "month": months[local.month - 1], "year": str(local.year),
+              "weekday": weekdays[local.weekday()], "weekday_on": words["weekdays_on"].split("|")[local.weekday()],
+              "clock": f"{local:%H:%M}", "zone": zone_label(tz, local, words), "zone_name": tz.key}
+    values["date"] = string.Template(words["date"]).substitute(values)
+    return string.Template(words[key]).substitute(values)
+
+
+def format_date(day: date, words: Words | None = None) -> str:
+    if words:
+        return _fill(words, "date", datetime.combine(day, time(12), MOSCOW), MOSCOW)
     return f"{day.day} {MONTHS_GENITIVE[day.month - 1]}"
 
 
-def format_when(moment: datetime, tz: ZoneInfo) -> str:
-    """'в четверг, 26 ноября, в 11:00 (МСК)'."""
+def format_when(moment: datetime, tz: ZoneInfo, words: Words | None = None) -> str:
+    """'в четверг, 26 ноября, в 11:00 (МСК)'; 'on Thursday, November 26, at 11:00 (MSK)' in English."""
     local = moment.astimezone(tz)
+    if words:
+        return _fill(words, "when", local, tz)
     return (f"{WEEKDAYS_ACCUSATIVE[local.weekday()]}, {format_date(local.date())}, "
             f"в {local:%H:%M} ({zone_label(tz, local)})")
 
@@ -137,7 +156,9 @@ def format_clock(moment: datetime, tz: ZoneInfo) -> str:
     return f"{moment.astimezone(tz):%H:%M}"
 
 
-def format_slot(moment: datetime, tz: ZoneInfo) -> str:
+def format_slot(moment: datetime, tz: ZoneInfo, words: Words | None = None) -> str:
     local = moment.astimezone(tz)
+    if words:
+        return _fill(words, "slot", local, tz)
     weekday = WEEKDAYS_ACCUSATIVE[local.weekday()].split(" ", 1)[1]
     return f"— {weekday}, {format_date(local.date())}, {local:%H:%M} ({zone_label(tz, local)})"

@@ -8,6 +8,7 @@ stands (a «ок» keeps the conversation's language).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from agent.understanding.entities import EMAIL_RE, TG_HANDLE_RE, TG_LINK_RE
 
@@ -25,3 +26,16 @@ def language_of(text: str, fallback: str = "ru", min_letters: int = 1) -> str:
     if cyrillic + latin < max(min_letters, 1):
         return fallback
     return "en" if latin > cyrillic else "ru"
+
+
+LANGUAGES = ("ru", "en")  # the languages the templates are written in (prompts/, prompts/en/)
+CONVERSATION_MIN_LETTERS = 8  # a shorter message («ok», «да») keeps the conversation's language
+
+
+def conversation_language(texts: Iterable[str], fallback: str = "ru") -> str:
+    """The language to answer in: that of the latest client text with enough letters, oldest first
+    in `texts`; `fallback` until one has them."""
+    language = fallback
+    for text in texts:
+        language = language_of(text, fallback=language, min_letters=CONVERSATION_MIN_LETTERS)
+    return language
