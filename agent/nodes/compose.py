@@ -8,7 +8,7 @@ from langgraph.runtime import Runtime
 
 from agent.context import AgentContext
 from agent.state import ConversationState
-from agent.tools.effects import first_name
+from agent.tools.effects import first_name, one_closing
 from agent.understanding.language import LANGUAGES, conversation_language
 
 
@@ -33,7 +33,7 @@ def compose_text(ctx: AgentContext, state: ConversationState, parts: list[dict[s
     if not parts:
         return None
     contact = state["contact"]
-    body = "\n\n".join(p["text"] for p in sorted(parts, key=lambda p: p["order"]) if p["text"])
+    body = "\n\n".join(p["text"] for p in sorted(one_closing(parts), key=lambda p: p["order"]) if p["text"])
     channel = outbound_channel(state)
     event = state["event"]
     sections = [body]
@@ -52,7 +52,7 @@ def compose_text(ctx: AgentContext, state: ConversationState, parts: list[dict[s
 
 
 def body_of(parts: list[dict[str, Any]]) -> str:
-    return "\n\n".join(p["text"] for p in parts)
+    return "\n\n".join(p["text"] for p in one_closing(parts))
 
 
 async def compose(state: ConversationState, runtime: Runtime[AgentContext]) -> dict[str, Any]:

@@ -26,15 +26,17 @@ async def pitch(state: ConversationState, runtime: Runtime[AgentContext]) -> dic
     else:
         for topic in reading.topics or ["unknown"]:
             parts.append(effects.part(ctx.prompts.render(f"answers/{topic}", lang), "answer"))
-    offers_already = {"price", "unknown"} & set(reading.topics)  # those answers end with an offer
-    committing = reading.wants_presentation or reading.wants_demo
-    if not committing and not offers_already and not answer and reading.intent != "interested":
-        parts.append(effects.part(ctx.prompts.render("answers/closing_offer", lang), "offer"))
-    return {
-        "parts": parts,
-        "effects": [
-            cadence_timer(ctx, state),
-            effects.contact_update(status="active", stage="engaged"),
-            effects.fact("replied", intent=reading.intent),
-        ],
-    }
+    committing = reading.wants_presentation or reading.wants_demo  # their parts end the reply
+    if not committing and not answer and reading.intent != "interested":
+        name, rank = (("answers/closing_call", effects.CLOSING_CALL) if "price" in reading.topics
+                      else ("answers/closing_offer", effects.CLOSING_OFFER))
+        parts.append(effects.part(ctx.prompts.render(name, lang), "offer", closing=rank))
+    turn_effects: list[effects.BaseEffect] = [
+        cadence_timer(ctx, state),
+        effects.contact_update(status="active", stage="engaged"),
+        effects.fact("replied", intent=reading.intent),
+    ]
+    if not answer and "unknown" in reading.topics:  # answers/unknown.md promises a specialist's answer
+        text = state["event"].get("text", "") or ""
+        turn_effects.append(effects.notify_team("question_team", question=(reading.question or text)[:1000]))
+    return {"parts": parts, "effects": turn_effects}

@@ -21,8 +21,12 @@ async def present(state: ConversationState, runtime: Runtime[AgentContext]) -> d
     # next to a demo booking or proposal (or with a demo booked) the deck's closing question about
     # a call would contradict the reply: the variant without it
     with_demo = reading.wants_demo or state["contact"].get("stage") == "demo_booked"
-    text = ctx.prompts.render("present_with_demo" if with_demo else "present", reply_language(state),
+    lang = reply_language(state)
+    text = ctx.prompts.render("present_with_demo" if with_demo else "present", lang,
                               presentation_url=settings.presentation_url)
+    parts = [effects.part(text, "present")]
+    if not with_demo:  # the invitation to a call; the one closing of the reply
+        parts.append(effects.part(ctx.prompts.render("present_offer", lang), "offer", closing=effects.CLOSING_DECK))
     turn_effects = [
         effects.fact("deck_sent", url=settings.presentation_url),
         effects.contact_update(order=1, status="active", stage="deck_sent", deck_sent_at=ctx.now()),
@@ -32,4 +36,4 @@ async def present(state: ConversationState, runtime: Runtime[AgentContext]) -> d
         turn_effects.append(effects.attach(str(settings.presentation_path)))
     if reading.intent == "presentation":
         turn_effects.append(effects.fact("replied", intent="presentation"))
-    return {"actions": ["send_presentation"], "parts": [effects.part(text, "present")], "effects": turn_effects}
+    return {"actions": ["send_presentation"], "parts": parts, "effects": turn_effects}

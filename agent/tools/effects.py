@@ -13,8 +13,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-# Reply part order: acknowledgements first, then answers, then offers.
-ORDER = {"ack": 10, "demo": 20, "present": 30, "answer": 40, "offer": 60, "close": 80}
+# Reply part order: acknowledgements first, then the answers to what was asked, then the booking and
+# the deck, then one closing offer.
+ORDER = {"ack": 10, "answer": 15, "demo": 20, "present": 30, "offer": 60, "close": 80}
 
 # Timer priorities: the strongest wins when several nodes ran in one turn.
 NO_TIMER, PAUSE, CADENCE = 30, 20, 10
@@ -135,9 +136,28 @@ def effects_reducer(left: list[dict[str, Any]] | None, right: list[Any] | None) 
 
 # --- builders the nodes use ------------------------------------------------------------------
 
-def part(text: str, slot: str, source: str = "template") -> dict[str, Any]:
-    """A piece of the reply (compose adds the greeting and, on email, the signature)."""
-    return {"order": ORDER[slot], "text": text.strip(), "source": source}
+def part(text: str, slot: str, source: str = "template", closing: int = 0) -> dict[str, Any]:
+    """A piece of the reply (compose adds the greeting and, on email, the signature). A `closing`
+    part is a closing offer or question: a reply keeps only the highest-ranked one, so parts from
+    several nodes never end twice («когда Вам удобно созвониться?» next to «подскажите день и время»)."""
+    piece: dict[str, Any] = {"order": ORDER[slot], "text": text.strip(), "source": source}
+    if closing:
+        piece["closing"] = closing
+    return piece
+
+
+# Closing ranks: the deck's invitation to a call outranks the price answer's, which outranks the
+# general offer of the deck or a demo.
+CLOSING_OFFER, CLOSING_CALL, CLOSING_DECK = 1, 2, 3
+
+
+def one_closing(parts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The parts with only the highest-ranked closing (the first of equal rank)."""
+    closings = [p for p in parts if p.get("closing")]
+    if len(closings) <= 1:
+        return parts
+    keep = max(closings, key=lambda p: p["closing"])
+    return [p for p in parts if not p.get("closing") or p is keep]
 
 
 def contact_update(order: int = 0, **fields: Any) -> UpdateContact:

@@ -91,6 +91,7 @@ TEAM_BUTTONS: dict[str, tuple[str, ...]] = {
     "handoff_team": ("take",),
     "possible_opt_out_team": ("take",),
     "opted_out_wrote_again": ("take",),
+    "question_team": ("take",),
 }
 
 

@@ -121,10 +121,14 @@ _FEMALE_PATRONYMIC = {"gen": "ы", "dat": "е", "pre": "е", "acc": "у", "ins":
 
 
 def _replace_ending(word: str, pairs: tuple[tuple[str, str], ...]) -> str | None:
-    low = word.lower()
+    low = word.lower().replace("ё", "е")  # «Ковалёвой» ends like «-евой»; the word keeps its «ё»
     for ending, nominative in pairs:
         if low.endswith(ending) and len(low) > len(ending) + 1:
-            return word[: len(word) - len(ending)] + nominative
+            cut = len(word) - len(ending)
+            # «Ковалёвой» → «Ковалёва»: an «ё» of the ending stays where the nominative keeps the letter
+            kept = "".join("ё" if word[cut + i : cut + i + 1] == "ё" and ch == "е" else ch
+                           for i, ch in enumerate(nominative))
+            return word[:cut] + kept
     return None
 
 
@@ -132,7 +136,9 @@ def nominative_word(word: str, gender: str, cases: frozenset[str]) -> str:
     """A surname or patronymic in the case/gender of the first name it follows, back in nominative."""
     if "nom" in cases:
         return word
-    low = word.lower()
+    if "-" in word.strip("-"):  # a double surname: each part on its own («Петровой-Водкиной»)
+        return "-".join(nominative_word(piece, gender, cases) for piece in word.split("-"))
+    low = word.lower().replace("ё", "е")
     if gender == "m":
         if low.endswith(("вича", "вичу", "вичем", "виче", "ича", "ичу", "ичем")):
             for case in sorted(cases):

@@ -145,7 +145,14 @@ OTHER = re.compile(
     r"\b(?:сделать|создать|разработать)\s+(?:[\w-]+\s+)?(?:сайт|приложени\w*|бот\w*)\b|\bваканси\w*|\bрезюме\b|"
     r"\bтрудоустр\w*|\bстажировк\w*|\bищу\s+работу\b|\bjob\b|\bvacanc\w*|\bhiring\b|\bresume\b|\bcv\b|"
     r"\binternship\b|\bapp\s+development\b|\bdevelop\s+(?:an?\s+)?(?:app|website|mobile)|\bаутстаф\w*|"
-    r"\boutstaff\w*|\bтендер\w*|\bпредлагаем\s+(?:вам|свои|наши)|\bнаши\s+услуги\b|\bспонсор\w*"
+    r"\boutstaff\w*|\bтендер\w*|\bпредлагаем\s+(?:вам|свои|наши)|\bнаши\s+услуги\b|\bспонсор\w*|"
+    r"\bseo\b|\bсео\b|\bпродвижени\w*\s+(?:сайт|в\s+поиск)\w*|\bподнять\s+сайт|\bконтекстн\w*\s+реклам\w*|"
+    r"\bsmm\b|\bsearch\s+engine\s+optimi[sz]ation\b"
+)
+# A job seeker: wins over any product topic («резюме на позицию аналитика» is not about reports).
+JOB = re.compile(
+    r"\bваканси\w*|\bрезюме\b|\bтрудоустр\w*|\bстажировк\w*|\bищу\s+работу\b|\bищете\s+сотрудник\w*|"
+    r"\bна\s+позицию\b|\bjob\b|\bvacanc\w*|\bhiring\b|\bresume\b|\bcv\b|\binternship\b|\bapply\s+for\b"
 )
 
 QUESTION_START = re.compile(
@@ -154,6 +161,12 @@ QUESTION_START = re.compile(
     r"как|какие|какой|какая|каким|сколько|что|где|когда|почему|зачем|есть\s+ли|можно\s+ли|умеете|"
     r"работаете\s+ли|поддерживаете|how|what|which|where|when|why|who|does|do\s+you|can\s+you|is\s+there|"
     r"are\s+there)\b"
+)
+# An ask inside a sentence about a topic: «пришлите презентацию и скажите, работаете ли вы с 2ГИС».
+ASK_INSIDE = re.compile(
+    r"\b(?:скажите|подскажите|расскажите|расскажете|уточните|объясните|поясните|интересует|узнать|сориентируйте|"
+    r"озвучьте|назовите|"
+    r"tell\s+me|let\s+me\s+know|explain|wondering)\b|\bли\b"
 )
 NOT_A_QUESTION = re.compile(r"^\s*(?:расскажите\s+(?:подробнее|поподробнее|больше)|как\s+дела)\W*$")
 

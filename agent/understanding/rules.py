@@ -28,6 +28,7 @@ from agent.understanding.entities import (
 from agent.understanding.language import language_of
 from agent.understanding.schema import INTENT_PRIORITY, Person, Understanding
 from agent.understanding.stop_signal import stop_outcome
+from agent.understanding.topics import topics_in
 
 _START = re.compile(r"^\s*/start(?:@\w+)?(?:\s|$)", re.IGNORECASE)
 _STOP = re.compile(r"^\s*/(?:stop|unsubscribe)(?:@\w+)?(?:\s|$)", re.IGNORECASE)
@@ -87,8 +88,8 @@ def _questions(text: str, norm: str, wishes: set[str]) -> tuple[str | None, list
         low = normalize(sentence)
         if not sentence or p.NOT_A_QUESTION.match(low):
             continue
-        if "?" in sentence or p.QUESTION_START.match(low):
-            request_only = not p.topics_in(low) and (
+        if "?" in sentence or p.QUESTION_START.match(low) or (p.ASK_INSIDE.search(low) and topics_in(sentence, low)):
+            request_only = not topics_in(sentence, low) and (
                 p.DEMO.search(low)
                 or p.DECK.search(low)
                 or p.PAUSE.search(low)
@@ -100,9 +101,10 @@ def _questions(text: str, norm: str, wishes: set[str]) -> tuple[str | None, list
                 asked.append(sentence)
     if not asked:
         return None, []
-    topics = p.topics_in(norm) or ["unknown"]
+    topics = topics_in(text, norm) or ["unknown"]
     if wishes & {"presentation", "demo"} and "unknown" not in topics:
-        topics = p.topics_in(normalize(" ".join(asked))) or topics
+        joined = " ".join(asked)
+        topics = topics_in(joined, normalize(joined)) or topics
     return " ".join(asked), topics
 
 
@@ -139,7 +141,7 @@ def classify(text: str, now: datetime, tz: ZoneInfo, flags: Sequence[str] = ()) 
     question, topics = _questions(text, norm, wishes)
     if question is not None:
         wishes.add("question")
-    if p.OTHER.search(norm) and set(topics) <= {"company", "unknown"}:
+    if p.OTHER.search(norm) and (set(topics) <= {"company", "unknown"} or p.JOB.search(norm)):
         wishes.discard("question")
         wishes.add("other")
     if p.NOT_INTERESTED.search(norm):

@@ -62,3 +62,14 @@ def test_the_understanding_prompt_lists_exactly_the_schema_intents() -> None:
     block = prompt.split("\nintent:\n", 1)[1].split("\nЕсли", 1)[0]
     listed = re.findall(r"^- ([a-z_]+) —", block, flags=re.MULTILINE)
     assert tuple(listed) == INTENTS
+
+
+def test_a_reply_keeps_one_closing_the_highest_ranked() -> None:
+    from agent.tools import effects as fx
+
+    parts = [fx.part("Ответ о цене.", "answer"), fx.part("Подскажите день и время.", "offer", closing=fx.CLOSING_CALL),
+             fx.part("Презентация.", "present"), fx.part("Когда созвониться?", "offer", closing=fx.CLOSING_DECK),
+             fx.part("Пришлю презентацию или демо.", "offer", closing=fx.CLOSING_OFFER)]
+    kept = fx.one_closing(parts)
+    assert [p["text"] for p in kept] == ["Ответ о цене.", "Презентация.", "Когда созвониться?"]
+    assert fx.one_closing(parts[:2]) == parts[:2]

@@ -1,0 +1,58 @@
+"""Question topics by lemma: price asked in any words, two questions both found, the general
+feature paragraph not added next to a specific answer, an ask without a question mark."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from agent.understanding import rules
+from agent.understanding.calendar_ru import normalize
+from agent.understanding.topics import lexicon_topics, topics_in
+
+TZ = ZoneInfo("Europe/Moscow")
+NOW = datetime(2026, 12, 2, 12, 0, tzinfo=TZ)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("а по деньгам во сколько обойдётся на 15 салонов?", ["price"]),
+    ("Подскажите, а какой ценник для сети из 40 аптек?", ["price"]),
+    ("Во что нам это встанет на 8 филиалов?", ["price"]),
+    ("Это платно? Какие тарифы?", ["price"]),
+    ("What does it cost?", ["price"]),
+    ("С какими площадками работаете и сколько стоит на 20 точек?", ["platforms", "price"]),
+    ("Умеет ли сервис сам отвечать на отзывы?", ["ai_replies"]),
+    ("Какие у вас уведомления и сколько стоит?", ["features", "price"]),  # a named feature stays
+    ("Что умеет сервис?", ["features"]),
+    ("What's the pricing for 30 locations? And can it reply to reviews automatically?", ["price", "ai_replies"]),
+    ("Для кого этот сервис?", ["who_for"]),
+])
+def test_topics(text: str, expected: list[str]) -> None:
+    assert topics_in(text, normalize(text)) == expected
+
+
+def test_a_group_of_lemmas_must_be_close_and_in_order() -> None:
+    # «для сети клиник — с кем можно обсудить»: «для … кем» is not «для кого»
+    assert "who_for" not in lexicon_topics("Нужна разработка приложения для сети клиник — с кем можно это обсудить?")
+
+
+@pytest.mark.parametrize(("text", "intent", "topics"), [
+    ("Пришлите презентацию и скажите, работаете ли вы с 2ГИС", "presentation", ["platforms"]),
+    ("Пришлите презентацию. И по цене сориентируйте, у нас 25 ресторанов.", "presentation", ["price"]),
+    ("Давайте созвонимся в четверг в 11, заодно расскажете про цену", "demo", ["price"]),
+    ("Пришлите презентацию, посмотрим с коллегами.", "presentation", []),
+])
+def test_an_ask_inside_a_request_is_a_question(text: str, intent: str, topics: list[str]) -> None:
+    reading = rules.classify(text, NOW, TZ)
+    assert (reading.intent, reading.topics) == (intent, topics)
+
+
+@pytest.mark.parametrize("text", [
+    "Вы ищете сотрудников? Хочу отправить резюме на позицию аналитика.",
+    "Вы занимаетесь SEO-продвижением сайтов? Нам нужно поднять сайт в поиске.",
+    "Hello, I'd like to apply for an analyst position, my CV is attached.",
+])
+def test_off_topic_requests_are_other_whatever_words_they_share_with_topics(text: str) -> None:
+    assert rules.classify(text, NOW, TZ).intent == "other"
