@@ -172,6 +172,7 @@ def build_chat_model(settings: Settings) -> ChatOllama:
         model=settings.ollama_model,
         temperature=0,
         keep_alive=getattr(settings, "ollama_keep_alive", DEFAULT_KEEP_ALIVE),
+        num_ctx=settings.ollama_num_ctx,
         client_kwargs={"timeout": timeout},
         validate_model_on_init=False,
     )

@@ -61,6 +61,7 @@ class MongoRelayChat(BaseChatModel):
     model: str
     temperature: float | None = 0.0
     keep_alive: str | None = DEFAULT_KEEP_ALIVE
+    num_ctx: int | None = None  # OLLAMA_NUM_CTX of the agent: the relay passes it on to Ollama
     format: dict[str, Any] | str | None = None
     timeout_s: float = 120.0  # the request expires after this
     poll_s: float = 0.05
@@ -92,6 +93,8 @@ class MongoRelayChat(BaseChatModel):
 
     def request_for(self, messages: Sequence[BaseMessage], stop: list[str] | None, **kwargs: Any) -> dict[str, Any]:
         options: dict[str, Any] = {"temperature": self.temperature} if self.temperature is not None else {}
+        if self.num_ctx is not None:
+            options["num_ctx"] = self.num_ctx
         if stop:
             options["stop"] = stop
         options.update(kwargs.get("options") or {})
@@ -161,7 +164,7 @@ def _result(doc: dict[str, Any]) -> ChatResult:
 
 def build_relay_model(settings: Settings, repo: LlmRequestRepo) -> MongoRelayChat:
     return MongoRelayChat(
-        repo=repo, model=settings.ollama_model, timeout_s=settings.ollama_timeout_s,
+        repo=repo, model=settings.ollama_model, timeout_s=settings.ollama_timeout_s, num_ctx=settings.ollama_num_ctx,
         poll_s=settings.relay_poll_s, host_timeout_s=settings.relay_host_timeout_s,
     )
 

@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     ollama_model: str = "qwen2:72b-instruct-q4_0"
     ollama_timeout_s: float = 120.0
     ollama_probe_timeout_s: float = 3.0
+    # the model's context window in tokens (Ollama's `num_ctx`; its own default of 2048 would cut the
+    # system prompt with the facts and the schema plus the history)
+    ollama_num_ctx: int = Field(default=8192, ge=2048)
     llm_retries: int = 2
     llm_history_turns: int = 8
     # http: call OLLAMA_BASE_URL directly; mongo: through `llm_requests`, served by `sales-agent llm-relay`

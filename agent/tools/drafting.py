@@ -1,21 +1,15 @@
-"""Asking the model once more for an answer the guard can accept."""
+"""Asking the model once more for an answer the guard can accept, with the redraft's own prompt."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel
-
 from agent.llm import LlmBadAnswer, LlmUnavailable
-from agent.understanding.reading import conversation, system_prompt
+from agent.understanding.reading import AnswerDraft, conversation, redraft_prompt
 
 if TYPE_CHECKING:
     from agent.context import AgentContext
     from agent.state import ConversationState
-
-
-class AnswerDraft(BaseModel):
-    answer: str
 
 
 async def redraft_answer(ctx: AgentContext, state: ConversationState, previous: str, problems: list[str]) -> str | None:
@@ -23,11 +17,9 @@ async def redraft_answer(ctx: AgentContext, state: ConversationState, previous: 
     that is down makes the whole event wait, unless this is its last chance."""
     if ctx.llm is None:
         return None
-    system = system_prompt(ctx, state["contact"], ctx.now(), ctx.tz(state["contact"]))
-    feedback = ctx.prompts.render("redraft", previous=previous, problems="; ".join(problems))
-    messages = [*conversation(state, ctx.settings.llm_history_turns), ("human", feedback)]
+    system = redraft_prompt(ctx, previous, problems)
     try:
-        draft, _usage = await ctx.llm.ask(system, messages, AnswerDraft)
+        draft, _usage = await ctx.llm.ask(system, conversation(state, ctx.settings.llm_history_turns), AnswerDraft)
     except LlmBadAnswer:
         return None
     except LlmUnavailable:

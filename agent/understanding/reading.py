@@ -6,6 +6,7 @@ datetimes in the contact's zone, so date arithmetic never depends on the model.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -23,33 +24,61 @@ if TYPE_CHECKING:
 
 
 class ModelReading(BaseModel):
-    """The JSON the model must return (its schema is sent as Ollama's `format`)."""
+    """The JSON the model must return. Its schema is sent as Ollama's `format` and, because Ollama
+    does not show `format` to the model, also written into the system prompt (prompts/understand.md
+    describes every field; a test keeps the two in step)."""
 
-    intent: Intent
-    wants_presentation: bool = False
-    wants_demo: bool = False
-    demo_time_text: str | None = Field(default=None, description="the client's words about the demo time")
-    wants_pause: bool = False
-    pause_text: str | None = Field(default=None, description="the client's words about when to write again")
-    referral: Person | None = None
-    question: str | None = None
-    topics: list[Topic] = Field(default_factory=list)
-    language: str = "ru"
-    answer: str | None = Field(default=None, description="short answer from the product facts")
+    intent: Intent = Field(description="the most committal wish of the message, by the priority in the prompt")
+    wants_presentation: bool = Field(default=False, description="the client asks for the deck or materials")
+    wants_demo: bool = Field(default=False, description="the client agrees to a call or demo or names its time")
+    demo_time_text: str | None = Field(default=None, description="the client's words about the demo time, verbatim")
+    wants_pause: bool = Field(default=False, description="the client asks to be written to later")
+    pause_text: str | None = Field(default=None, description="the client's words about when to write again, verbatim")
+    referral: Person | None = Field(default=None, description="the person the client points to, only from the text")
+    question: str | None = Field(default=None, description="what the client asked, in their words")
+    topics: list[Topic] = Field(default_factory=list, description="every topic the client asked about")
+    language: str = Field(default="ru", description="the language the client writes in: ru or en")
+    answer: str | None = Field(default=None, description="short answer from the product facts to every question asked")
+
+
+class AnswerDraft(BaseModel):
+    """The JSON of a redraft (prompts/redraft.md): only the new answer."""
+
+    answer: str = Field(description="the new answer to the client, from the product facts")
+
+
+def schema_text(schema: type[BaseModel]) -> str:
+    """The JSON schema as the model reads it in the prompt (the same one sent as `format`)."""
+    return json.dumps(schema.model_json_schema(), ensure_ascii=False)
+
+
+def persona(ctx: AgentContext) -> str:
+    settings = ctx.settings
+    return ctx.prompts.render("persona", sender_name=settings.sender_name, sender_company=settings.sender_company)
 
 
 def system_prompt(ctx: AgentContext, contact: dict[str, Any], now: datetime, tz: ZoneInfo) -> str:
-    prompts, settings = ctx.prompts, ctx.settings
-    persona = prompts.render(
-        "persona", sender_name=settings.sender_name, sender_company=settings.sender_company
-    )
+    prompts = ctx.prompts
     who = ", ".join(filter(None, [contact.get("name"), contact.get("company")]))
     return prompts.render(
         "understand",
-        persona=persona,
+        persona=persona(ctx),
         product_facts=prompts.text("product_facts"),
         today=format_today(now, tz),
         contact=who or "неизвестен",
+        schema=schema_text(ModelReading),
+    )
+
+
+def redraft_prompt(ctx: AgentContext, previous: str, problems: list[str]) -> str:
+    """The redraft's own system prompt: the rules, the facts, the refused answer and why."""
+    return ctx.prompts.render(
+        "redraft",
+        persona=persona(ctx),
+        product_facts=ctx.prompts.text("product_facts"),
+        previous=previous,
+        problems="; ".join(problems),
+        schema=schema_text(AnswerDraft),
     )
 
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import httpx
@@ -222,3 +222,37 @@ async def test_cli_serves_a_scripted_file(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=5)
+
+
+async def test_request_carries_num_ctx_and_the_schema_in_the_system_prompt(server: FakeOllama) -> None:
+    """Ollama does not show `format` to the model: the schema must be in the prompt too, and the
+    context window comes from OLLAMA_NUM_CTX."""
+    from types import SimpleNamespace
+    from zoneinfo import ZoneInfo
+
+    from agent.prompts import PromptLibrary
+    from agent.understanding.reading import ModelReading, schema_text, system_prompt
+
+    settings = settings_for(server.base_url, ollama_num_ctx=16384)
+    ctx = SimpleNamespace(prompts=PromptLibrary(), settings=settings)
+    tz = ZoneInfo("Europe/Moscow")
+    system = system_prompt(ctx, {"name": "Иван Петров", "company": "ООО «Ромашка»"},  # type: ignore[arg-type]
+                           datetime(2026, 12, 2, 12, 0, tzinfo=tz), tz)
+    server.push(Reply({"intent": "question", "topics": ["price"], "question": "Сколько стоит?"}))
+    llm = StructuredLlm.from_settings(settings, backoff_s=BACKOFF_S)
+    reading, _usage = await llm.ask(system, [("user", "Сколько стоит?")], ModelReading)
+
+    assert reading.topics == ["price"]
+    [body] = server.chat_bodies
+    assert body["options"]["num_ctx"] == 16384
+    assert body["format"] == ModelReading.model_json_schema()
+    sent_system = body["messages"][0]["content"]
+    assert schema_text(ModelReading) in sent_system
+    assert json.loads(sent_system.rsplit("\n", 1)[-1]) == body["format"]  # the same schema, last line
+
+
+def test_num_ctx_default_and_bounds() -> None:
+    assert load_settings().ollama_num_ctx == 8192
+    assert build_chat_model(settings_for("http://127.0.0.1:9", ollama_num_ctx=32768)).num_ctx == 32768
+    with pytest.raises(ValueError):
+        load_settings(ollama_num_ctx=512)

@@ -44,8 +44,9 @@ def procs() -> Iterator[list[subprocess.Popen[bytes]]]:
             proc.wait()
 
 
-def chat(store: Store, timeout_s: float = 30.0, model: str = DEFAULT_MODEL) -> MongoRelayChat:
-    return MongoRelayChat(repo=store.llm_requests, model=model, timeout_s=timeout_s, poll_s=0.02, host_timeout_s=2.0)
+def chat(store: Store, timeout_s: float = 30.0, model: str = DEFAULT_MODEL, num_ctx: int | None = None) -> MongoRelayChat:
+    return MongoRelayChat(repo=store.llm_requests, model=model, timeout_s=timeout_s, poll_s=0.02, host_timeout_s=2.0,
+                          num_ctx=num_ctx)
 
 
 def structured(store: Store, timeout_s: float = 30.0, **kwargs: object) -> StructuredLlm:
@@ -68,7 +69,7 @@ async def test_structured_and_plain_answers_through_the_relay(store, settings, o
     proc = await relay(store, settings, ollama, procs, tmp_path)
     ollama.push(Reply(GOOD, prompt_eval_count=120, eval_count=30), "Здравствуйте!")
 
-    result, usage = await structured(store).ask(SYSTEM, USER, Understanding)
+    result, usage = await structured(store, num_ctx=16384).ask(SYSTEM, USER, Understanding)
     assert (result.intent, result.wants_presentation, result.wants_demo) == ("demo", True, True)
     assert (usage.prompt_tokens, usage.completion_tokens) == (120, 30)
     plain = await chat(store).ainvoke("Привет")
@@ -79,7 +80,8 @@ async def test_structured_and_plain_answers_through_the_relay(store, settings, o
     assert first["format"] == Understanding.model_json_schema()  # the same `format` ChatOllama sends
     assert first["messages"][0] == {"role": "system", "content": SYSTEM}
     assert first["options"]["temperature"] == 0 and first["stream"] is False
-    assert "format" not in second
+    assert first["options"]["num_ctx"] == 16384  # OLLAMA_NUM_CTX travels with the request to the GPU host
+    assert "format" not in second and "num_ctx" not in second["options"]
     docs = await requests(store)
     assert [(d["status"], d["answered_by"], d["attempts"]) for d in docs] == [("done", "gpu-a", 1)] * 2
     assert stop(proc) == 0

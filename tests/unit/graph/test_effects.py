@@ -59,8 +59,8 @@ def test_contact_updates_apply_in_their_order() -> None:
 
 def test_the_understanding_prompt_lists_exactly_the_schema_intents() -> None:
     prompt = (ROOT / "prompts" / "understand.md").read_text(encoding="utf-8")
-    block = prompt.split("\nintent:\n", 1)[1].split("\nЕсли", 1)[0]
-    listed = re.findall(r"^- ([a-z_]+) —", block, flags=re.MULTILINE)
+    block = prompt.split("\n- intent —", 1)[1].split("\n  Если", 1)[0]
+    listed = re.findall(r"^  - ([a-z_]+) —", block, flags=re.MULTILINE)
     assert tuple(listed) == INTENTS
 
 

@@ -76,6 +76,10 @@ def human_texts(model: ScriptedChat, call: int = 0) -> list[str]:
     return [str(m.content) for m in model.seen[call] if m.type == "human"]
 
 
+def system_text(model: ScriptedChat, call: int = 0) -> str:
+    return "".join(str(m.content) for m in model.seen[call] if m.type == "system")
+
+
 # --- understand -----------------------------------------------------------------------------
 
 
@@ -211,7 +215,9 @@ async def test_guard_redrafts_a_price_once_and_sends_the_clean_text(clock: Simul
     update = await guard(state, runtime)
 
     assert len(model.seen) == 1  # exactly one redraft call
-    assert any(PRICE_ANSWER in t for t in human_texts(model))  # the model was shown what was wrong
+    # the redraft's own prompt shows the model what was wrong; the client's message stays the last turn
+    assert PRICE_ANSWER in system_text(model) and "Что с ним не так" in system_text(model)
+    assert human_texts(model)[-1] == "Сколько стоит ваш сервис?"
     assert CLEAN_ANSWER in update["reply"]
     assert "5000" not in update["reply"]
     assert update["guard_violations"] and "5000" in update["guard_violations"][0]
