@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-COLUMNS = ("name", "company", "email", "telegram", "phone", "timezone", "first_name", "position")
+COLUMNS = ("name", "company", "email", "telegram", "phone", "timezone", "first_name", "position", "language")
+LANGUAGES = ("ru", "en")  # the languages the reply templates are written in (prompts/, prompts/en/)
 ALIASES = {"имя": "name", "фио": "name", "компания": "company", "почта": "email", "e-mail": "email",
            "телеграм": "telegram", "tg": "telegram", "телефон": "phone", "часовой пояс": "timezone",
-           "tz": "timezone", "должность": "position"}
+           "tz": "timezone", "должность": "position", "язык": "language", "lang": "language"}
 _LABEL = r"[0-9A-Za-zА-Яа-яЁё](?:[0-9A-Za-zА-Яа-яЁё-]{0,61}[0-9A-Za-zА-Яа-яЁё])?"
 EMAIL = re.compile(rf"^[A-Za-z0-9!#$%&'*+/=?^_`{{|}}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{{|}}~-]+)*"
                    rf"@(?:{_LABEL}\.)+[A-Za-zА-Яа-яЁё]{{2,63}}$")
@@ -63,6 +64,10 @@ def validate_row(row: dict[str, str]) -> tuple[dict[str, Any] | None, str | None
             ZoneInfo(fields["timezone"])
         except (ZoneInfoNotFoundError, ValueError):
             return None, f"unknown time zone {fields['timezone']!r}"
+    if fields.get("language"):
+        fields["language"] = fields["language"].lower()
+        if fields["language"] not in LANGUAGES:
+            return None, f"language must be one of {', '.join(LANGUAGES)}: {fields['language']!r}"
     return {k: v for k, v in fields.items() if v}, None
 
 

@@ -30,6 +30,7 @@ def add(
     telegram: Annotated[str | None, typer.Option(help="Telegram handle, e.g. @ivan_p")] = None,
     phone: Annotated[str | None, typer.Option(help="Phone number")] = None,
     timezone: Annotated[str | None, typer.Option(help="IANA zone, e.g. Asia/Yekaterinburg (default: setting)")] = None,
+    language: Annotated[str | None, typer.Option(help="ru or en: the language of the first message (default: ru)")] = None,
     start: Annotated[bool, typer.Option(help="Schedule the first message in the next send window")] = True,
 ) -> None:
     """Add one lead; by default the agent writes to them in the next send window."""
@@ -37,7 +38,8 @@ def add(
     from agent.contacts_import import validate_row
 
     fields, error = validate_row({"name": name, "company": company or "", "email": email or "",
-                                  "telegram": telegram or "", "phone": phone or "", "timezone": timezone or ""})
+                                  "telegram": telegram or "", "phone": phone or "", "timezone": timezone or "",
+                                  "language": language or ""})
     if error:
         raise _bad(error)
     settings = settings_or_exit()
@@ -61,7 +63,7 @@ MAX_SKIP_LINES = 20  # a re-run after Ctrl+C skips many rows: name the first few
 
 @contacts_app.command("import")
 def import_(
-    file: Annotated[Path, typer.Argument(help="CSV with a header: name, company, email, telegram, phone, timezone")],
+    file: Annotated[Path, typer.Argument(help="CSV with a header: name, company, email, telegram, phone, timezone, language")],
     start: Annotated[bool, typer.Option(help="Schedule the first message for every imported lead")] = True,
 ) -> None:
     """Import leads from CSV (UTF-8, UTF-8 with BOM or windows-1251). Bad rows are reported with

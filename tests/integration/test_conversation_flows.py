@@ -187,3 +187,18 @@ async def test_telegram_handle_without_chat_waits_for_start(runtime: AgentRuntim
     assert all(c.sent == [] for c in channels)
     assert stored["stage"] == "awaiting_telegram_start" and stored["next_timer"] is None
     assert "outreach_sent_at" not in stored
+
+
+async def test_an_english_lead_is_written_to_in_english_and_the_team_reads_russian(runtime: AgentRuntime) -> None:
+    contact, channel = await start(runtime, name="Oliver Grant", company="Lakeside Hotels", language="en")
+    first = channel.sent[0]
+    assert first.text.startswith("Hello Oliver,") and "30-minute online demo" in first.text
+    doc = await client_says(runtime, contact, "Thursday at 3pm works, let's do a demo.", channel)
+    assert doc["result"]["actions"] == ["book_demo"]
+    reply = [m for m in channel.sent if m.kind != "team"][-1].text
+    assert "on Thursday, November 26, at 15:00 (MSK)" in reply and "Договорились" not in reply
+    team = [m for m in channel.sent if m.kind == "team"]
+    assert team and "в четверг, 26 ноября, в 15:00" in team[-1].text  # the team's note stays Russian
+    # a Russian message switches the conversation to Russian
+    await client_says(runtime, contact, "Спасибо! А с какими площадками вы работаете?", channel)
+    assert "Яндекс Картами" in [m for m in channel.sent if m.kind != "team"][-1].text

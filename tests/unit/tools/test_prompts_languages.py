@@ -6,6 +6,7 @@ from __future__ import annotations
 import string
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -99,3 +100,26 @@ def test_english_templates_state_no_figure_the_eval_would_call_invented() -> Non
         text = PROMPTS.text(name, "en")
         if not variables(text):
             assert invented(text, facts=facts) == [], name
+
+
+def test_the_reply_language_follows_the_client_and_starts_from_the_contact() -> None:
+    from agent.nodes.compose import reply_language
+
+    def state(contact: dict[str, object], *client: str) -> Any:
+        return {"contact": contact, "history": [{"role": "client", "text": t} for t in client]
+                + [{"role": "agent", "text": "Добрый день! Пишу по поводу отзывов."}]}
+
+    assert reply_language(state({})) == "ru"
+    assert reply_language(state({"language": "en"})) == "en"  # the first message to an English lead
+    assert reply_language(state({"language": "en"}, "Здравствуйте, сколько стоит?")) == "ru"
+    assert reply_language(state({}, "Hi, which platforms do you support?", "ok")) == "en"
+    assert reply_language(state({"language": "de"})) == "ru"  # no German templates: Russian
+
+
+def test_a_lead_can_be_imported_with_its_language() -> None:
+    from agent.contacts_import import validate_row
+
+    fields, error = validate_row({"name": "Oliver Grant", "email": "o.grant@lakeside-hotels.ru", "language": "EN"})
+    assert error is None and fields is not None and fields["language"] == "en"
+    _, error = validate_row({"name": "Hans Weber", "email": "h.weber@example.de", "language": "de"})
+    assert error is not None and "ru, en" in error
