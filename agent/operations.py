@@ -9,22 +9,21 @@ from typing import Any
 
 from agent.clock import Clock
 from agent.contracts import InboundMessage
+from agent.pacing import plan_outreach
 from agent.settings import Settings
 from agent.store import Store
 from agent.store.errors import StoreError
 from agent.store.suppressions import contact_addresses
-from agent.tools.calendar import next_in_window, zone
+from agent.tools.calendar import zone
 
 
 async def schedule_outreach(store: Store, settings: Settings, contact: dict[str, Any], now: datetime,
                             immediately: bool = False) -> datetime:
-    """Set the outreach timer: inside the send window in the contact's zone (or right away)."""
-    due = now if immediately else next_in_window(now, zone(contact.get("timezone"), settings), settings)
-    timer_id = f"t:outreach:{contact['_id']}"
-    await store.timers.schedule(timer_id, contact["_id"], "outreach", due, now)
-    await store.timers.cancel_for_contact(contact["_id"], now, keep=timer_id)
-    await store.contacts.update(contact["_id"], now, next_timer={"id": timer_id, "kind": "outreach", "due_at": due})
-    return due
+    """Set the outreach timer: the contact's slot in the campaign's pace (`agent.pacing`), inside
+    the send window in the contact's zone (or right away)."""
+    await store.timers.cancel_for_contact(contact["_id"], now, keep=f"t:outreach:{contact['_id']}")
+    slots = await plan_outreach(store, settings, [contact], now, immediately=immediately, spread=False)
+    return slots[0].due_at
 
 
 async def add_contact(store: Store, settings: Settings, clock: Clock, fields: dict[str, Any],
@@ -150,21 +149,32 @@ async def retry_quarantined(store: Store, clock: Clock, key: str, by: str) -> No
                               now, {"by": by, "event": key, "error": doc.get("error")})
 
 
+IMPORT_CHUNK = 200  # contacts planned together (one plan, a few bulk writes)
+
+
 async def import_contacts(store: Store, settings: Settings, clock: Clock,
                           rows: Iterable[tuple[int, dict[str, Any] | None, str | None]], by: str, batch: str,
                           start: bool = True) -> tuple[int, list[str]]:
-    """Add the good rows of a CSV (tagged with the import batch); returns (imported, row errors)."""
+    """Add the good rows of a CSV (tagged with the import batch); returns (imported, row errors).
+    First messages are planned in chunks, paced to the mailboxes (`agent.pacing`)."""
     imported, errors = 0, []
+    chunk: list[dict[str, Any]] = []
     for number, fields, error in rows:
         if error or fields is None:
             errors.append(f"row {number}: {error}")
             continue
         try:
-            contact, _ = await add_contact(store, settings, clock, {**fields, "import_batch": batch}, start=start)
+            contact, _ = await add_contact(store, settings, clock, {**fields, "import_batch": batch}, start=False)
         except StoreError as exc:
             errors.append(f"row {number}: {exc}")
             continue
         imported += 1
         await store.events.record(f"imported:{contact['_id']}", contact["_id"], "imported", clock.now(),
                                   {"by": by, "batch": batch})
+        chunk.append(contact)
+        if start and len(chunk) >= IMPORT_CHUNK:
+            await plan_outreach(store, settings, chunk, clock.now())
+            chunk = []
+    if start and chunk:
+        await plan_outreach(store, settings, chunk, clock.now())
     return imported, errors

@@ -95,6 +95,18 @@ class Settings(BaseSettings):
     # always: lock anyway (another process runs workers on the same embedded server)
     worker_lock: Literal["auto", "always"] = "auto"
 
+    # --- campaigns: first messages paced to the mailboxes (agent/pacing.py) -------------------
+    # the mailboxes that send a campaign: "address[:daily limit[:warm-up start YYYY-MM-DD]]", comma
+    # separated; unset = one mailbox, SENDER_EMAIL with EMAIL_DAILY_LIMIT, fully warmed up
+    sending_mailboxes: str | None = None
+    email_daily_limit: int = Field(default=200, ge=0)  # the same variable the email channel reads
+    email_timezone: str = "Europe/Moscow"  # the mailboxes' day (daily limits), as the email channel counts it
+    mailbox_warmup_start: int = Field(default=20, ge=1)  # a new mailbox's first-day limit ...
+    mailbox_warmup_step: int = Field(default=10, ge=0)  # ... growing by this much a day, up to its limit
+    campaign_pacing: bool = True  # false: every first message is due at the next send window
+    campaign_outreach_share: float = Field(default=0.8, gt=0, le=1)  # of a daily limit; the rest for replies
+    campaign_jitter_s: float = Field(default=300.0, ge=0)  # random spread added to each first message's slot
+
     # --- retention (agent/retention.py) --------------------------------------------------------
     retention_interval_s: float = 3600.0  # how often the scheduler prunes
     retention_timers_days: float = 7.0  # fired / cancelled timers older than this are deleted

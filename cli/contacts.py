@@ -10,7 +10,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from agent.contacts_import import ImportFileError, count_rows, decode_file, read_rows
-from agent.operations import add_contact, opt_out, restart, schedule_outreach
+from agent.operations import IMPORT_CHUNK, add_contact, opt_out, restart, schedule_outreach
+from agent.pacing import plan_outreach
 from agent.runtime import open_store
 from agent.store.contacts import CONTACT_STATUSES, ensure_status
 from agent.store.errors import DuplicateContact, StoreError
@@ -63,6 +64,8 @@ MAX_SKIP_LINES = 20  # a re-run after Ctrl+C skips many rows: name the first few
 def import_(
     file: Annotated[Path, typer.Argument(help="CSV with a header: name, company, email, telegram, phone, timezone")],
     start: Annotated[bool, typer.Option(help="Schedule the first message for every imported lead")] = True,
+    batch: Annotated[str | None, typer.Option(help="Name of the import batch (the campaign); default: the file name")]
+    = None,
 ) -> None:
     """Import leads from CSV (UTF-8, UTF-8 with BOM or windows-1251). Bad rows are reported with
     their row number; good rows still import; rows already imported are skipped, so after Ctrl+C
@@ -78,6 +81,8 @@ def import_(
     total = count_rows(text)
     imported, skipped, errors = 0, 0, []
     row = 1
+    batch = batch or file.stem
+    chunk: list[dict[str, Any]] = []
 
     async def go() -> None:
         nonlocal imported, skipped, row
@@ -93,14 +98,23 @@ def import_(
                         errors.append(f"row {number}: {error}")
                         continue
                     try:
-                        await add_contact(store, settings, clock, fields, start=start)
+                        contact, _ = await add_contact(store, settings, clock, {**fields, "import_batch": batch},
+                                                       start=False)
                         imported += 1
+                        chunk.append(contact)
                     except DuplicateContact as exc:
                         skipped += 1
                         if skipped <= MAX_SKIP_LINES:
                             err_console.print(f"row {number}: skipped: {shown(exc)}", highlight=False)
+                        if start and (waiting := await never_planned(store, fields)):  # Ctrl+C before its plan
+                            chunk.append(waiting)
                     except StoreError as exc:
                         errors.append(f"row {number}: {exc}")
+                    if start and len(chunk) >= IMPORT_CHUNK:
+                        await plan_outreach(store, settings, chunk, clock.now())
+                        chunk.clear()
+                if start and chunk:
+                    await plan_outreach(store, settings, chunk, clock.now())
                 row = 0
 
     try:
@@ -116,6 +130,14 @@ def import_(
                   f"{len(errors)} row(s) with errors")
     if errors and not imported and not skipped:
         raise typer.Exit(code=1)
+
+
+async def never_planned(store: Any, fields: dict[str, Any]) -> dict[str, Any] | None:
+    """A contact imported before an interruption whose first message was never planned."""
+    for field in ("email", "telegram", "phone"):
+        if fields.get(field) and (contact := await store.contacts.find_by_address(field, fields[field])):
+            return contact if contact.get("status") == "new" and not contact.get("next_timer") else None
+    return None
 
 
 @contacts_app.command("list")

@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime
 from typing import Any, Literal, get_args
 
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING, DESCENDING, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
@@ -93,6 +93,12 @@ class ContactRepo:
             fields["search_terms"] = search_terms({**current, **fields})
         await self.col.update_one({"_id": contact_id}, {"$set": {**fields, "updated_at": now}})
 
+    async def set_many(self, fields_by_id: dict[str, dict[str, Any]], now: datetime) -> None:
+        """Set fields on many contacts in one round trip (never the search fields)."""
+        if fields_by_id:
+            await self.col.bulk_write([UpdateOne({"_id": cid}, {"$set": {**fields, "updated_at": now}})
+                                       for cid, fields in fields_by_id.items()], ordered=False)
+
     async def list(self, status: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
         query = {"status": status} if status else {}
         cursor = self.col.find(query).sort("created_at", ASCENDING).limit(limit)
@@ -109,6 +115,12 @@ class ContactRepo:
     async def distinct_values(self, field: str) -> builtins.list[str]:
         """The values a filter can take (stages, tags, import batches), for the filter menus."""
         return sorted(str(v) for v in await self.col.distinct(field) if v not in (None, ""))
+
+    async def count_by_batch(self) -> dict[str, int]:
+        """Contacts per import batch (a campaign)."""
+        rows = self.col.aggregate([{"$match": {"import_batch": {"$exists": True}}},
+                                   {"$group": {"_id": "$import_batch", "n": {"$sum": 1}}}])
+        return {str(row["_id"]): int(row["n"]) async for row in await rows}
 
     async def count_by_status(self) -> dict[str, int]:
         return {status: 0 for status in CONTACT_STATUSES} | await count_by(self.col, "status")

@@ -90,8 +90,14 @@ class OutboxRepo:
         )
         return result.modified_count
 
-    async def count_sent_since(self, channel: str, start: datetime) -> int:
-        return await self.col.count_documents({"channel": channel, "status": SENT, "sent_at": {"$gte": start}})
+    async def count_sent_since(self, channel: str, start: datetime, mailbox: str | None = None,
+                               or_unset: bool = False) -> int:
+        """Sent since `start` on this channel; by one sending mailbox (`meta.mailbox`; `or_unset`:
+        also the messages that name none, i.e. went from the default mailbox)."""
+        query: dict[str, Any] = {"status": SENT, "channel": channel, "sent_at": {"$gte": start}}
+        if mailbox is not None:
+            query["meta.mailbox"] = {"$in": [mailbox, None]} if or_unset else mailbox
+        return await self.col.count_documents(query)
 
     async def give_back_attempt(self, key: str) -> None:
         """A deferral (send window, daily limit) is not a failed try: undo the claim's count."""

@@ -30,6 +30,13 @@ class TimerRepo:
         await insert_once(self.col, {"_id": timer_id, "contact_id": contact_id, "kind": kind, "due_at": due_at,
                                      "status": SCHEDULED, "created_at": now, "meta": meta or {}})
 
+    async def schedule_many(self, timers: list[dict[str, Any]], now: datetime) -> None:
+        """Insert scheduled timers in one round trip; a timer id already present keeps its document."""
+        if timers:
+            await self.col.bulk_write([
+                UpdateOne({"_id": t["_id"]}, {"$setOnInsert": {"meta": {}, **t, "status": SCHEDULED, "created_at": now}},
+                          upsert=True) for t in timers], ordered=False)
+
     async def replace_for_contact(self, timer_id: str, contact_id: str, kind: str, due_at: datetime, now: datetime,
                                   meta: dict[str, Any] | None = None) -> None:
         """`schedule` then `cancel_for_contact(keep=timer_id)` in one round trip (one `update` command:
@@ -59,6 +66,11 @@ class TimerRepo:
 
     async def due(self, now: datetime, limit: int = 100) -> list[dict[str, Any]]:
         cursor = self.col.find({"status": SCHEDULED, "due_at": {"$lte": now}}).sort("due_at", ASCENDING).limit(limit)
+        return [doc async for doc in cursor]
+
+    async def outreach_waiting(self) -> list[dict[str, Any]]:
+        """Every scheduled first message: its due time, mailbox and batch (`sales-agent stats`)."""
+        cursor = self.col.find({"status": SCHEDULED, "kind": "outreach"}, {"due_at": 1, "meta": 1, "contact_id": 1})
         return [doc async for doc in cursor]
 
     async def mark_fired(self, timer_id: str, now: datetime) -> None:

@@ -47,6 +47,8 @@ async def queue_message(ctx: AgentContext, *, key: str, contact: dict[str, Any],
         return False
     in_reply_to = event.get("meta", {}).get("message_id") if event["kind"] == "message" else None
     meta = email_meta(key, channel, ctx)
+    if channel == "email" and contact.get("mailbox"):  # the whole thread goes from the campaign's mailbox
+        meta["mailbox"] = contact["mailbox"]
     message = OutboundMessage(
         key=key,
         contact_id=contact["_id"],
