@@ -23,6 +23,7 @@ class TimerRepo:
 
     async def ensure_indexes(self) -> None:
         await self.col.create_index([("status", ASCENDING), ("due_at", ASCENDING)])
+        await self.col.create_index([("status", ASCENDING), ("kind", ASCENDING), ("due_at", ASCENDING)])
         await self.col.create_index([("contact_id", ASCENDING), ("status", ASCENDING)])
 
     async def schedule(self, timer_id: str, contact_id: str, kind: str, due_at: datetime, now: datetime,
@@ -64,9 +65,19 @@ class TimerRepo:
             removed += result.deleted_count
         return removed
 
-    async def due(self, now: datetime, limit: int = 100) -> list[dict[str, Any]]:
-        cursor = self.col.find({"status": SCHEDULED, "due_at": {"$lte": now}}).sort("due_at", ASCENDING).limit(limit)
-        return [doc async for doc in cursor]
+    async def due(self, now: datetime, limit: int = 100, kinds: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+        """Due timers, oldest first; `kinds`: one bounded slice per kind (index status, kind, due_at),
+        so a backlog of one kind never makes the others' query match it."""
+        if kinds is None:
+            cursor = self.col.find({"status": SCHEDULED, "due_at": {"$lte": now}}).sort("due_at", ASCENDING).limit(limit)
+            return [doc async for doc in cursor]
+        found: list[dict[str, Any]] = []
+        for kind in kinds:
+            query = {"status": SCHEDULED, "kind": kind, "due_at": {"$lte": now}}
+            found += [doc async for doc in self.col.find(query).sort("due_at", ASCENDING).limit(limit - len(found))]
+            if len(found) >= limit:
+                break
+        return found
 
     async def outreach_waiting(self) -> list[dict[str, Any]]:
         """Every scheduled first message: its due time, mailbox and batch (`sales-agent stats`)."""
