@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LlmProvider = Literal["auto", "ollama", "rules"]
 Approval = Literal["off", "outreach", "model", "all"]
 LlmTransport = Literal["http", "mongo"]
+MAILBOX_ENTRY = re.compile(r"^[^\s:@,]+@[^\s:@,]+\.[^\s:@,]+(?::\d+(?::\d{4}-\d{2}-\d{2})?)?$")
 
 
 class Settings(BaseSettings):
@@ -111,6 +113,14 @@ class Settings(BaseSettings):
     retention_interval_s: float = 3600.0  # how often the scheduler prunes
     retention_timers_days: float = 7.0  # fired / cancelled timers older than this are deleted
     retention_checkpoints_keep: int = 3  # checkpoints kept per conversation (the latest)
+
+    @field_validator("sending_mailboxes")
+    @classmethod
+    def _mailbox_list(cls, value: str | None) -> str | None:
+        for entry in filter(None, (e.strip() for e in (value or "").split(","))):
+            if not MAILBOX_ENTRY.match(entry):
+                raise ValueError(f"SENDING_MAILBOXES: {entry!r} is not address[:daily limit[:YYYY-MM-DD]]")
+        return value
 
     def storage_path(self) -> Path:
         return self.data_dir / "mongo"
