@@ -10,11 +10,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from agent.contacts_import import ImportFileError, count_rows, decode_file, read_rows
-from agent.operations import IMPORT_CHUNK, add_contact, opt_out, restart, schedule_outreach
-from agent.pacing import plan_outreach
+from agent.operations import IMPORT_CHUNK, add_contact, import_chunk, opt_out, restart, schedule_outreach
 from agent.runtime import open_store
 from agent.store.contacts import CONTACT_STATUSES, ensure_status
-from agent.store.errors import DuplicateContact, StoreError
+from agent.store.errors import StoreError
 from agent.tools.calendar import zone
 from channels.safe_text import shown
 from cli.common import console, err_console, fail, fmt_time, run, settings_or_exit
@@ -82,7 +81,6 @@ def import_(
     imported, skipped, errors = 0, 0, []
     row = 1
     batch = batch or file.stem
-    chunk: list[dict[str, Any]] = []
 
     async def go() -> None:
         nonlocal imported, skipped, row
@@ -91,30 +89,29 @@ def import_(
             columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn())
             with Progress(*columns, console=err_console, transient=True) as progress:
                 task = progress.add_task("import", total=total)
+                pending: list[tuple[int, dict[str, Any]]] = []
+
+                async def flush() -> None:
+                    nonlocal imported, skipped, row
+                    result = await import_chunk(store, settings, clock, pending, start)
+                    imported += len(result.created)
+                    for number, why in result.skipped:
+                        skipped += 1
+                        if skipped <= MAX_SKIP_LINES:
+                            err_console.print(f"row {number}: skipped: {shown(why)}", highlight=False)
+                    pending.clear()
+
                 for number, fields, error in read_rows(file, text):
-                    row = number
+                    row = pending[0][0] if pending else number  # the first row not written yet
                     progress.advance(task)
                     if error or fields is None:
                         errors.append(f"row {number}: {error}")
                         continue
-                    try:
-                        contact, _ = await add_contact(store, settings, clock, {**fields, "import_batch": batch},
-                                                       start=False)
-                        imported += 1
-                        chunk.append(contact)
-                    except DuplicateContact as exc:
-                        skipped += 1
-                        if skipped <= MAX_SKIP_LINES:
-                            err_console.print(f"row {number}: skipped: {shown(exc)}", highlight=False)
-                        if start and (waiting := await never_planned(store, fields)):  # Ctrl+C before its plan
-                            chunk.append(waiting)
-                    except StoreError as exc:
-                        errors.append(f"row {number}: {exc}")
-                    if start and len(chunk) >= IMPORT_CHUNK:
-                        await plan_outreach(store, settings, chunk, clock.now())
-                        chunk.clear()
-                if start and chunk:
-                    await plan_outreach(store, settings, chunk, clock.now())
+                    pending.append((number, {**fields, "import_batch": batch}))
+                    if len(pending) >= IMPORT_CHUNK:
+                        await flush()
+                if pending:
+                    await flush()
                 row = 0
 
     try:
@@ -130,14 +127,6 @@ def import_(
                   f"{len(errors)} row(s) with errors")
     if errors and not imported and not skipped:
         raise typer.Exit(code=1)
-
-
-async def never_planned(store: Any, fields: dict[str, Any]) -> dict[str, Any] | None:
-    """A contact imported before an interruption whose first message was never planned."""
-    for field in ("email", "telegram", "phone"):
-        if fields.get(field) and (contact := await store.contacts.find_by_address(field, fields[field])):
-            return contact if contact.get("status") == "new" and not contact.get("next_timer") else None
-    return None
 
 
 @contacts_app.command("list")

@@ -9,7 +9,7 @@ from typing import Any, Literal, get_args
 
 from pymongo import ASCENDING, DESCENDING, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from agent.store.contact_pages import (
     SEARCH_FIELDS,
@@ -56,6 +56,37 @@ class ContactRepo:
 
     async def create(self, fields: dict[str, Any], now: datetime) -> dict[str, Any]:
         """Insert a contact; an address already used by another contact is a StoreError."""
+        doc = self.new_doc(fields, now)
+        try:
+            await self.col.insert_one(doc)
+        except DuplicateKeyError as exc:
+            raise self.duplicate(doc, exc.details) from exc
+        return doc
+
+    async def create_many(self, rows: builtins.list[dict[str, Any]], now: datetime
+                          ) -> tuple[builtins.list[dict[str, Any]], dict[int, DuplicateContact]]:
+        """Insert many contacts in one round trip (an import's chunk). Returns the created documents
+        and, by position in `rows`, the ones refused because an address is already used."""
+        docs = [self.new_doc(fields, now) for fields in rows]
+        if not docs:
+            return [], {}
+        refused: dict[int, DuplicateContact] = {}
+        try:
+            await self.col.insert_many(docs, ordered=False)
+        except BulkWriteError as exc:
+            for error in exc.details.get("writeErrors", []):
+                if error.get("code") != 11000:
+                    raise
+                refused[error["index"]] = self.duplicate(docs[error["index"]], error)
+        return [doc for i, doc in enumerate(docs) if i not in refused], refused
+
+    @staticmethod
+    def duplicate(doc: dict[str, Any], details: Any) -> DuplicateContact:
+        clash = next((f for f in ADDRESS_FIELDS if f in str(details)), "id")
+        return DuplicateContact(f"a contact with this {clash} already exists ({doc.get(clash, doc['_id'])})")
+
+    @staticmethod
+    def new_doc(fields: dict[str, Any], now: datetime) -> dict[str, Any]:
         doc: dict[str, Any] = {k: v for k, v in fields.items() if v not in (None, "")}
         for field in ADDRESS_FIELDS:
             if field in doc:
@@ -68,11 +99,6 @@ class ContactRepo:
         doc["created_at"] = now
         doc["updated_at"] = now
         doc["search_terms"] = search_terms(doc)
-        try:
-            await self.col.insert_one(doc)
-        except DuplicateKeyError as exc:
-            clash = next((f for f in ADDRESS_FIELDS if f in str(exc.details)), "id")
-            raise DuplicateContact(f"a contact with this {clash} already exists ({doc.get(clash, doc['_id'])})") from exc
         return doc
 
     async def get(self, contact_id: str) -> dict[str, Any] | None:

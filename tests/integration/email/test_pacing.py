@@ -148,3 +148,17 @@ async def test_stats_show_each_campaigns_pace_and_projected_finish(runtime: Agen
     assert 5 <= pace.per_day <= 10
     [box] = await mailbox_days(runtime.store, settings, runtime.clock.now())
     assert (box.limit_today, box.planned_today, box.planned_ahead) == (10, 10, 25)
+
+
+async def test_an_import_interrupted_before_its_plan_is_planned_when_run_again(runtime: AgentRuntime) -> None:
+    settings = paced(runtime)
+    leads = clients(3)
+    written = await runtime.store.contacts.create({"name": "Клиент 0", "email": leads[0]}, runtime.clock.now())
+    imported, errors = await import_contacts(runtime.store, settings, runtime.clock, rows(leads), "test", "again")
+    assert imported == 2 and len(errors) == 1 and errors[0].startswith("row 2: a contact with this email")
+    for lead in leads:  # the contact written before the interruption got its first message planned too
+        contact = await runtime.store.contacts.find_by_address("email", lead)
+        assert contact["next_timer"]["kind"] == "outreach"
+    assert (await runtime.store.contacts.get(written["_id"]))["mailbox"] == settings.sender_email.lower()
+    again, _ = await import_contacts(runtime.store, settings, runtime.clock, rows(leads), "test", "again")
+    assert again == 0 and await runtime.store.timers.col.count_documents({"kind": "outreach"}) == 3
