@@ -24,15 +24,16 @@ from langgraph.checkpoint.mongodb import MongoDBSaver
 from langgraph.checkpoint.mongodb.utils import dumps_metadata, loads_metadata
 
 HAS_WRITES = "has_writes"
-REMEMBERED = 2000  # threads whose latest checkpoint a `remember`ing saver keeps in memory
+REMEMBERED = 10_000  # default: threads whose latest checkpoint a `remember`ing saver keeps in memory
 
 
 class TurnSaver(MongoDBSaver):
     """`remember` (set for the only worker on the database, see `AgentRuntime.worker`): the latest
-    checkpoint this process wrote for a thread is kept in memory (LRU, `REMEMBERED` threads) and a
+    checkpoint this process wrote for a thread is kept in memory (LRU, `capacity` threads) and a
     turn reads it from there, not from the database: nobody else writes checkpoints then."""
 
     remember: bool = False
+    capacity: int = REMEMBERED
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -54,14 +55,15 @@ class TurnSaver(MongoDBSaver):
         with self._lock:
             self._latest[key] = doc
             self._latest.move_to_end(key)
-            while len(self._latest) > REMEMBERED:
+            while len(self._latest) > self.capacity:
                 self._latest.popitem(last=False)
         return saved
 
-    def remember_own(self, on: bool) -> None:
+    def remember_own(self, on: bool, capacity: int = REMEMBERED) -> None:
         """Switch the memory of own checkpoints on or off (either way, start from the database)."""
         with self._lock:
-            self.remember = on
+            self.remember = on and capacity > 0
+            self.capacity = capacity
             self._latest.clear()
             self._written.clear()
 
@@ -74,7 +76,7 @@ class TurnSaver(MongoDBSaver):
         super().put_writes(config, writes, task_id, task_path)
         conf = config["configurable"]
         with self._lock:  # a checkpoint with pending writes (an interrupt) is read from the database
-            if len(self._written) >= 10 * REMEMBERED:  # bounded: forgetting only costs a read
+            if len(self._written) >= 10 * self.capacity:  # bounded: forgetting only costs a read
                 self._written.clear()
                 self._latest.clear()
             self._written[(conf["thread_id"], conf["checkpoint_ns"])] = conf["checkpoint_id"]

@@ -59,7 +59,7 @@ class AgentRuntime:
         worker = Worker(self.store, self.graph, self.context, name, exclusive=exclusive)
         saver = self.graph.checkpointer
         if isinstance(saver, TurnSaver):  # the only worker reads its own checkpoints from memory
-            saver.remember_own(exclusive and not self.workers)
+            saver.remember_own(exclusive and not self.workers, self.settings.worker_checkpoint_memory)
         self.workers.append(worker)
         return worker
 

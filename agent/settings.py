@@ -96,6 +96,9 @@ class Settings(BaseSettings):
     # auto: one worker on an embedded server this process started skips the contact lock;
     # always: lock anyway (another process runs workers on the same embedded server)
     worker_lock: Literal["auto", "always"] = "auto"
+    # the only worker keeps the latest checkpoint of this many conversations in memory (0 = none);
+    # a reply in a conversation beyond them reads its checkpoint from the database (one round trip)
+    worker_checkpoint_memory: int = Field(default=10_000, ge=0)
 
     # --- campaigns: first messages paced to the mailboxes (agent/pacing.py) -------------------
     # the mailboxes that send a campaign: "address[:daily limit[:warm-up start YYYY-MM-DD]]", comma
