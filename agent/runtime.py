@@ -57,6 +57,9 @@ class AgentRuntime:
         if exclusive is None:
             exclusive = self.store.owns_server and self.settings.worker_lock == "auto"
         worker = Worker(self.store, self.graph, self.context, name, exclusive=exclusive)
+        saver = self.graph.checkpointer
+        if isinstance(saver, TurnSaver):  # the only worker reads its own checkpoints from memory
+            saver.remember_own(exclusive and not self.workers, self.settings.worker_checkpoint_memory)
         self.workers.append(worker)
         return worker
 

@@ -10,10 +10,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from agent.contacts_import import ImportFileError, count_rows, decode_file, read_rows
-from agent.operations import add_contact, opt_out, restart, schedule_outreach
+from agent.operations import IMPORT_CHUNK, add_contact, import_chunk, opt_out, restart, schedule_outreach
 from agent.runtime import open_store
 from agent.store.contacts import CONTACT_STATUSES, ensure_status
-from agent.store.errors import DuplicateContact, StoreError
+from agent.store.errors import StoreError
 from agent.tools.calendar import zone
 from channels.safe_text import shown
 from cli.common import console, err_console, fail, fmt_time, run, settings_or_exit
@@ -65,6 +65,8 @@ MAX_SKIP_LINES = 20  # a re-run after Ctrl+C skips many rows: name the first few
 def import_(
     file: Annotated[Path, typer.Argument(help="CSV with a header: name, company, email, telegram, phone, timezone, language")],
     start: Annotated[bool, typer.Option(help="Schedule the first message for every imported lead")] = True,
+    batch: Annotated[str | None, typer.Option(help="Name of the import batch (the campaign); default: the file name")]
+    = None,
 ) -> None:
     """Import leads from CSV (UTF-8, UTF-8 with BOM or windows-1251). Bad rows are reported with
     their row number; good rows still import; rows already imported are skipped, so after Ctrl+C
@@ -80,6 +82,7 @@ def import_(
     total = count_rows(text)
     imported, skipped, errors = 0, 0, []
     row = 1
+    batch = batch or file.stem
 
     async def go() -> None:
         nonlocal imported, skipped, row
@@ -88,21 +91,29 @@ def import_(
             columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn())
             with Progress(*columns, console=err_console, transient=True) as progress:
                 task = progress.add_task("import", total=total)
+                pending: list[tuple[int, dict[str, Any]]] = []
+
+                async def flush() -> None:
+                    nonlocal imported, skipped, row
+                    result = await import_chunk(store, settings, clock, pending, start)
+                    imported += len(result.created)
+                    for number, why in result.skipped:
+                        skipped += 1
+                        if skipped <= MAX_SKIP_LINES:
+                            err_console.print(f"row {number}: skipped: {shown(why)}", highlight=False)
+                    pending.clear()
+
                 for number, fields, error in read_rows(file, text):
-                    row = number
+                    row = pending[0][0] if pending else number  # the first row not written yet
                     progress.advance(task)
                     if error or fields is None:
                         errors.append(f"row {number}: {error}")
                         continue
-                    try:
-                        await add_contact(store, settings, clock, fields, start=start)
-                        imported += 1
-                    except DuplicateContact as exc:
-                        skipped += 1
-                        if skipped <= MAX_SKIP_LINES:
-                            err_console.print(f"row {number}: skipped: {shown(exc)}", highlight=False)
-                    except StoreError as exc:
-                        errors.append(f"row {number}: {exc}")
+                    pending.append((number, {**fields, "import_batch": batch}))
+                    if len(pending) >= IMPORT_CHUNK:
+                        await flush()
+                if pending:
+                    await flush()
                 row = 0
 
     try:
