@@ -16,7 +16,7 @@ from agent.store.contacts import CONTACT_STATUSES, ensure_status
 from agent.store.errors import StoreError
 from agent.tools.calendar import zone
 from channels.safe_text import shown
-from cli.common import console, err_console, fail, fmt_time, run, settings_or_exit
+from cli.common import console, err_console, fail, fmt_time, run, settings_or_exit, stop_on_signals
 from cli.history import history_table
 
 contacts_app = typer.Typer(help="Leads: add, import from CSV, list, inspect, restart, opt out.", no_args_is_help=True)
@@ -84,8 +84,11 @@ def import_(
     row = 1
     batch = batch or file.stem
 
+    interrupted = False
+
     async def go() -> None:
-        nonlocal imported, skipped, row
+        nonlocal imported, skipped, row, interrupted
+        stop = stop_on_signals()  # Ctrl+C stops between chunks: a chunk is written whole or not at all
         async with open_store(settings) as (store, _uri, _embedded):
             clock = SystemClock()
             columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn())
@@ -105,6 +108,9 @@ def import_(
 
                 for number, fields, error in read_rows(file, text):
                     row = pending[0][0] if pending else number  # the first row not written yet
+                    if stop.is_set():
+                        interrupted = True
+                        return
                     progress.advance(task)
                     if error or fields is None:
                         errors.append(f"row {number}: {error}")
@@ -112,6 +118,9 @@ def import_(
                     pending.append((number, {**fields, "import_batch": batch}))
                     if len(pending) >= IMPORT_CHUNK:
                         await flush()
+                if stop.is_set():
+                    interrupted = True
+                    return
                 if pending:
                     await flush()
                 row = 0
@@ -120,9 +129,13 @@ def import_(
         run(go)
     except typer.Exit as exc:
         if exc.exit_code == 130:
-            err_console.print(f"interrupted at row {row}: imported {imported} contact(s) before it, skipped {skipped}"
-                              " already imported; run the same command again to continue", highlight=False)
-        raise
+            interrupted = True
+        else:
+            raise
+    if interrupted:
+        err_console.print(f"interrupted at row {row}: imported {imported} contact(s) before it, skipped {skipped}"
+                          " already imported; run the same command again to continue", highlight=False)
+        raise typer.Exit(code=130)
     for line in errors:
         err_console.print(f"[yellow]{shown(line)}[/yellow]", highlight=False)
     console.print(f"imported {imported} contact(s), skipped {skipped} already imported, "
