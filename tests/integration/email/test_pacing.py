@@ -184,3 +184,21 @@ async def test_the_sender_keeps_a_warming_mailbox_to_its_ramp(
     statuses = [(await runtime.store.outbox.get(f"k{i}:reply"))["status"] for i in range(5)]
     assert statuses.count("sent") == 3 and statuses.count("pending") == 2
     assert sum([len(await fetch_all(dovecot, lead)) for lead in leads]) == 3
+
+
+async def test_messages_that_name_no_mailbox_count_for_the_sender_mailbox(
+        runtime: AgentRuntime, addrs: Addresses, dovecot: Dovecot, smtp: SmtpServer) -> None:
+    """Threads started before SENDING_MAILBOXES was set go From SENDER_EMAIL and count for it."""
+    settings = paced(runtime, sending_mailboxes=f"{addrs.agent}:2, other-{uuid.uuid4().hex[:6]}@seed.test:5")
+    channel = EmailChannel(runtime.store, settings, make_email_settings(dovecot, smtp, addrs.agent), runtime.clock)
+    leads = clients(3)
+    for i, lead in enumerate(leads):
+        await runtime.store.outbox.enqueue(OutboundMessage(
+            key=f"old{i}:reply", contact_id=f"c-{i}", channel="email", to=lead, kind="message",
+            subject="Re: Отзывы", text="Добрый день!"), runtime.clock.now())
+    for _ in range(3):
+        await send_one(runtime.store, channel, runtime.clock)
+    statuses = [(await runtime.store.outbox.get(f"old{i}:reply"))["status"] for i in range(3)]
+    assert statuses == ["sent", "sent", "pending"]
+    [mail] = await wait_for_mail(dovecot, leads[0], 1)
+    assert parseaddr(mail["From"])[1] == addrs.agent
