@@ -96,9 +96,10 @@ class Settings(BaseSettings):
     # to `llm_outage_retry_max_s` apart, until the host is back; after `llm_outage_max_wait_s` it is handed off
     llm_outage_max_wait_s: float = 3600.0
     llm_outage_retry_max_s: float = 60.0
-    # auto: one worker on an embedded server this process started skips the contact lock;
-    # always: lock anyway (another process runs workers on the same embedded server)
-    worker_lock: Literal["auto", "always"] = "auto"
+    # auto: one worker on an embedded server this process started skips the contact lock and the claim;
+    # always: lock and claim anyway (another process runs workers on the same embedded server);
+    # never: this process's one worker is the only worker on the database (e.g. on a real MongoDB)
+    worker_lock: Literal["auto", "always", "never"] = "auto"
     # the only worker keeps the latest checkpoint of this many conversations in memory (0 = none);
     # a reply in a conversation beyond them reads its checkpoint from the database (one round trip)
     worker_checkpoint_memory: int = Field(default=10_000, ge=0)

@@ -11,6 +11,7 @@ from typing import Any
 
 from pymongo import ASCENDING, UpdateMany, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError
 
 from agent.store.leases import insert_once
 
@@ -32,11 +33,16 @@ class TimerRepo:
                                      "status": SCHEDULED, "created_at": now, "meta": meta or {}})
 
     async def schedule_many(self, timers: list[dict[str, Any]], now: datetime) -> None:
-        """Insert scheduled timers in one round trip; a timer id already present keeps its document."""
-        if timers:
-            await self.col.bulk_write([
-                UpdateOne({"_id": t["_id"]}, {"$setOnInsert": {"meta": {}, **t, "status": SCHEDULED, "created_at": now}},
-                          upsert=True) for t in timers], ordered=False)
+        """Insert scheduled timers in one round trip (an insert, not upserts: see `insert_once`); a
+        timer id already present keeps its document."""
+        if not timers:
+            return
+        try:
+            await self.col.insert_many([{"meta": {}, **t, "status": SCHEDULED, "created_at": now} for t in timers],
+                                       ordered=False)
+        except BulkWriteError as exc:
+            if any(error.get("code") != 11000 for error in exc.details.get("writeErrors", [])):
+                raise
 
     async def replace_for_contact(self, timer_id: str, contact_id: str, kind: str, due_at: datetime, now: datetime,
                                   meta: dict[str, Any] | None = None) -> None:

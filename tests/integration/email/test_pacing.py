@@ -12,10 +12,11 @@ from email.utils import parseaddr
 from zoneinfo import ZoneInfo
 
 from agent.campaigns import campaign_paces, mailbox_days
-from agent.contracts import InboundMessage
+from agent.contracts import InboundMessage, OutboundMessage
 from agent.operations import import_contacts
 from agent.pump import pump
 from agent.runtime import AgentRuntime
+from agent.sending import send_one
 from agent.settings import Settings
 from channels.email.sender import EmailChannel
 from tests.integration.email.conftest import Addresses, make_email_settings
@@ -162,3 +163,42 @@ async def test_an_import_interrupted_before_its_plan_is_planned_when_run_again(r
     assert (await runtime.store.contacts.get(written["_id"]))["mailbox"] == settings.sender_email.lower()
     again, _ = await import_contacts(runtime.store, settings, runtime.clock, rows(leads), "test", "again")
     assert again == 0 and await runtime.store.timers.col.count_documents({"kind": "outreach"}) == 3
+
+
+async def test_the_sender_keeps_a_warming_mailbox_to_its_ramp(
+        runtime: AgentRuntime, addrs: Addresses, dovecot: Dovecot, smtp: SmtpServer) -> None:
+    """Replies count too: a new mailbox on its second day may send 3 (start 2, +1 a day), whatever is queued."""
+    tag = uuid.uuid4().hex[:6]
+    box = f"new-{tag}@seed.test"
+    yesterday = runtime.clock.now().astimezone(MSK).date() - timedelta(days=1)
+    settings = paced(runtime, sending_mailboxes=f"{box}:50:{yesterday.isoformat()}", mailbox_warmup_start=2,
+                     mailbox_warmup_step=1)
+    channel = EmailChannel(runtime.store, settings, make_email_settings(dovecot, smtp, addrs.agent), runtime.clock)
+    leads = clients(5)
+    for i, lead in enumerate(leads):
+        await runtime.store.outbox.enqueue(OutboundMessage(
+            key=f"k{i}:reply", contact_id=f"c-{i}", channel="email", to=lead, kind="message", subject="Re: Отзывы",
+            text="Добрый день!", meta={"mailbox": box}), runtime.clock.now())
+    for _ in range(5):
+        await send_one(runtime.store, channel, runtime.clock)
+    statuses = [(await runtime.store.outbox.get(f"k{i}:reply"))["status"] for i in range(5)]
+    assert statuses.count("sent") == 3 and statuses.count("pending") == 2
+    assert sum([len(await fetch_all(dovecot, lead)) for lead in leads]) == 3
+
+
+async def test_messages_that_name_no_mailbox_count_for_the_sender_mailbox(
+        runtime: AgentRuntime, addrs: Addresses, dovecot: Dovecot, smtp: SmtpServer) -> None:
+    """Threads started before SENDING_MAILBOXES was set go From SENDER_EMAIL and count for it."""
+    settings = paced(runtime, sending_mailboxes=f"{addrs.agent}:2, other-{uuid.uuid4().hex[:6]}@seed.test:5")
+    channel = EmailChannel(runtime.store, settings, make_email_settings(dovecot, smtp, addrs.agent), runtime.clock)
+    leads = clients(3)
+    for i, lead in enumerate(leads):
+        await runtime.store.outbox.enqueue(OutboundMessage(
+            key=f"old{i}:reply", contact_id=f"c-{i}", channel="email", to=lead, kind="message",
+            subject="Re: Отзывы", text="Добрый день!"), runtime.clock.now())
+    for _ in range(3):
+        await send_one(runtime.store, channel, runtime.clock)
+    statuses = [(await runtime.store.outbox.get(f"old{i}:reply"))["status"] for i in range(3)]
+    assert statuses == ["sent", "sent", "pending"]
+    [mail] = await wait_for_mail(dovecot, leads[0], 1)
+    assert parseaddr(mail["From"])[1] == addrs.agent
