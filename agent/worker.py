@@ -21,6 +21,7 @@ from typing import Any
 from langchain_core.runnables import RunnableConfig
 from langgraph.types import Command
 
+from agent.checkpoints import TurnSaver
 from agent.context import AgentContext
 from agent.contracts import InboundMessage
 from agent.graph import ConversationGraph
@@ -29,6 +30,7 @@ from agent.resilience import LoopGuard
 from agent.store import Store
 from agent.store.contacts import ADDRESS_FIELDS
 from agent.tools.outbox import queue_team_note
+from agent.worker_presence import WorkerPresence
 
 log = logging.getLogger(__name__)
 
@@ -261,4 +263,31 @@ class Worker:
         """Process events until `stop`; outlives a lost database (see `agent.resilience`)."""
         poll = self.make_context(False).settings.worker_poll_s
         guard = LoopGuard(f"worker {self.name}", report=self.store.health.report, logger=log)
-        await guard.run(self.process_one, stop, idle_s=poll)
+        presence = WorkerPresence(self.store.workers, self.name, self.exclusive, self.share)
+        self.exclusive = False  # single only once no other worker is seen (the first check decides)
+        joined = False
+
+        async def step() -> bool:
+            nonlocal joined
+            if not joined:
+                await presence.join(stop)
+                self.exclusive = presence.exclusive
+                await presence.check(force=True)
+                joined = True
+            else:
+                await presence.check()
+            return await self.process_one()
+
+        beat = asyncio.create_task(presence.beat(stop))
+        try:
+            await guard.run(step, stop, idle_s=poll)
+        finally:
+            beat.cancel()
+            await presence.leave()
+
+    def share(self) -> None:
+        """Another worker runs on this database: claims, contact locks, checkpoints from the database."""
+        self.exclusive = False
+        saver = getattr(self.graph, "checkpointer", None)
+        if isinstance(saver, TurnSaver):
+            saver.remember_own(False)

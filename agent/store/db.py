@@ -26,6 +26,7 @@ from agent.store.team_actions import TeamActionRepo
 from agent.store.telegram_links import TelegramLinkRepo
 from agent.store.timers import TimerRepo
 from agent.store.users import UserRepo
+from agent.store.workers import WorkersRepo
 
 INBOX_RETENTION_DAYS = 90
 
@@ -49,6 +50,7 @@ class Store:
     llm_requests: LlmRequestRepo
     users: UserRepo
     pacing: PacingRepo
+    workers: WorkersRepo
     retention_days: int = INBOX_RETENTION_DAYS
     owns_server: bool = False  # this process started the embedded server it uses (see Worker.exclusive)
 
@@ -56,7 +58,7 @@ class Store:
         """Create every index; safe to run any number of times."""
         for repo in (self.contacts, self.inbox, self.outbox, self.timers, self.suppressions, self.events,
                      self.mail, self.telegram_links, self.channel_state, self.drafts, self.health,
-                     self.team_actions, self.llm_requests, self.users, self.pacing):
+                     self.team_actions, self.llm_requests, self.users, self.pacing, self.workers):
             await repo.ensure_indexes()
 
     async def close(self) -> None:
@@ -101,6 +103,7 @@ def connect_store(uri: str, db_name: str, timeout_s: float = 10.0, *, embedded: 
         llm_requests=LlmRequestRepo(db),
         users=UserRepo(db),
         pacing=PacingRepo(db),
+        workers=WorkersRepo(db),
     )
 
 

@@ -101,7 +101,8 @@ class InboxRepo:
                     "lease_until": None,
                     "result": result,
                     "expire_at": now + timedelta(days=retention_days),
-                }
+                },
+                "$inc": {"completions": 1},  # more than 1 means the event's turn ran twice
             },
         )
 
