@@ -4,27 +4,27 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from agent.clock import Clock
 from agent.contracts import InboundMessage
+from agent.pacing import plan_outreach
 from agent.settings import Settings
 from agent.store import Store
 from agent.store.errors import StoreError
 from agent.store.suppressions import contact_addresses
-from agent.tools.calendar import next_in_window, zone
+from agent.tools.calendar import zone
 
 
 async def schedule_outreach(store: Store, settings: Settings, contact: dict[str, Any], now: datetime,
                             immediately: bool = False) -> datetime:
-    """Set the outreach timer: inside the send window in the contact's zone (or right away)."""
-    due = now if immediately else next_in_window(now, zone(contact.get("timezone"), settings), settings)
-    timer_id = f"t:outreach:{contact['_id']}"
-    await store.timers.schedule(timer_id, contact["_id"], "outreach", due, now)
-    await store.timers.cancel_for_contact(contact["_id"], now, keep=timer_id)
-    await store.contacts.update(contact["_id"], now, next_timer={"id": timer_id, "kind": "outreach", "due_at": due})
-    return due
+    """Set the outreach timer: the contact's slot in the campaign's pace (`agent.pacing`), inside
+    the send window in the contact's zone (or right away)."""
+    await store.timers.cancel_for_contact(contact["_id"], now, keep=f"t:outreach:{contact['_id']}")
+    slots = await plan_outreach(store, settings, [contact], now, immediately=immediately, spread=False)
+    return slots[0].due_at
 
 
 async def add_contact(store: Store, settings: Settings, clock: Clock, fields: dict[str, Any],
@@ -150,21 +150,66 @@ async def retry_quarantined(store: Store, clock: Clock, key: str, by: str) -> No
                               now, {"by": by, "event": key, "error": doc.get("error")})
 
 
+IMPORT_CHUNK = 200  # contacts written and planned together (a few round trips per chunk)
+
+
+@dataclass
+class ChunkResult:
+    created: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[tuple[int, str]] = field(default_factory=list)  # (row, why): already imported
+
+
+async def import_chunk(store: Store, settings: Settings, clock: Clock, rows: list[tuple[int, dict[str, Any]]],
+                       start: bool = True) -> ChunkResult:
+    """Write a chunk of validated rows in one insert, then plan their first messages
+    (`agent.pacing`). A row whose address exists is skipped; if that contact's first message was
+    never planned (an import interrupted between the two writes), it is planned now."""
+    now = clock.now()
+    created, refused = await store.contacts.create_many([fields for _, fields in rows], now)
+    result = ChunkResult(created=created)
+    waiting = []
+    for index, exc in sorted(refused.items()):
+        result.skipped.append((rows[index][0], str(exc)))
+        if start and (contact := await never_planned(store, rows[index][1])):
+            waiting.append(contact)
+    if start:
+        await plan_outreach(store, settings, [*created, *waiting], now)
+    return result
+
+
+async def never_planned(store: Store, fields: dict[str, Any]) -> dict[str, Any] | None:
+    """The contact with one of these addresses, if it is new and its first message was never planned."""
+    for name in ("email", "telegram", "phone"):
+        if fields.get(name) and (contact := await store.contacts.find_by_address(name, fields[name])):
+            return contact if contact.get("status") == "new" and not contact.get("next_timer") else None
+    return None
+
+
 async def import_contacts(store: Store, settings: Settings, clock: Clock,
                           rows: Iterable[tuple[int, dict[str, Any] | None, str | None]], by: str, batch: str,
                           start: bool = True) -> tuple[int, list[str]]:
-    """Add the good rows of a CSV (tagged with the import batch); returns (imported, row errors)."""
-    imported, errors = 0, []
+    """Add the good rows of a CSV (tagged with the import batch); returns (imported, row errors).
+    Rows are written in chunks and their first messages paced to the mailboxes (`agent.pacing`)."""
+    imported = 0
+    errors: list[str] = []
+    chunk: list[tuple[int, dict[str, Any]]] = []
+
+    async def flush() -> None:
+        nonlocal imported
+        result = await import_chunk(store, settings, clock, chunk, start)
+        imported += len(result.created)
+        errors.extend(f"row {number}: {why}" for number, why in result.skipped)
+        await store.events.record_many([(f"imported:{c['_id']}", c["_id"], "imported", clock.now(),
+                                         {"by": by, "batch": batch}) for c in result.created])
+        chunk.clear()
+
     for number, fields, error in rows:
         if error or fields is None:
             errors.append(f"row {number}: {error}")
             continue
-        try:
-            contact, _ = await add_contact(store, settings, clock, {**fields, "import_batch": batch}, start=start)
-        except StoreError as exc:
-            errors.append(f"row {number}: {exc}")
-            continue
-        imported += 1
-        await store.events.record(f"imported:{contact['_id']}", contact["_id"], "imported", clock.now(),
-                                  {"by": by, "batch": batch})
-    return imported, errors
+        chunk.append((number, {**fields, "import_batch": batch}))
+        if len(chunk) >= IMPORT_CHUNK:
+            await flush()
+    if chunk:
+        await flush()
+    return imported, sorted(errors, key=lambda line: int(line.split()[1].rstrip(":")))

@@ -30,6 +30,7 @@ async def prune(store: Store, clock: Clock, settings: Settings, checkpoints: Che
     pruned = Pruned()
     pruned.timers = await store.timers.prune(now - timedelta(days=settings.retention_timers_days))
     pruned.events = await store.inbox.prune(now)
+    await store.pacing.prune((now - timedelta(days=settings.retention_timers_days)).date())  # past days' plans
     if checkpoints is not None:
         pruned.checkpoints = await asyncio.to_thread(checkpoints, settings.retention_checkpoints_keep)
     if pruned.timers or pruned.events or pruned.checkpoints:

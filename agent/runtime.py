@@ -52,11 +52,16 @@ class AgentRuntime:
         return saver.prune_old(keep) if isinstance(saver, TurnSaver) else 0
 
     def worker(self, name: str | None = None, exclusive: bool | None = None) -> Worker:
-        """A graph worker. By default exclusive (no contact lock) when this process started the
-        embedded server, unless WORKER_LOCK=always; pass `exclusive=False` when it runs several."""
+        """A graph worker. By default exclusive (no contact lock, no claim) when this process started
+        the embedded server, unless WORKER_LOCK=always, or with WORKER_LOCK=never; pass
+        `exclusive=False` when it runs several."""
         if exclusive is None:
-            exclusive = self.store.owns_server and self.settings.worker_lock == "auto"
+            lock = self.settings.worker_lock
+            exclusive = lock == "never" or (self.store.owns_server and lock == "auto")
         worker = Worker(self.store, self.graph, self.context, name, exclusive=exclusive)
+        saver = self.graph.checkpointer
+        if isinstance(saver, TurnSaver):  # the only worker reads its own checkpoints from memory
+            saver.remember_own(exclusive and not self.workers, self.settings.worker_checkpoint_memory)
         self.workers.append(worker)
         return worker
 

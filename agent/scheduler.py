@@ -6,9 +6,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from typing import get_args
 
 from agent.clock import Clock
-from agent.contracts import InboundMessage
+from agent.contracts import InboundMessage, TimerKind
 from agent.resilience import LoopGuard
 from agent.retention import CheckpointPruner, prune
 from agent.settings import Settings
@@ -18,25 +19,27 @@ log = logging.getLogger(__name__)
 OUTREACH_CAP = 50  # first-message events waiting in the inbox at once
 
 
+OTHER_KINDS = tuple(k for k in get_args(TimerKind) if k != "outreach")  # looked for on every tick
+
+
 async def fire_due_timers(store: Store, clock: Clock, limit: int = 100, outreach_cap: int = OUTREACH_CAP) -> int:
     """Due timers become inbox events. First messages are released in batches: at most
-    `outreach_cap` wait in the inbox at a time, so a campaign never floods it (the claim's cost on
-    some servers grows with the events that match it); the others stay scheduled for the next tick."""
+    `outreach_cap` wait in the inbox at a time, and they are looked for only when half of that room
+    is free, so a campaign never floods the inbox and an unpaced one (every first message due at
+    once) is not matched on every tick; the others stay scheduled for a later tick."""
     now = clock.now()
     fired = 0
+    timers = await store.timers.due(now, limit, kinds=OTHER_KINDS)
     outreach_room = outreach_cap - await store.inbox.pending_outreach(outreach_cap)
-    for timer in await store.timers.due(now, limit):
-        kind = timer["kind"]
-        if kind == "outreach":
-            if outreach_room <= 0:
-                continue
-            outreach_room -= 1
+    if outreach_room >= max(outreach_cap // 2, 1):
+        timers += await store.timers.due(now, min(outreach_room, limit), kinds=("outreach",))
+    for timer in timers:
         event = InboundMessage(
             key=f"timer:{timer['_id']}",
             kind="timer",
             channel="system",
             contact_id=timer["contact_id"],
-            timer_kind=kind,
+            timer_kind=timer["kind"],
             timer_id=timer["_id"],
             received_at=now,
         )

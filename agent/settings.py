@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LlmProvider = Literal["auto", "ollama", "rules"]
 Approval = Literal["off", "outreach", "model", "all"]
 LlmTransport = Literal["http", "mongo"]
+MAILBOX_ENTRY = re.compile(r"^[^\s:@,]+@[^\s:@,]+\.[^\s:@,]+(?::\d+(?::\d{4}-\d{2}-\d{2})?)?$")
 
 
 class Settings(BaseSettings):
@@ -94,14 +96,38 @@ class Settings(BaseSettings):
     # to `llm_outage_retry_max_s` apart, until the host is back; after `llm_outage_max_wait_s` it is handed off
     llm_outage_max_wait_s: float = 3600.0
     llm_outage_retry_max_s: float = 60.0
-    # auto: one worker on an embedded server this process started skips the contact lock;
-    # always: lock anyway (another process runs workers on the same embedded server)
-    worker_lock: Literal["auto", "always"] = "auto"
+    # auto: one worker on an embedded server this process started skips the contact lock and the claim;
+    # always: lock and claim anyway (another process runs workers on the same embedded server);
+    # never: this process's one worker is the only worker on the database (e.g. on a real MongoDB)
+    worker_lock: Literal["auto", "always", "never"] = "auto"
+    # the only worker keeps the latest checkpoint of this many conversations in memory (0 = none);
+    # a reply in a conversation beyond them reads its checkpoint from the database (one round trip)
+    worker_checkpoint_memory: int = Field(default=10_000, ge=0)
+
+    # --- campaigns: first messages paced to the mailboxes (agent/pacing.py) -------------------
+    # the mailboxes that send a campaign: "address[:daily limit[:warm-up start YYYY-MM-DD]]", comma
+    # separated; unset = one mailbox, SENDER_EMAIL with EMAIL_DAILY_LIMIT, fully warmed up
+    sending_mailboxes: str | None = None
+    email_daily_limit: int = Field(default=200, ge=0)  # the same variable the email channel reads
+    email_timezone: str = "Europe/Moscow"  # the mailboxes' day (daily limits), as the email channel counts it
+    mailbox_warmup_start: int = Field(default=20, ge=1)  # a new mailbox's first-day limit ...
+    mailbox_warmup_step: int = Field(default=10, ge=0)  # ... growing by this much a day, up to its limit
+    campaign_pacing: bool = True  # false: every first message is due at the next send window
+    campaign_outreach_share: float = Field(default=0.8, gt=0, le=1)  # of a daily limit; the rest for replies
+    campaign_jitter_s: float = Field(default=300.0, ge=0)  # random spread added to each first message's slot
 
     # --- retention (agent/retention.py) --------------------------------------------------------
     retention_interval_s: float = 3600.0  # how often the scheduler prunes
     retention_timers_days: float = 7.0  # fired / cancelled timers older than this are deleted
     retention_checkpoints_keep: int = 3  # checkpoints kept per conversation (the latest)
+
+    @field_validator("sending_mailboxes")
+    @classmethod
+    def _mailbox_list(cls, value: str | None) -> str | None:
+        for entry in filter(None, (e.strip() for e in (value or "").split(","))):
+            if not MAILBOX_ENTRY.match(entry):
+                raise ValueError(f"SENDING_MAILBOXES: {entry!r} is not address[:daily limit[:YYYY-MM-DD]]")
+        return value
 
     def storage_path(self) -> Path:
         return self.data_dir / "mongo"

@@ -2,7 +2,9 @@
 
 A crash at any point leaves the event claimed with a lease; when the lease runs out another
 claim picks it up and the turn runs again, idempotently (see nodes/deliver.py). After
-`worker_max_attempts` failed tries an event is quarantined with the reason.
+`worker_max_attempts` failed tries an event is quarantined with the reason. The only worker on a
+database (`exclusive`) takes events with one read instead of a claim: after a crash they are still
+pending and are taken again; a failed try is counted when it is recorded.
 """
 
 from __future__ import annotations
@@ -99,10 +101,14 @@ class Worker:
         """Claim and process one event. Returns False when nothing was ready."""
         ctx = self.make_context(False)
         settings = ctx.settings
-        doc = await self.store.inbox.claim(self.name, ctx.now(), settings.worker_lease_s)
+        if self.exclusive:  # the only worker: a read, no claim (a crash leaves the event pending)
+            doc = await self.store.inbox.take(ctx.now())
+        else:
+            doc = await self.store.inbox.claim(self.name, ctx.now(), settings.worker_lease_s)
         if doc is None:
             return False
         key = doc["_id"]
+        claimed = not self.exclusive
         try:
             contact_id = await self.resolve_contact(doc)
             locked = False
@@ -114,7 +120,7 @@ class Worker:
                                                 self.store.retention_days)
                 return True
             if not (self.exclusive or locked):
-                await self.store.inbox.postpone(key, ctx.now(), BUSY_RETRY_S)
+                await self.store.inbox.postpone(key, ctx.now(), BUSY_RETRY_S, claimed)
                 return True
             try:
                 if contact.get("draft_waiting") == key:
@@ -124,13 +130,13 @@ class Worker:
                     return True
                 if doc.get("kind") in TIMER_KINDS and contact.get("draft_waiting"):
                     # timers wait while a person decides on a draft (the draft may change them)
-                    await self.store.inbox.postpone(key, ctx.now(), settings.draft_timer_wait_s)
+                    await self.store.inbox.postpone(key, ctx.now(), settings.draft_timer_wait_s, claimed)
                     return True
                 if doc.get("kind") != "decision" and (not self.exclusive or contact.get("llm_waiting")) \
                         and await self.store.inbox.earlier_unfinished(
                         contact["_id"], key, doc.get("received_at")):
                     # keep the order of arrival (also behind an event of this contact that waits for the model)
-                    await self.store.inbox.postpone(key, ctx.now(), BUSY_RETRY_S)
+                    await self.store.inbox.postpone(key, ctx.now(), BUSY_RETRY_S, claimed)
                     return True
                 since = _aware(doc["llm_wait_since"]) if doc.get("llm_wait_since") else None
                 waited_out = since is not None and (ctx.now() - since).total_seconds() >= settings.llm_outage_max_wait_s
@@ -157,7 +163,7 @@ class Worker:
         except Exception as exc:  # one bad event must never stop the worker
             reason = f"{type(exc).__name__}: {exc}"
             status = await self.store.inbox.fail(key, ctx.now(), reason, max_attempts=settings.worker_max_attempts,
-                                                 backoff_s=settings.retry_backoff_s)
+                                                 backoff_s=settings.retry_backoff_s, claimed=claimed)
             log.warning("event %s failed (%s), now %s", key, reason, status)
         return True
 
@@ -168,7 +174,8 @@ class Worker:
         settings = ctx.settings
         waits = int(doc.get("llm_waits") or 0)
         delay = min(max(settings.retry_backoff_s, 0.1) * (2 ** min(waits, 16)), settings.llm_outage_retry_max_s)
-        await self.store.inbox.wait_for_model(doc["_id"], ctx.now(), since, delay, f"{type(outage).__name__}: {outage}")
+        await self.store.inbox.wait_for_model(doc["_id"], ctx.now(), since, delay, f"{type(outage).__name__}: {outage}",
+                                              claimed=not self.exclusive)
         if not contact.get("llm_waiting"):
             await self.store.contacts.update(contact["_id"], ctx.now(), llm_waiting=True)
         if waits == 0:

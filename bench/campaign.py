@@ -29,7 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from agent import embedded_mongo
 from agent.clock import SystemClock
-from agent.operations import schedule_outreach
+from agent.operations import IMPORT_CHUNK, import_chunk
+from agent.pacing import plan_outreach
 from agent.runtime import AgentRuntime, open_runtime
 from agent.scheduler import fire_due_timers
 from agent.settings import Settings
@@ -58,17 +59,19 @@ def server_rss_mb(settings: Settings) -> float | None:
 
 
 async def import_contacts(rt: AgentRuntime, n: int) -> list[str]:
-    ids = []
-    now = rt.clock.now()
-    for i in range(n):
-        contact = await rt.store.contacts.create(
-            {"name": f"Контакт {i}", "company": f"Клиника «Север-{i}»", "channel": "console"}, now)
-        await schedule_outreach(rt.store, rt.settings, contact, now, immediately=True)  # pacing off
-        ids.append(contact["_id"])
+    """As `contacts import` does: chunks of `IMPORT_CHUNK` rows, one insert each, first messages
+    planned per chunk; pacing off (every first message due now)."""
+    ids: list[str] = []
+    for start in range(0, n, IMPORT_CHUNK):
+        rows = [(i + 2, {"name": f"Контакт {i}", "company": f"Клиника «Север-{i}»", "channel": "console",
+                         "import_batch": "bench"}) for i in range(start, min(start + IMPORT_CHUNK, n))]
+        result = await import_chunk(rt.store, rt.settings, rt.clock, rows, start=False)
+        await plan_outreach(rt.store, rt.settings, result.created, rt.clock.now(), immediately=True)
+        ids += [c["_id"] for c in result.created]
     return ids
 
 
-async def run_size(n: int, replies: int, uri: str | None) -> dict[str, Any]:
+async def run_size(n: int, replies: int, uri: str | None, import_only: bool = False) -> dict[str, Any]:
     recorder = CommandRecorder()
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(_env_file=None, mongodb_uri=uri, mongodb_db=f"campaign_{uuid.uuid4().hex[:8]}",  # type: ignore[call-arg]
@@ -78,6 +81,9 @@ async def run_size(n: int, replies: int, uri: str | None) -> dict[str, Any]:
             t0 = time.perf_counter()
             ids = await import_contacts(rt, n)
             import_s = time.perf_counter() - t0
+            if import_only:
+                await rt.store.client.drop_database(settings.mongodb_db)
+                return {"contacts": n, "import_s": round(import_s, 1), "store": "MONGODB_URI" if uri else "embedded"}
 
             turn_ms: list[float] = []
             claim_ms: list[float] = []
@@ -85,15 +91,17 @@ async def run_size(n: int, replies: int, uri: str | None) -> dict[str, Any]:
             reply_trips: list[int] = []
             reply_latency_ms: list[float] = []
             pending_replies: dict[str, float] = {}
-            claim = rt.store.inbox.claim
+            def timed(take: Any) -> Any:
+                async def timed_take(*args: Any, **kwargs: Any) -> Any:
+                    start = time.perf_counter()
+                    doc = await take(*args, **kwargs)
+                    claim_ms.append((time.perf_counter() - start) * 1000)
+                    return doc
+                return timed_take
 
-            async def timed_claim(*args: Any, **kwargs: Any) -> Any:
-                start = time.perf_counter()
-                doc = await claim(*args, **kwargs)
-                claim_ms.append((time.perf_counter() - start) * 1000)
-                return doc
-
-            rt.store.inbox.claim = timed_claim  # type: ignore[method-assign]
+            # the only worker takes events with one read (`take`); several claim them (`claim`)
+            rt.store.inbox.claim = timed(rt.store.inbox.claim)  # type: ignore[method-assign]
+            rt.store.inbox.take = timed(rt.store.inbox.take)  # type: ignore[method-assign]
             reply_every = max(n // (replies + 1), 1)
             done, next_reply = 0, reply_every
             t0 = time.perf_counter()
@@ -156,11 +164,12 @@ async def main() -> None:
     parser.add_argument("--sizes", default="1000,5000,10000")
     parser.add_argument("--replies", type=int, default=40, help="client replies injected during each run")
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--import-only", action="store_true", help="measure the import and stop")
     args = parser.parse_args()
     uri = os.environ.get("MONGODB_URI") or None
     results = []
     for n in (int(s) for s in args.sizes.split(",")):
-        result = await run_size(n, args.replies, uri)
+        result = await run_size(n, args.replies, uri, args.import_only)
         results.append(result)
         print(json.dumps(result, ensure_ascii=False), flush=True)
     if args.json:

@@ -10,13 +10,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from agent.contacts_import import ImportFileError, count_rows, decode_file, read_rows
-from agent.operations import add_contact, opt_out, restart, schedule_outreach
+from agent.operations import IMPORT_CHUNK, add_contact, import_chunk, opt_out, restart, schedule_outreach
 from agent.runtime import open_store
 from agent.store.contacts import CONTACT_STATUSES, ensure_status
-from agent.store.errors import DuplicateContact, StoreError
+from agent.store.errors import StoreError
 from agent.tools.calendar import zone
 from channels.safe_text import shown
-from cli.common import console, err_console, fail, fmt_time, run, settings_or_exit
+from cli.common import console, err_console, fail, fmt_time, run, settings_or_exit, stop_on_signals
 from cli.history import history_table
 
 contacts_app = typer.Typer(help="Leads: add, import from CSV, list, inspect, restart, opt out.", no_args_is_help=True)
@@ -65,6 +65,8 @@ MAX_SKIP_LINES = 20  # a re-run after Ctrl+C skips many rows: name the first few
 def import_(
     file: Annotated[Path, typer.Argument(help="CSV with a header: name, company, email, telegram, phone, timezone, language")],
     start: Annotated[bool, typer.Option(help="Schedule the first message for every imported lead")] = True,
+    batch: Annotated[str | None, typer.Option(help="Name of the import batch (the campaign); default: the file name")]
+    = None,
 ) -> None:
     """Import leads from CSV (UTF-8, UTF-8 with BOM or windows-1251). Bad rows are reported with
     their row number; good rows still import; rows already imported are skipped, so after Ctrl+C
@@ -80,38 +82,60 @@ def import_(
     total = count_rows(text)
     imported, skipped, errors = 0, 0, []
     row = 1
+    batch = batch or file.stem
+
+    interrupted = False
 
     async def go() -> None:
-        nonlocal imported, skipped, row
+        nonlocal imported, skipped, row, interrupted
+        stop = stop_on_signals()  # Ctrl+C stops between chunks: a chunk is written whole or not at all
         async with open_store(settings) as (store, _uri, _embedded):
             clock = SystemClock()
             columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn())
             with Progress(*columns, console=err_console, transient=True) as progress:
                 task = progress.add_task("import", total=total)
+                pending: list[tuple[int, dict[str, Any]]] = []
+
+                async def flush() -> None:
+                    nonlocal imported, skipped, row
+                    result = await import_chunk(store, settings, clock, pending, start)
+                    imported += len(result.created)
+                    for number, why in result.skipped:
+                        skipped += 1
+                        if skipped <= MAX_SKIP_LINES:
+                            err_console.print(f"row {number}: skipped: {shown(why)}", highlight=False)
+                    pending.clear()
+
                 for number, fields, error in read_rows(file, text):
-                    row = number
+                    row = pending[0][0] if pending else number  # the first row not written yet
+                    if stop.is_set():
+                        interrupted = True
+                        return
                     progress.advance(task)
                     if error or fields is None:
                         errors.append(f"row {number}: {error}")
                         continue
-                    try:
-                        await add_contact(store, settings, clock, fields, start=start)
-                        imported += 1
-                    except DuplicateContact as exc:
-                        skipped += 1
-                        if skipped <= MAX_SKIP_LINES:
-                            err_console.print(f"row {number}: skipped: {shown(exc)}", highlight=False)
-                    except StoreError as exc:
-                        errors.append(f"row {number}: {exc}")
+                    pending.append((number, {**fields, "import_batch": batch}))
+                    if len(pending) >= IMPORT_CHUNK:
+                        await flush()
+                if stop.is_set():
+                    interrupted = True
+                    return
+                if pending:
+                    await flush()
                 row = 0
 
     try:
         run(go)
     except typer.Exit as exc:
         if exc.exit_code == 130:
-            err_console.print(f"interrupted at row {row}: imported {imported} contact(s) before it, skipped {skipped}"
-                              " already imported; run the same command again to continue", highlight=False)
-        raise
+            interrupted = True
+        else:
+            raise
+    if interrupted:
+        err_console.print(f"interrupted at row {row}: imported {imported} contact(s) before it, skipped {skipped}"
+                          " already imported; run the same command again to continue", highlight=False)
+        raise typer.Exit(code=130)
     for line in errors:
         err_console.print(f"[yellow]{shown(line)}[/yellow]", highlight=False)
     console.print(f"imported {imported} contact(s), skipped {skipped} already imported, "

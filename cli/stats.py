@@ -7,6 +7,7 @@ from typing import Any
 
 from rich.table import Table
 
+from agent.campaigns import CampaignPace, MailboxDay, campaign_paces, mailbox_days
 from agent.store import Store
 from agent.store.llm_requests import host_is_up
 from channels.safe_text import shown
@@ -81,6 +82,23 @@ def relay_table(hosts: list[dict[str, Any]], depth: dict[str, int], now: datetim
     return table
 
 
+def campaign_table(paces: list[CampaignPace]) -> Table:
+    table = Table("campaign (import batch)", "contacts", "first messages waiting", "next 24 h", "pace / day",
+                  "projected finish", title="campaigns: first messages paced to the mailboxes")
+    for pace in paces:
+        table.add_row(shown(pace.batch), str(pace.contacts), str(pace.waiting), str(pace.next_24h),
+                      f"{pace.per_day:.0f}", fmt_time(pace.finish) if pace.finish else "done")
+    return table
+
+
+def mailbox_table(days: list[MailboxDay]) -> Table:
+    table = Table("mailbox", "limit today", "first messages planned today", "planned later",
+                  title="sending mailboxes (limit after warm-up)")
+    for day in days:
+        table.add_row(shown(day.address), str(day.limit_today), str(day.planned_today), str(day.planned_ahead))
+    return table
+
+
 def stats() -> None:
     """The funnel (contacts reaching each stage) and inbox/outbox health."""
     settings = settings_or_exit()
@@ -97,8 +115,13 @@ def stats() -> None:
             hosts = await store.llm_requests.all_hosts()
             depth = await store.llm_requests.queue_depth(now)
             waiting, since = await store.inbox.waiting_for_model()
+            paces = await campaign_paces(store, now)
+            boxes = await mailbox_days(store, settings, now)
         console.print(funnel_table(rows))
         console.print(queue_table(queues))
+        if paces:
+            console.print(campaign_table(paces))
+        console.print(mailbox_table(boxes))
         if waiting:
             waited = (now - (since if since.tzinfo else since.replace(tzinfo=UTC))).total_seconds() if since else 0
             console.print(f"waiting for the model host: {waiting} event(s), the oldest since {fmt_time(since)} "

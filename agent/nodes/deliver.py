@@ -16,6 +16,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agent.context import AgentContext
+from agent.contracts import OutboundMessage
 from agent.nodes.compose import outbound_channel
 from agent.state import PROCESSED_KEEP, ConversationState, with_turn
 from agent.store.contacts import ADDRESS_FIELDS, normalise_address
@@ -41,6 +42,7 @@ class Turn:
     attachments: list[str] = field(default_factory=list)
     suppressed: bool = False
     facts: list[tuple[str, str, str, datetime, dict[str, Any] | None]] = field(default_factory=list)
+    outbox: list[OutboundMessage] = field(default_factory=list)  # the reply and team notes, one write
 
     def record(self, name: str, data: dict[str, Any] | None = None, key: str | None = None) -> None:
         """A fact of this turn; all are written together at the end (one round trip)."""
@@ -98,7 +100,7 @@ async def attach(effect: fx.Attach, turn: Turn) -> None:
 
 async def notify_team(effect: fx.NotifyTeam, turn: Turn) -> None:
     await queue_team_note(turn.ctx, key=f"{turn.key}:team:{effect.template}", contact=turn.contact,
-                          template=effect.template, values=effect.values)
+                          template=effect.template, values=effect.values, sink=turn.outbox)
 
 
 async def mark_unreachable(effect: fx.MarkUnreachable, turn: Turn) -> None:
@@ -155,7 +157,7 @@ async def send_reply(turn: Turn, reply: str | None, channel: str) -> None:
     event = turn.state["event"]
     await queue_message(turn.ctx, key=f"{turn.key}:reply", contact=turn.contact, channel=channel, text=reply,
                         kind=event.get("timer_kind") or event["kind"], subject=turn.subject,
-                        attachments=turn.attachments, event=event)
+                        attachments=turn.attachments, event=event, sink=turn.outbox, check_suppressions=False)
     turn.contact_set["last_outbound_at"] = turn.now
 
 
@@ -199,6 +201,7 @@ async def deliver(state: ConversationState, runtime: Runtime[AgentContext]) -> d
     await send_reply(turn, reply, channel)
     for effect in (e for e in effects if type(e) in AFTER_REPLY and not isinstance(e, fx.RecordFact)):
         await HANDLERS[type(effect)](effect, turn)
+    await ctx.store.outbox.enqueue_many(turn.outbox, turn.now)
     await apply_timers(turn)
     await record_inbound(turn, channel)
     for effect in (e for e in effects if isinstance(e, fx.RecordFact)):

@@ -7,9 +7,9 @@ import secrets
 from datetime import datetime
 from typing import Any, Literal, get_args
 
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING, DESCENDING, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from agent.store.contact_pages import (
     SEARCH_FIELDS,
@@ -56,6 +56,37 @@ class ContactRepo:
 
     async def create(self, fields: dict[str, Any], now: datetime) -> dict[str, Any]:
         """Insert a contact; an address already used by another contact is a StoreError."""
+        doc = self.new_doc(fields, now)
+        try:
+            await self.col.insert_one(doc)
+        except DuplicateKeyError as exc:
+            raise self.duplicate(doc, exc.details) from exc
+        return doc
+
+    async def create_many(self, rows: builtins.list[dict[str, Any]], now: datetime
+                          ) -> tuple[builtins.list[dict[str, Any]], dict[int, DuplicateContact]]:
+        """Insert many contacts in one round trip (an import's chunk). Returns the created documents
+        and, by position in `rows`, the ones refused because an address is already used."""
+        docs = [self.new_doc(fields, now) for fields in rows]
+        if not docs:
+            return [], {}
+        refused: dict[int, DuplicateContact] = {}
+        try:
+            await self.col.insert_many(docs, ordered=False)
+        except BulkWriteError as exc:
+            for error in exc.details.get("writeErrors", []):
+                if error.get("code") != 11000:
+                    raise
+                refused[error["index"]] = self.duplicate(docs[error["index"]], error)
+        return [doc for i, doc in enumerate(docs) if i not in refused], refused
+
+    @staticmethod
+    def duplicate(doc: dict[str, Any], details: Any) -> DuplicateContact:
+        clash = next((f for f in ADDRESS_FIELDS if f in str(details)), "id")
+        return DuplicateContact(f"a contact with this {clash} already exists ({doc.get(clash, doc['_id'])})")
+
+    @staticmethod
+    def new_doc(fields: dict[str, Any], now: datetime) -> dict[str, Any]:
         doc: dict[str, Any] = {k: v for k, v in fields.items() if v not in (None, "")}
         for field in ADDRESS_FIELDS:
             if field in doc:
@@ -68,11 +99,6 @@ class ContactRepo:
         doc["created_at"] = now
         doc["updated_at"] = now
         doc["search_terms"] = search_terms(doc)
-        try:
-            await self.col.insert_one(doc)
-        except DuplicateKeyError as exc:
-            clash = next((f for f in ADDRESS_FIELDS if f in str(exc.details)), "id")
-            raise DuplicateContact(f"a contact with this {clash} already exists ({doc.get(clash, doc['_id'])})") from exc
         return doc
 
     async def get(self, contact_id: str) -> dict[str, Any] | None:
@@ -93,6 +119,12 @@ class ContactRepo:
             fields["search_terms"] = search_terms({**current, **fields})
         await self.col.update_one({"_id": contact_id}, {"$set": {**fields, "updated_at": now}})
 
+    async def set_many(self, fields_by_id: dict[str, dict[str, Any]], now: datetime) -> None:
+        """Set fields on many contacts in one round trip (never the search fields)."""
+        if fields_by_id:
+            await self.col.bulk_write([UpdateOne({"_id": cid}, {"$set": {**fields, "updated_at": now}})
+                                       for cid, fields in fields_by_id.items()], ordered=False)
+
     async def list(self, status: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
         query = {"status": status} if status else {}
         cursor = self.col.find(query).sort("created_at", ASCENDING).limit(limit)
@@ -109,6 +141,12 @@ class ContactRepo:
     async def distinct_values(self, field: str) -> builtins.list[str]:
         """The values a filter can take (stages, tags, import batches), for the filter menus."""
         return sorted(str(v) for v in await self.col.distinct(field) if v not in (None, ""))
+
+    async def count_by_batch(self) -> dict[str, int]:
+        """Contacts per import batch (a campaign)."""
+        rows = self.col.aggregate([{"$match": {"import_batch": {"$exists": True}}},
+                                   {"$group": {"_id": "$import_batch", "n": {"$sum": 1}}}])
+        return {str(row["_id"]): int(row["n"]) async for row in await rows}
 
     async def count_by_status(self) -> dict[str, int]:
         return {status: 0 for status in CONTACT_STATUSES} | await count_by(self.col, "status")

@@ -20,6 +20,7 @@ from agent.store.inbox import InboxRepo
 from agent.store.llm_requests import LlmRequestRepo
 from agent.store.mail_index import MailIndexRepo
 from agent.store.outbox import OutboxRepo
+from agent.store.pacing import PacingRepo
 from agent.store.suppressions import SuppressionRepo
 from agent.store.team_actions import TeamActionRepo
 from agent.store.telegram_links import TelegramLinkRepo
@@ -47,6 +48,7 @@ class Store:
     team_actions: TeamActionRepo
     llm_requests: LlmRequestRepo
     users: UserRepo
+    pacing: PacingRepo
     retention_days: int = INBOX_RETENTION_DAYS
     owns_server: bool = False  # this process started the embedded server it uses (see Worker.exclusive)
 
@@ -54,7 +56,7 @@ class Store:
         """Create every index; safe to run any number of times."""
         for repo in (self.contacts, self.inbox, self.outbox, self.timers, self.suppressions, self.events,
                      self.mail, self.telegram_links, self.channel_state, self.drafts, self.health,
-                     self.team_actions, self.llm_requests, self.users):
+                     self.team_actions, self.llm_requests, self.users, self.pacing):
             await repo.ensure_indexes()
 
     async def close(self) -> None:
@@ -98,6 +100,7 @@ def connect_store(uri: str, db_name: str, timeout_s: float = 10.0, *, embedded: 
         team_actions=TeamActionRepo(db),
         llm_requests=LlmRequestRepo(db),
         users=UserRepo(db),
+        pacing=PacingRepo(db),
     )
 
 

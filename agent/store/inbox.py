@@ -80,6 +80,17 @@ class InboxRepo:
             self.col, ready=ready, claimed_status=PROCESSING, claimer=worker, now=now, lease_s=lease_s
         )
 
+    async def take(self, now: datetime) -> dict[str, Any] | None:
+        """The next ready event, as `claim` orders them, without claiming it: one read. Only for the
+        one worker on a database (nobody else can take it; after a crash it is simply still pending).
+        `attempts` in the answer counts this try; `fail` writes it."""
+        ready = [{"status": PENDING, "priority": p, "available_at": {"$lte": now}} for p in PRIORITIES]
+        for query in [*ready, {"status": PROCESSING, "lease_until": {"$lt": now}}]:
+            async for doc in self.col.find(query).sort(ORDER).limit(1):
+                doc["attempts"] = doc.get("attempts", 0) + 1
+                return doc
+        return None
+
     async def complete(self, key: str, now: datetime, result: dict[str, Any], retention_days: int) -> None:
         await self.col.update_one(
             {"_id": key},
@@ -112,17 +123,17 @@ class InboxRepo:
                  "received_at": {"$lt": received_at}}
         return await self.col.find_one(query, {"_id": 1}) is not None
 
-    async def postpone(self, key: str, now: datetime, delay_s: float) -> None:
-        """Give a claimed event back without counting the try (e.g. its contact is busy)."""
-        await self.col.update_one(
-            {"_id": key},
-            {
-                "$set": {"status": PENDING, "available_at": now + timedelta(seconds=delay_s), "lease_until": None},
-                "$inc": {"attempts": -1},
-            },
-        )
+    async def postpone(self, key: str, now: datetime, delay_s: float, claimed: bool = True) -> None:
+        """Give a claimed event back without counting the try (e.g. its contact is busy).
+        `claimed=False`: it was taken without a claim (`take`), so no try was counted."""
+        update: dict[str, Any] = {
+            "$set": {"status": PENDING, "available_at": now + timedelta(seconds=delay_s), "lease_until": None}}
+        if claimed:
+            update["$inc"] = {"attempts": -1}
+        await self.col.update_one({"_id": key}, update)
 
-    async def wait_for_model(self, key: str, now: datetime, since: datetime, delay_s: float, reason: str) -> None:
+    async def wait_for_model(self, key: str, now: datetime, since: datetime, delay_s: float, reason: str,
+                             claimed: bool = True) -> None:
         """Give a claimed event back because the model host is down: not counted as a try; it is
         taken again after `delay_s`. `llm_wait_since` keeps when its wait began."""
         await self.col.update_one(
@@ -130,7 +141,7 @@ class InboxRepo:
             {
                 "$set": {"status": PENDING, "available_at": now + timedelta(seconds=delay_s), "lease_until": None,
                          "llm_wait_since": since, "llm_wait_reason": reason[:500]},
-                "$inc": {"attempts": -1, "llm_waits": 1},
+                "$inc": {"attempts": -1 if claimed else 0, "llm_waits": 1},
             },
         )
 
@@ -141,10 +152,14 @@ class InboxRepo:
         oldest = await self.col.find_one(query, {"llm_wait_since": 1}, sort=[("llm_wait_since", ASCENDING)])
         return count, (oldest or {}).get("llm_wait_since")
 
-    async def fail(self, key: str, now: datetime, reason: str, *, max_attempts: int, backoff_s: float) -> str:
-        """Record a failed try: retry later with backoff, or quarantine after `max_attempts`."""
+    async def fail(self, key: str, now: datetime, reason: str, *, max_attempts: int, backoff_s: float,
+                   claimed: bool = True) -> str:
+        """Record a failed try: retry later with backoff, or quarantine after `max_attempts`.
+        `claimed=False`: taken without a claim (`take`), so the try is counted here."""
         doc = await self.col.find_one({"_id": key}, {"attempts": 1})
-        attempts = (doc or {}).get("attempts", max_attempts)
+        attempts = (doc or {}).get("attempts", max_attempts) + (0 if claimed else 1)
+        if not claimed:
+            await self.col.update_one({"_id": key}, {"$set": {"attempts": attempts}})
         if attempts >= max_attempts:
             await self.quarantine(key, now, reason)
             return QUARANTINED

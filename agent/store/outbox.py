@@ -12,11 +12,13 @@ from typing import Any
 
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError
 
 from agent.contracts import OutboundMessage
 from agent.store.leases import claim_one, count_by, insert_once
 from agent.store.sequence import local_seq
 
+DUPLICATE_KEY = 11000
 PENDING, SENDING, SENT, FAILED, SUPPRESSED, UNCERTAIN = (
     "pending",
     "sending",
@@ -43,6 +45,26 @@ class OutboxRepo:
         doc.update(status=PENDING, attempts=0, created_at=now, available_at=available_at or now, lease_until=None,
                    seq=local_seq())  # messages written in one turn go out in that order
         return await insert_once(self.col, {"_id": key, **doc})
+
+    async def enqueue_many(self, messages: list[OutboundMessage], now: datetime) -> int:
+        """`enqueue` for a turn's messages in one round trip, in order; keys already written stay as
+        they are (a replayed turn). Returns how many were new."""
+        if not messages:
+            return 0
+        docs = []
+        for message in messages:
+            doc = message.model_dump()
+            key = doc.pop("key")
+            doc.update(status=PENDING, attempts=0, created_at=now, available_at=now, lease_until=None, seq=local_seq())
+            docs.append({"_id": key, **doc})
+        try:
+            result = await self.col.insert_many(docs, ordered=False)
+            return len(result.inserted_ids)
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if any(e.get("code") != DUPLICATE_KEY for e in errors):
+                raise
+            return len(docs) - len(errors)
 
     async def claim(self, channel: str, sender: str, now: datetime, lease_s: float) -> dict[str, Any] | None:
         ready = {"status": PENDING, "channel": channel, "available_at": {"$lte": now}}
@@ -90,8 +112,14 @@ class OutboxRepo:
         )
         return result.modified_count
 
-    async def count_sent_since(self, channel: str, start: datetime) -> int:
-        return await self.col.count_documents({"channel": channel, "status": SENT, "sent_at": {"$gte": start}})
+    async def count_sent_since(self, channel: str, start: datetime, mailbox: str | None = None,
+                               or_unset: bool = False) -> int:
+        """Sent since `start` on this channel; by one sending mailbox (`meta.mailbox`; `or_unset`:
+        also the messages that name none, i.e. went from the default mailbox)."""
+        query: dict[str, Any] = {"status": SENT, "channel": channel, "sent_at": {"$gte": start}}
+        if mailbox is not None:
+            query["meta.mailbox"] = {"$in": [mailbox, None]} if or_unset else mailbox
+        return await self.col.count_documents(query)
 
     async def give_back_attempt(self, key: str) -> None:
         """A deferral (send window, daily limit) is not a failed try: undo the claim's count."""

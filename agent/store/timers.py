@@ -11,6 +11,7 @@ from typing import Any
 
 from pymongo import ASCENDING, UpdateMany, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError
 
 from agent.store.leases import insert_once
 
@@ -23,12 +24,25 @@ class TimerRepo:
 
     async def ensure_indexes(self) -> None:
         await self.col.create_index([("status", ASCENDING), ("due_at", ASCENDING)])
+        await self.col.create_index([("status", ASCENDING), ("kind", ASCENDING), ("due_at", ASCENDING)])
         await self.col.create_index([("contact_id", ASCENDING), ("status", ASCENDING)])
 
     async def schedule(self, timer_id: str, contact_id: str, kind: str, due_at: datetime, now: datetime,
                        meta: dict[str, Any] | None = None) -> None:
         await insert_once(self.col, {"_id": timer_id, "contact_id": contact_id, "kind": kind, "due_at": due_at,
                                      "status": SCHEDULED, "created_at": now, "meta": meta or {}})
+
+    async def schedule_many(self, timers: list[dict[str, Any]], now: datetime) -> None:
+        """Insert scheduled timers in one round trip (an insert, not upserts: see `insert_once`); a
+        timer id already present keeps its document."""
+        if not timers:
+            return
+        try:
+            await self.col.insert_many([{"meta": {}, **t, "status": SCHEDULED, "created_at": now} for t in timers],
+                                       ordered=False)
+        except BulkWriteError as exc:
+            if any(error.get("code") != 11000 for error in exc.details.get("writeErrors", [])):
+                raise
 
     async def replace_for_contact(self, timer_id: str, contact_id: str, kind: str, due_at: datetime, now: datetime,
                                   meta: dict[str, Any] | None = None) -> None:
@@ -57,8 +71,23 @@ class TimerRepo:
             removed += result.deleted_count
         return removed
 
-    async def due(self, now: datetime, limit: int = 100) -> list[dict[str, Any]]:
-        cursor = self.col.find({"status": SCHEDULED, "due_at": {"$lte": now}}).sort("due_at", ASCENDING).limit(limit)
+    async def due(self, now: datetime, limit: int = 100, kinds: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+        """Due timers, oldest first; `kinds`: one bounded slice per kind (index status, kind, due_at),
+        so a backlog of one kind never makes the others' query match it."""
+        if kinds is None:
+            cursor = self.col.find({"status": SCHEDULED, "due_at": {"$lte": now}}).sort("due_at", ASCENDING).limit(limit)
+            return [doc async for doc in cursor]
+        found: list[dict[str, Any]] = []
+        for kind in kinds:
+            query = {"status": SCHEDULED, "kind": kind, "due_at": {"$lte": now}}
+            found += [doc async for doc in self.col.find(query).sort("due_at", ASCENDING).limit(limit - len(found))]
+            if len(found) >= limit:
+                break
+        return found
+
+    async def outreach_waiting(self) -> list[dict[str, Any]]:
+        """Every scheduled first message: its due time, mailbox and batch (`sales-agent stats`)."""
+        cursor = self.col.find({"status": SCHEDULED, "kind": "outreach"}, {"due_at": 1, "meta": 1, "contact_id": 1})
         return [doc async for doc in cursor]
 
     async def mark_fired(self, timer_id: str, now: datetime) -> None:

@@ -36,17 +36,25 @@ def reply_subject(contact: dict[str, Any]) -> str | None:
     return subject if subject.lower().startswith("re:") else f"Re: {subject}"
 
 
+Sink = list[OutboundMessage]  # messages a turn writes together (`OutboxRepo.enqueue_many`)
+
+
 async def queue_message(ctx: AgentContext, *, key: str, contact: dict[str, Any], channel: str, text: str,
-                        kind: str, subject: str | None, attachments: list[str], event: dict[str, Any]) -> bool:
-    """Queue a message to the contact. False when there is no address or it is suppressed."""
+                        kind: str, subject: str | None, attachments: list[str], event: dict[str, Any],
+                        sink: Sink | None = None, check_suppressions: bool = True) -> bool:
+    """Queue a message to the contact (into `sink` when given). False when there is no address, the
+    contact opted out or (`check_suppressions`) an address is on the suppression list. A turn's reply
+    skips that read: the sender checks the suppression list right before sending, the last gate."""
     to = address_for(contact, channel)
-    if to is None or channel in contact.get("unreachable", []):
+    if to is None or channel in contact.get("unreachable", []) or contact.get("status") == "opted_out":
         return False
     keys = [*contact_addresses(contact), address_key(channel, to)]
-    if await ctx.store.suppressions.any_suppressed(keys):
+    if check_suppressions and await ctx.store.suppressions.any_suppressed(keys):
         return False
     in_reply_to = event.get("meta", {}).get("message_id") if event["kind"] == "message" else None
     meta = email_meta(key, channel, ctx)
+    if channel == "email" and contact.get("mailbox"):  # the whole thread goes from the campaign's mailbox
+        meta["mailbox"] = contact["mailbox"]
     message = OutboundMessage(
         key=key,
         contact_id=contact["_id"],
@@ -59,11 +67,14 @@ async def queue_message(ctx: AgentContext, *, key: str, contact: dict[str, Any],
         in_reply_to=in_reply_to,
         meta=meta,
     )
+    if sink is not None:
+        sink.append(message)
+        return True
     return await ctx.store.outbox.enqueue(message, ctx.now())
 
 
 async def queue_team_note(ctx: AgentContext, *, key: str, contact: dict[str, Any], template: str,
-                          values: dict[str, Any]) -> bool:
+                          values: dict[str, Any], sink: Sink | None = None) -> bool:
     text = ctx.prompts.render(
         template,
         contact_name=contact.get("name") or contact["_id"],
@@ -82,6 +93,9 @@ async def queue_team_note(ctx: AgentContext, *, key: str, contact: dict[str, Any
             for action in TEAM_BUTTONS.get(template, ())]
     message = OutboundMessage(key=key, contact_id=contact["_id"], channel=channel, to=to, kind="team",
                               subject=text.splitlines()[0][:150], text=text, meta=meta)
+    if sink is not None:
+        sink.append(message)
+        return True
     return await ctx.store.outbox.enqueue(message, ctx.now())
 
 

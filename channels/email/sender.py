@@ -22,6 +22,7 @@ import aiosmtplib
 
 from agent.clock import Clock
 from agent.contracts import OutboundMessage, SendResult, domain_of, message_id_for
+from agent.pacing import mailbox_for, mailboxes
 from agent.resilience import LoopGuard
 from agent.sending import send_one
 from agent.settings import Settings
@@ -61,17 +62,40 @@ class EmailChannel:
     def message_id(self, message: OutboundMessage) -> str:
         return normalise_id(message.meta.get("message_id")) or message_id_for(message.key, self.sender_email)
 
-    # --- the mailbox's send window and daily limit ---------------------------------------------
-    async def sent_today(self, now: datetime) -> int:
+    # --- the mailboxes' send window and daily limits ----------------------------------------
+    def mailbox(self, message: OutboundMessage) -> str:
+        """The From address: the mailbox the contact's campaign assigned (`agent.pacing`), else SENDER_EMAIL."""
+        if message.kind == "team":
+            return self.sender_email
+        return str(message.meta.get("mailbox") or self.sender_email)
+
+    def daily_limit(self, address: str, now: datetime) -> int:
+        """A listed mailbox's limit on this day (warm-up ramp included); otherwise EMAIL_DAILY_LIMIT."""
+        box = mailbox_for(self.settings, address) if self.settings.sending_mailboxes else None
+        if box is None:
+            return self.email.email_daily_limit
+        return box.limit_on(now.astimezone(self.tz).date(), self.settings)
+
+    def total_limit(self, now: datetime) -> int:
+        if not self.settings.sending_mailboxes:
+            return self.email.email_daily_limit
+        return sum(box.limit_on(now.astimezone(self.tz).date(), self.settings) for box in mailboxes(self.settings))
+
+    async def sent_today(self, now: datetime, address: str | None = None) -> int:
+        """Messages sent today (the mailbox's day), by one mailbox or (None) by all."""
         start = datetime.combine(now.astimezone(self.tz).date(), time(0), self.tz)
-        return await self.store.outbox.count_sent_since("email", start)
+        if address is None or not self.settings.sending_mailboxes:
+            return await self.store.outbox.count_sent_since("email", start)
+        default = address.lower() == self.sender_email.lower()
+        return await self.store.outbox.count_sent_since("email", start, mailbox=address, or_unset=default)
 
     async def deferral(self, message: OutboundMessage, now: datetime) -> tuple[float, str] | None:
         """(seconds to wait, why) when the message may not go out now."""
         local = now.astimezone(self.tz)
-        if await self.sent_today(now) >= self.email.email_daily_limit:
+        address = self.mailbox(message)
+        if await self.sent_today(now, address) >= self.daily_limit(address, now):
             tomorrow = datetime.combine(local.date() + timedelta(days=1), time(0), self.tz)
-            return (tomorrow - local).total_seconds() + 1, "daily limit of the mailbox reached"
+            return (tomorrow - local).total_seconds() + 1, f"daily limit of the mailbox {address} reached"
         start, end = self.email.email_send_window_start_hour, self.email.email_send_window_end_hour
         if message.kind in UNPROMPTED and not start <= local.hour < end:
             day = local.date() + timedelta(days=1 if local.hour >= end else 0)
@@ -82,7 +106,7 @@ class EmailChannel:
     # --- composing -----------------------------------------------------------------------------
     async def envelope(self, message: OutboundMessage, now: datetime) -> tuple[Envelope, list[str]]:
         """Headers and extra envelope recipients (the sales team gets demo invites as Bcc)."""
-        env = Envelope(sender_email=self.sender_email, from_name=self.from_name, message_id=self.message_id(message),
+        env = Envelope(sender_email=self.mailbox(message), from_name=self.from_name, message_id=self.message_id(message),
                        unsubscribe=unsubscribe_address(self.sender_email, self.email.email_unsubscribe_mailbox),
                        now=now)
         if message.kind == "team":
@@ -162,12 +186,13 @@ class EmailChannel:
         await self.index.remember(env.message_id, contact_id=message.contact_id if message.kind != "team" else None,
                                   direction="out", key=message.key, references=references,
                                   subject=message.subject, at=now)
-        result = await self.smtp(message.key, env.message_id, [message.to, *bcc], data)
+        result = await self.smtp(message.key, env.message_id, [message.to, *bcc], data, env.sender_email)
         if result.ok:
             await self.copy_to_sent(data, env.message_id)
         return result
 
-    async def smtp(self, key: str, message_id: str, recipients: list[str], data: bytes) -> SendResult:
+    async def smtp(self, key: str, message_id: str, recipients: list[str], data: bytes,
+                   sender: str | None = None) -> SendResult:
         email = self.email
         user, password = email.smtp_login()
         client = aiosmtplib.SMTP(hostname=email.smtp_host, port=email.smtp_port, use_tls=email.smtp_ssl,
@@ -179,7 +204,7 @@ class EmailChannel:
                 stage = "auth"
                 await client.login(user, password or "")
             stage = "envelope"
-            await client.mail(self.sender_email)
+            await client.mail(sender or self.sender_email)
             for address in recipients:
                 try:
                     await client.rcpt(address)
@@ -259,7 +284,7 @@ async def run_email_sender(store: Store, channel: EmailChannel, clock: Clock, st
         if not indexed:
             await channel.index.ensure_indexes()
             indexed = True
-        if await channel.sent_today(clock.now()) >= channel.email.email_daily_limit:
+        if await channel.sent_today(clock.now()) >= channel.total_limit(clock.now()):
             return False
         return await send_one(store, channel, clock)
 

@@ -182,3 +182,15 @@ def test_demo_end_to_end(cli, mongo_uri: str, db_name: str) -> None:
         assert elena["status"] == "closed" and len(sent("Елена Котова")) == 3
     finally:
         client.close()
+
+
+def test_stats_shows_each_campaigns_pace_and_projected_finish(cli, tmp_path) -> None:
+    leads = tmp_path / "spring.csv"
+    leads.write_text("name,email\n" + "".join(f"Лид {i},lead{i}@clinic.ru\n" for i in range(3)), encoding="utf-8")
+    assert cli("contacts", "import", str(leads)).exit_code == 0
+    stats = cli("stats")
+    assert stats.exit_code == 0, stats.output
+    assert "campaigns: first messages paced" in stats.output
+    row = next(line for line in stats.output.splitlines() if "spring" in line)
+    assert [cell.strip() for cell in row.split("│")[1:4]] == ["spring", "3", "3"]  # batch, contacts, waiting
+    assert "sending mailboxes" in stats.output

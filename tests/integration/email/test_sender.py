@@ -117,7 +117,7 @@ async def test_daily_limit_and_send_window_defer_without_counting_a_try(
     assert (await store.outbox.get("k-reply"))["status"] == "sent"
     second = await store.outbox.get("k-reply2")
     assert second["status"] == "pending" and second["attempts"] == 0
-    assert second["errors"][-1]["reason"] == "daily limit of the mailbox reached"
+    assert second["errors"][-1]["reason"] == f"daily limit of the mailbox {addrs.agent} reached"
     assert len(await fetch_all(dovecot, addrs.client)) == 1
 
 

@@ -83,3 +83,23 @@ async def test_backoff_delays_the_retry(store: Store) -> None:
     await store.inbox.fail("slow", WED_NOON, "timeout", max_attempts=5, backoff_s=10)
     assert await store.inbox.claim("w", WED_NOON + timedelta(seconds=5), lease_s=30) is None
     assert await store.inbox.claim("w", WED_NOON + timedelta(seconds=11), lease_s=30) is not None
+
+
+async def test_taken_without_a_claim_failures_still_count_to_quarantine(store: Store) -> None:
+    """The only worker on a database takes events with one read (`take`): the try is counted when
+    it fails, a postponed event is not counted, and the poison is quarantined after max attempts."""
+    await store.inbox.ingest(message("poison-taken"), WED_NOON)
+    now = WED_NOON
+    doc = await store.inbox.take(now)
+    assert doc is not None and doc["attempts"] == 1
+    await store.inbox.postpone("poison-taken", now, 1, claimed=False)
+    assert (await store.inbox.get("poison-taken"))["attempts"] == 0
+    statuses = []
+    for _ in range(3):
+        now += timedelta(seconds=100)
+        doc = await store.inbox.take(now)
+        assert doc is not None and doc["_id"] == "poison-taken", statuses
+        statuses.append(await store.inbox.fail("poison-taken", now, "boom", max_attempts=3, backoff_s=10,
+                                               claimed=False))
+    assert statuses == ["pending", "pending", "quarantined"]
+    assert await store.inbox.take(now + timedelta(days=1)) is None
