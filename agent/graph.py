@@ -37,7 +37,7 @@ from agent.nodes.thank import thank
 from agent.nodes.understand import understand
 from agent.state import ConversationState, InputState
 from agent.understanding.calendar_ru import normalize
-from agent.understanding.patterns import is_acknowledgement
+from agent.understanding.patterns import is_acknowledgement, is_thanks
 from agent.understanding.schema import Understanding
 
 ActionNode = Literal[
@@ -82,6 +82,16 @@ def thanks_after_booking(state: ConversationState, reading: Understanding) -> bo
     return reading.intent in ("other", "interested", "demo") and is_acknowledgement(normalize(text))
 
 
+def plain_thanks(state: ConversationState, reading: Understanding) -> bool:
+    """A thanks or «презентацию получил» at any stage: a short human answer, not a hand-off and not
+    the deck again (every word is from the acknowledgement vocabulary, so nothing is asked)."""
+    if reading.demo_at or reading.demo_day or reading.demo_invalid or reading.wants_pause or reading.referral:
+        return False
+    text = str((state.get("event") or {}).get("text") or "")
+    return (reading.intent in ("other", "interested", "demo", "presentation")
+            and not reading.question and is_thanks(normalize(text)))
+
+
 def route_after_understand(state: ConversationState) -> list[ActionNode]:
     """The action nodes for this message; several run side by side for a mixed message."""
     reading = Understanding.model_validate(state["understanding"])
@@ -100,7 +110,7 @@ def route_after_understand(state: ConversationState) -> list[ActionNode]:
         return ["opted_out_wrote"]
     if status == "handoff":  # a person has the thread: record, do not reply
         return ["deliver"]
-    if not state.get("handoff_reason") and thanks_after_booking(state, reading):
+    if not state.get("handoff_reason") and (thanks_after_booking(state, reading) or plain_thanks(state, reading)):
         return ["thank"]
     if state.get("handoff_reason") or intent == "other":
         return ["handoff"]

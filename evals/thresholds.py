@@ -12,8 +12,8 @@ from evals.scoring import Scores
 OPT_OUT_RECALL_MIN = 1.0
 MESSAGES_AFTER_OPT_OUT_MAX = 0
 INVENTED_PRICES_MAX = 0
-# Measured 2026-12-02 (s18-english), rules mode, evals/dialogs (88) + shared/dialogs (12): intent
-# 115/115 = 100 %, actions 152/152 = 100 % (18 new dialogs: English conversations, two questions in
+# Measured 2026-12-02 (s18-english), rules mode, evals/dialogs (90) + shared/dialogs (12): intent
+# 117/117 = 100 %, actions 157/157 = 100 % (20 new dialogs: English conversations, two questions in
 # one message, price asked without «сколько стоит», one closing per reply; the off-topic, job and
 # feminine-surname failures fixed). The floors keep one turn of slack for a merge with a parallel
 # branch; they were 0.978 / 0.967.

@@ -18,17 +18,19 @@ async def pitch(state: ConversationState, runtime: Runtime[AgentContext]) -> dic
     ctx = runtime.context
     reading, lang = reading_of(state), reply_language(state)
     parts: list[dict[str, Any]] = []
-    answer = reading.answer
+    answer, topics = reading.answer, reading.topics
+    overview = reading.intent == "interested" and not set(topics) - {"unknown"}  # «tell me more»
     if answer:
         parts.append(effects.part(answer, "answer", source="llm"))
-    elif reading.intent == "interested" and not reading.topics:
+    elif overview:
+        topics = []  # a wish to hear more, not a question the facts cannot answer
         parts.append(effects.part(ctx.prompts.render("interested", lang), "answer"))
     else:
-        for topic in reading.topics or ["unknown"]:
+        for topic in topics or ["unknown"]:
             parts.append(effects.part(ctx.prompts.render(f"answers/{topic}", lang), "answer"))
     committing = reading.wants_presentation or reading.wants_demo  # their parts end the reply
-    if not committing and not answer and reading.intent != "interested":
-        name, rank = (("answers/closing_call", effects.CLOSING_CALL) if "price" in reading.topics
+    if not committing and not answer and not overview:  # interested.md ends with its own offer
+        name, rank = (("answers/closing_call", effects.CLOSING_CALL) if "price" in topics
                       else ("answers/closing_offer", effects.CLOSING_OFFER))
         parts.append(effects.part(ctx.prompts.render(name, lang), "offer", closing=rank))
     turn_effects: list[effects.BaseEffect] = [
@@ -36,7 +38,7 @@ async def pitch(state: ConversationState, runtime: Runtime[AgentContext]) -> dic
         effects.contact_update(status="active", stage="engaged"),
         effects.fact("replied", intent=reading.intent),
     ]
-    if not answer and "unknown" in reading.topics:  # answers/unknown.md promises a specialist's answer
+    if not answer and "unknown" in topics:  # answers/unknown.md promises a specialist's answer
         text = state["event"].get("text", "") or ""
         turn_effects.append(effects.notify_team("question_team", question=(reading.question or text)[:1000]))
     return {"parts": parts, "effects": turn_effects}

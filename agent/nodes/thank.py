@@ -1,5 +1,5 @@
-"""thank: a plain thanks or «приглашение получил» after a booked demo gets a short human answer
-(not a hand-off, not a pitch). It changes no timer and no stage."""
+"""thank: a plain thanks or «приглашение получил» gets a short human answer (not a hand-off, not a
+pitch, not the deck again); after a booked demo it names the demo. It changes no timer and no stage."""
 
 from __future__ import annotations
 
@@ -18,10 +18,13 @@ from agent.tools.calendar import format_when
 async def thank(state: ConversationState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     ctx = runtime.context
     contact = state["contact"]
-    value = contact.get("demo_at")
-    at = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    at = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
     lang = reply_language(state)
-    text = ctx.prompts.render("thanks_after_demo", lang,
-                              when_text=format_when(at, ctx.tz(contact), ctx.prompts.words(lang)))
+    value = contact.get("demo_at") if contact.get("stage") == "demo_booked" else None
+    if value is None:  # a thanks at any other stage: the cadence goes on as it was
+        text = ctx.prompts.render("thanks", lang)
+    else:
+        at = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+        at = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+        text = ctx.prompts.render("thanks_after_demo", lang,
+                                  when_text=format_when(at, ctx.tz(contact), ctx.prompts.words(lang)))
     return {"actions": [], "parts": [effects.part(text, "answer")], "effects": [effects.fact("replied", intent="thanks")]}

@@ -231,13 +231,22 @@ _ACK_CORE = frozenset(
     ["спасибо", "благодарю", "благодарим", "получил", "получила", "получили", "пришло", "пришел", "пришла", "договорились", "принято", "отлично", "супер", "ок", "окей", "ok", "okay", "хорошо", "понял", "поняла", "поняли", "thanks", "thank", "received", "got", "great"]
 )
 _ACK_OTHER = frozenset(
-    ["большое", "огромное", "приглашение", "приглашения", "инвайт", "письмо", "ссылку", "ссылка", "все", "всё", "да", "ага", "тогда", "до", "встречи", "увидимся", "будем", "буду", "ждать", "на", "связи", "вам", "вас", "и", "а", "ну", "уже", "в", "календаре", "календарь", "you", "the", "invite", "invitation", "it", "see", "then", "and", "all", "set"]
+    ["большое", "огромное", "приглашение", "приглашения", "инвайт", "письмо", "ссылку", "ссылка", "все", "всё", "да", "ага", "тогда", "до", "встречи", "увидимся", "будем", "буду", "ждать", "на", "связи", "вам", "вас", "и", "а", "ну", "уже", "в", "календаре", "календарь", "you", "the", "invite", "invitation", "it", "see", "then", "and", "all", "set",
+     "презентацию", "презентация", "материалы", "информацию", "за", "посмотрю", "посмотрим", "изучу", "изучим", "ознакомлюсь", "ознакомимся", "will", "we'll", "i'll", "take", "a", "look", "at", "deck", "presentation", "slides", "for", "info", "information", "much"]
 )
+
+
+_THANKS = frozenset(["спасибо", "благодарю", "благодарим", "получил", "получила", "получили", "пришло", "пришел", "пришла", "thanks", "thank", "received", "got"])
+
+
+def is_thanks(norm: str) -> bool:
+    """An acknowledgement that thanks or confirms receipt («Спасибо, презентацию получил»), not a bare «ок»."""
+    return is_acknowledgement(norm) and bool(_THANKS & set(re.findall(r"[a-zа-я']+", norm)))
 
 
 def is_acknowledgement(norm: str) -> bool:
     """`norm` (normalised text) only thanks or confirms receipt, in at most 12 words."""
-    tokens = re.findall(r"[a-zа-я]+", norm)
+    tokens = re.findall(r"[a-zа-я']+", norm)
     return 0 < len(tokens) <= 12 and any(t in _ACK_CORE for t in tokens) and all(
         t in _ACK_CORE or t in _ACK_OTHER for t in tokens)
 

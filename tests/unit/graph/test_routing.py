@@ -64,3 +64,16 @@ def test_model_failure_hands_off() -> None:
 )
 def test_route_after_load_context(event: dict[str, Any], skip: str | None, target: str) -> None:
     assert route_after_load_context({"event": event, "skip": skip}) == target
+
+
+@pytest.mark.parametrize(("text", "reading", "nodes"), [
+    ("Спасибо, презентацию получил.", {"intent": "presentation", "wants_presentation": True}, ["thank"]),
+    ("Thanks, got it.", {"intent": "other"}, ["thank"]),
+    ("Ок", {"intent": "interested"}, ["pitch"]),  # a bare «ок» is a yes, not a thanks
+    ("Спасибо, пришлите презентацию", {"intent": "presentation", "wants_presentation": True}, ["present"]),
+    ("Спасибо, а сколько стоит?", {"intent": "question", "topics": ["price"], "question": "а сколько стоит?"},
+     ["pitch"]),
+])
+def test_a_plain_thanks_is_thanked_at_any_stage(text: str, reading: dict[str, Any], nodes: list[str]) -> None:
+    current = {**state(**reading), "event": {"text": text}}
+    assert route_after_understand(current) == nodes
