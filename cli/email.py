@@ -45,7 +45,7 @@ def email_settings_or_exit() -> EmailSettings:
 async def open_email_store(settings: Settings) -> AsyncIterator[Store]:
     """MONGODB_URI directly (a light start), or the embedded server through the runtime."""
     if settings.mongodb_uri is None:
-        from agent.runtime import open_store
+        from agent.database import open_store
 
         async with open_store(settings) as (embedded_store, _uri, _embedded):
             yield embedded_store
