@@ -10,17 +10,17 @@ from typing import Any
 
 from pymongo import MongoClient
 
-from agent import embedded_mongo
 from agent.checkpoints import TurnSaver
 from agent.clock import Clock, SystemClock
 from agent.context import AgentContext
+from agent.database import open_store
 from agent.graph import ConversationGraph, build_graph
 from agent.llm import Provider, StructuredLlm, resolve_provider
 from agent.llm_mongo import build_relay_model, resolve_relay_provider
 from agent.prompts import PromptLibrary
 from agent.settings import Settings
-from agent.store import Store, connect_store
-from agent.store.db import check_reachable, client_options
+from agent.store import Store
+from agent.store.db import client_options
 from agent.tools.deep_links import DeepLinkConfig
 from agent.worker import Worker
 
@@ -64,33 +64,6 @@ class AgentRuntime:
             saver.remember_own(exclusive and not self.workers, self.settings.worker_checkpoint_memory)
         self.workers.append(worker)
         return worker
-
-
-@asynccontextmanager
-async def open_store(settings: Settings, listeners: Sequence[Any] | None = None
-                     ) -> AsyncIterator[tuple[Store, str, bool]]:
-    """The store on MONGODB_URI, or on the embedded server (started here, stopped on exit).
-    `listeners` are pymongo command listeners (tests and benchmarks count round trips)."""
-    server = None
-    if settings.mongodb_uri:
-        uri = settings.mongodb_uri.get_secret_value()
-    else:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        server = embedded_mongo.start(settings.storage_path(), settings.embedded_mongo_port,
-                                      log_path=settings.data_dir / "mongo.log")
-        uri = server.uri
-    if server is None:
-        await check_reachable(uri, settings.mongodb_connect_timeout_s)
-    store = connect_store(uri, settings.mongodb_db, settings.mongodb_timeout_s, embedded=server is not None,
-                          listeners=listeners)
-    store.owns_server = server is not None and server.process is not None
-    try:
-        await store.init()
-        yield store, uri, server is not None
-    finally:
-        await store.close()
-        if server is not None:
-            embedded_mongo.stop(server, settings.storage_path())
 
 
 @asynccontextmanager

@@ -8,12 +8,9 @@ from typing import Annotated
 import typer
 
 from agent.clock import SimulatedClock
-from agent.operations import add_contact
-from agent.pump import pump
 from channels.console import ConsoleChannel, say
 from channels.safe_text import shown
 from cli.common import console, err_console, run, settings_or_exit
-from cli.demo_script.runner import parse_duration
 from cli.wiring import open_app
 
 HELP = "Type as the client. Commands: /wait P3D (let simulated time pass), /start, /quit."
@@ -26,6 +23,10 @@ def chat(
 ) -> None:
     """Talk to the agent as a client. It writes first; time can be moved with /wait to see
     follow-ups and pause reminders. Uses a separate database (`<MONGODB_DB>_chat`)."""
+    from agent.operations import add_contact
+    from agent.pump import pump
+    from cli.demo_script.runner import parse_duration
+
     settings = settings_or_exit(llm_provider=llm)
     settings = settings.model_copy(update={"mongodb_db": settings.mongodb_db + "_chat"})
 

@@ -10,8 +10,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from agent.contacts_import import ImportFileError, count_rows, decode_file, read_rows
+from agent.database import open_store
 from agent.operations import IMPORT_CHUNK, add_contact, import_chunk, opt_out, restart, schedule_outreach
-from agent.runtime import open_store
 from agent.store.contacts import CONTACT_STATUSES, ensure_status
 from agent.store.errors import StoreError
 from agent.tools.calendar import zone

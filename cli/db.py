@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from agent import embedded_mongo
-from agent.runtime import open_store
+from agent.database import open_store
 from channels.safe_text import shown
 from cli.common import console, fail, run, settings_or_exit
 
@@ -41,10 +41,12 @@ def serve(port: Annotated[int, typer.Option(help="Port to listen on (0: any free
         server = embedded_mongo.start(settings.storage_path(), port, log_path=settings.data_dir / "mongo.log")
     except embedded_mongo.EmbeddedMongoError as exc:
         raise fail(str(exc)) from None
-    if server.process is None:
+    if not server.owned:
+        embedded_mongo.stop(server)
         raise fail(f"an embedded server already serves this data directory at {server.uri} "
                    "(see `sales-agent db status`)")
-    console.print(f"embedded MongoDB at {server.uri} (data: {settings.storage_path()}); Ctrl+C stops it")
+    adopted = " (adopted: its owner was gone)" if server.adopted else ""
+    console.print(f"embedded MongoDB at {server.uri}{adopted} (data: {settings.storage_path()}); Ctrl+C stops it")
     stopping = False
 
     def stop(*_: object) -> None:
@@ -53,14 +55,14 @@ def serve(port: Annotated[int, typer.Option(help="Port to listen on (0: any free
 
     signal.signal(signal.SIGTERM, stop)
     try:
-        while not stopping and server.process.poll() is None:
+        while not stopping and server.running():
             time.sleep(0.5)
     except KeyboardInterrupt:
         stopping = True
     finally:
-        died = not stopping and server.process.poll() is not None
-        code = server.process.returncode
-        embedded_mongo.stop(server, settings.storage_path())
+        died = not stopping and not server.running()
+        code = server.process.returncode if server.process is not None else "unknown"
+        embedded_mongo.stop(server, force=True)  # `db serve` stopping means the server stops
     if died:
         raise fail(f"the embedded MongoDB server died (exit code {code}); see {settings.data_dir / 'mongo.log'}")
 
@@ -78,8 +80,12 @@ def status() -> None:
         return
     owner = f"{shown(found.owner)} (pid {found.owner_pid}, " + ("running)" if found.owner_alive else "gone: orphaned)")
     state = "running" if found.alive else "not answering (stale record)"
+    users = "".join(f"; used by {shown(u.get('command', '?'))} (pid {u['pid']})" for u in found.users)
     console.print(f"embedded MongoDB: {state}; pid {found.pid}, port {found.port}, data {shown(found.storage_path)}, "
-                  f"owner {owner}", highlight=False, soft_wrap=True)
+                  f"owner {owner}{users}", highlight=False, soft_wrap=True)
+    if found.alive and not found.owner_alive:
+        console.print("the next sales-agent command adopts it (and stops it when done); `sales-agent db stop` "
+                      "stops it now", highlight=False)
     if not found.alive:
         raise typer.Exit(code=1)
 

@@ -12,7 +12,6 @@ from rich.table import Table
 from agent.clock import SimulatedClock
 from channels.safe_text import shown
 from cli.common import console, err_console, fail, fmt_time, run, settings_or_exit
-from cli.demo_script.runner import run_demo
 from cli.stats import funnel_rows, funnel_table
 from cli.wiring import open_app
 
@@ -49,6 +48,8 @@ def demo(
         raise fail(f"--start is not an ISO 8601 date-time: {start!r}") from None
     if begin.tzinfo is None:
         begin = begin.replace(tzinfo=tz)
+
+    from cli.demo_script.runner import run_demo
 
     async def go() -> None:
         async with open_app(settings, clock=SimulatedClock(begin)) as rt:

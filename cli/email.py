@@ -12,7 +12,7 @@ from rich.markup import escape
 
 from agent.clock import SystemClock
 from agent.settings import Settings
-from agent.store import Store, connect_store
+from agent.store import Store
 from channels.email.serve import serve_email
 from channels.email.settings import EmailSettings, load_email_settings
 from cli.common import (
@@ -43,19 +43,12 @@ def email_settings_or_exit() -> EmailSettings:
 
 @contextlib.asynccontextmanager
 async def open_email_store(settings: Settings) -> AsyncIterator[Store]:
-    """MONGODB_URI directly (a light start), or the embedded server through the runtime."""
-    if settings.mongodb_uri is None:
-        from agent.runtime import open_store
+    """The store as every command opens it (a dead MONGODB_URI is one line; a database that
+    restarts while this starts is waited for)."""
+    from agent.database import open_store
 
-        async with open_store(settings) as (embedded_store, _uri, _embedded):
-            yield embedded_store
-        return
-    store = connect_store(settings.mongodb_uri.get_secret_value(), settings.mongodb_db)
-    try:
-        await store.init()
+    async with open_store(settings) as (store, _uri, _embedded):
         yield store
-    finally:
-        await store.close()
 
 
 @email_app.callback()

@@ -7,8 +7,7 @@ from typing import Annotated
 
 import typer
 
-from agent.relay import Relay, RelayConfig
-from agent.runtime import open_store
+from agent.database import open_store
 from cli.common import console, fail, run, settings_or_exit, stop_on_signals
 
 
@@ -20,6 +19,8 @@ def llm_relay(
     """On a GPU host with no inbound port: connect out to MONGODB_URI, claim model requests
     (LLM_TRANSPORT=mongo on the agent side), call the local Ollama (OLLAMA_BASE_URL) and write
     the answers. Heartbeats with the host's models; Ctrl+C or SIGTERM stops it cleanly."""
+    from agent.relay import Relay, RelayConfig
+
     settings = settings_or_exit()
     if not settings.ollama_base_url:
         raise fail("OLLAMA_BASE_URL is not set: the relay needs the local Ollama, e.g. http://127.0.0.1:11434")

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from agent.runtime import AgentRuntime
 from agent.scheduler import run_scheduler
 from agent.sending import run_sender
 from channels.console import ConsoleChannel
@@ -23,6 +22,9 @@ from cli.common import (
 from cli.web import serve_web, web_settings_or_exit
 from cli.wiring import channel_loops, open_app
 from web.settings import load_web_settings
+
+if TYPE_CHECKING:
+    from agent.runtime import AgentRuntime
 
 
 def _announce(rt: AgentRuntime, what: str) -> None:

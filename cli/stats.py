@@ -104,7 +104,7 @@ def stats() -> None:
     settings = settings_or_exit()
 
     async def go() -> None:
-        from agent.runtime import open_store
+        from agent.database import open_store
 
         async with open_store(settings) as (store, _uri, _embedded):
             rows = await funnel_rows(store)

@@ -19,8 +19,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from agent.clock import SystemClock
+from agent.database import open_store
 from agent.operations import decide_draft, give_back, send_as_person, take_over
-from agent.runtime import open_store
 from agent.store.errors import StoreError
 from agent.tools import review
 from cli.common import console, fail, fmt_time, run, settings_or_exit

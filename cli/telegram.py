@@ -8,8 +8,8 @@ import typer
 from pydantic import ValidationError
 
 from agent.clock import SystemClock
+from agent.database import open_store
 from agent.prompts import PromptLibrary
-from agent.runtime import open_store
 from agent.store import Store
 from agent.tools.deep_links import DeepLinkConfig, bot_username, contact_link
 from channels.telegram.settings import TelegramSettings, TelegramSetupError, load_telegram_settings

@@ -11,11 +11,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from agent.clock import SystemClock
-from agent.runtime import open_store
+from agent.database import open_store
 from agent.store.errors import StoreError
 from agent.store.users import ROLES
 from cli.common import console, fail, fmt_time, run, settings_or_exit
-from web.passwords import hash_password
 
 users_app = typer.Typer(help="Web desk users: admin, operator (decides and writes) or viewer (reads only).",
                         no_args_is_help=True)
@@ -30,6 +29,8 @@ def read_password(from_stdin: bool) -> str:
         password = getpass.getpass("password: ")
         if getpass.getpass("again: ") != password:
             raise fail("the passwords differ")
+    from web.passwords import hash_password  # argon2: only the commands that hash
+
     try:
         return hash_password(password)
     except ValueError as exc:

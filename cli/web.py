@@ -10,27 +10,33 @@ import asyncio
 import contextlib
 import secrets
 from collections.abc import Iterator
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-import uvicorn
 from pydantic import SecretStr
 
 from agent.clock import Clock
-from agent.runtime import open_store
+from agent.database import open_store
 from agent.settings import Settings
 from agent.store import Store
 from cli.common import console, err_console, fail, run, settings_or_exit, stop_on_signals
-from web.app import create_app
 from web.settings import WebSettings, load_web_settings
 
+if TYPE_CHECKING:
+    import uvicorn
 
-class _Server(uvicorn.Server):
-    """uvicorn inside our loop: the command's own signal handling stops it (`should_exit`)."""
 
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
+def _server(config: uvicorn.Config) -> uvicorn.Server:
+    """uvicorn inside our loop: the command's own signal handling stops it (`should_exit`).
+    uvicorn and the app are imported here, so the other commands start without them."""
+    import uvicorn
+
+    class _Server(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            yield
+
+    return _Server(config)
 
 
 def web_settings_or_exit(dev: bool = False) -> WebSettings:
@@ -48,8 +54,12 @@ def web_settings_or_exit(dev: bool = False) -> WebSettings:
 async def serve_web(settings: Settings, web: WebSettings, store: Store, stop: asyncio.Event,
                     clock: Clock | None = None) -> None:
     """Serve the desk until `stop` is set."""
+    import uvicorn
+
+    from web.app import create_app
+
     app = create_app(settings, web, store, clock)
-    server = _Server(uvicorn.Config(app, host=web.web_host, port=web.web_port, log_level="warning",
+    server = _server(uvicorn.Config(app, host=web.web_host, port=web.web_port, log_level="warning",
                                     proxy_headers=False, server_header=False))
     console.print(f"web desk: http://{web.web_host}:{web.web_port}/", highlight=False)
     task = asyncio.create_task(server.serve())

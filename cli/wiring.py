@@ -10,13 +10,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agent.clock import Clock
-from agent.llm import Provider, StructuredLlm
-from agent.runtime import AgentRuntime, open_runtime
 from agent.settings import Settings
 from channels.telegram.settings import TelegramSettings, load_telegram_settings
+
+if TYPE_CHECKING:  # the runtime (LangGraph, LangChain) is imported only by the commands that run it
+    from agent.llm import Provider, StructuredLlm
+    from agent.runtime import AgentRuntime
 
 
 @asynccontextmanager
@@ -24,6 +26,8 @@ async def open_app(settings: Settings, clock: Clock | None = None, provider: Pro
                    llm: StructuredLlm | None = None,
                    telegram: TelegramSettings | None = None) -> AsyncIterator[AgentRuntime]:
     """The runtime with the channels' settings applied (Telegram deep links in outreach emails)."""
+    from agent.runtime import open_runtime
+
     tg = telegram if telegram is not None else load_telegram_settings()
     async with open_runtime(settings, clock=clock, provider=provider, llm=llm, deep_links=tg.deep_links()) as rt:
         yield rt

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from pymongo import ASCENDING
+from pymongo import ASCENDING, WriteConcern
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
@@ -30,6 +30,9 @@ def priority_of(doc: dict[str, Any]) -> int:
 class InboxRepo:
     def __init__(self, db: AsyncDatabase) -> None:
         self.col = db["inbox"]
+        # An inbound message is acknowledged to its channel (Telegram's offset, the IMAP UID
+        # checkpoint) once it is stored: that write waits for the journal (see OutboxRepo.durable).
+        self.durable = self.col.with_options(write_concern=WriteConcern(j=True))
         self.seq = Sequence(db, "inbox")
 
     async def ensure_indexes(self) -> None:
@@ -49,7 +52,7 @@ class InboxRepo:
         doc.update(status=PENDING, attempts=0, available_at=now, lease_until=None, ingested_at=now,
                    seq=await self.seq.next(), priority=priority_of(doc))
         try:
-            await self.col.insert_one(doc)
+            await self.durable.insert_one(doc)
         except DuplicateKeyError:
             return False
         return True
@@ -57,7 +60,7 @@ class InboxRepo:
     async def store_raw(self, key: str, channel: str, raw: bytes, now: datetime, source: dict[str, Any],
                         max_bytes: int) -> bool:
         """Keep a channel's raw input (status `received`) before it is parsed. Idempotent per key."""
-        return await insert_once(self.col, {
+        return await insert_once(self.durable, {
             "_id": key, "kind": "message", "channel": channel, "status": RECEIVED, "received_at": now,
             "priority": CLIENT, "available_at": now, "seq": await self.seq.next(), "attempts": 0,
             "lease_until": None, "raw": raw[:max_bytes], "raw_size": len(raw),

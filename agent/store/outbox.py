@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from pymongo import ASCENDING
+from pymongo import ASCENDING, WriteConcern
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
@@ -32,6 +32,12 @@ PENDING, SENDING, SENT, FAILED, SUPPRESSED, UNCERTAIN = (
 class OutboxRepo:
     def __init__(self, db: AsyncDatabase) -> None:
         self.col = db["outbox"]
+        # Writes that come before or record a send to the outside world wait for the journal
+        # (j:true). SecantusDB, like mongod with j:false, acknowledges a write before its journal
+        # record is on disk: a kill -9 of the server lost the last ~10 ms of acknowledged writes,
+        # and a lost claim put a message that had gone out back to `pending` (the soak sent one
+        # reply twice). Everything written before a journaled write is on disk with it.
+        self.durable = self.col.with_options(write_concern=WriteConcern(j=True))
 
     async def ensure_indexes(self) -> None:
         await self.col.create_index([("status", ASCENDING), ("channel", ASCENDING), ("available_at", ASCENDING)])
@@ -69,7 +75,7 @@ class OutboxRepo:
     async def claim(self, channel: str, sender: str, now: datetime, lease_s: float) -> dict[str, Any] | None:
         ready = {"status": PENDING, "channel": channel, "available_at": {"$lte": now}}
         return await claim_one(
-            self.col,
+            self.durable,
             ready=ready,
             claimed_status=SENDING,
             claimer=sender,
@@ -79,7 +85,7 @@ class OutboxRepo:
         )
 
     async def _finish(self, key: str, status: str, now: datetime, **fields: Any) -> None:
-        await self.col.update_one(
+        await self.durable.update_one(
             {"_id": key}, {"$set": {"status": status, "lease_until": None, "finished_at": now, **fields}}
         )
 
@@ -127,7 +133,7 @@ class OutboxRepo:
 
     async def set_progress(self, key: str, **fields: Any) -> None:
         """Channel bookkeeping on a message being sent (SMTP stage, parts sent, provider ids)."""
-        await self.col.update_one({"_id": key}, {"$set": fields})
+        await self.durable.update_one({"_id": key}, {"$set": fields})
 
     async def clear_progress(self, key: str, *names: str) -> None:
         await self.col.update_one({"_id": key}, {"$unset": dict.fromkeys(names, "")})

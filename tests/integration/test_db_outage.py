@@ -90,4 +90,4 @@ async def test_worker_outlives_a_killed_database(tmp_path: Path) -> None:
         assert any(doc["outages"] == 1 and doc["last_outage_s"] for doc in health.values())
     finally:
         await store.close()
-        embedded_mongo.stop(server, data)
+        embedded_mongo.stop(server)

@@ -46,8 +46,10 @@ def test_a_running_server_is_reused(tmp_path: Path) -> None:
         assert server.process is not None and server.process.poll() is None  # still ours, still up
         again = embedded_mongo.start(storage)
         assert again.uri == server.uri and not again.owned
+        embedded_mongo.stop(again)  # one handle of two: the server stays
+        assert server.process.poll() is None
     finally:
-        embedded_mongo.stop(server, storage)
+        embedded_mongo.stop(server)
     assert servers_on(tmp_path / "data") == []
 
 
