@@ -237,8 +237,9 @@ class Soak:
         return out
 
     def expected_numbers(self, clients: list[Client]) -> set[int]:
-        return {n for c in clients for i, n in enumerate(c.sent)
-                if c.opted_out_at is None or i < c.opted_out_at}
+        """Questions that must be answered: those of clients who never opted out. (A question sent
+        just before an opt-out may rightly go unanswered: the opt-out suppresses a reply not yet sent.)"""
+        return {n for c in clients if c.opted_out_at is None for n in c.sent}
 
     def answered(self) -> dict[int, int]:
         counts: dict[int, int] = {}
@@ -340,12 +341,18 @@ class Soak:
         statuses: dict[str, int] = {}
         async for doc in store.inbox.col.find({}, {"status": 1}):
             statuses[doc["status"]] = statuses.get(doc["status"], 0) + 1
+        outbox: dict[str, int] = {}
+        async for doc in store.outbox.col.find({}, {"status": 1}):
+            outbox[doc["status"]] = outbox.get(doc["status"], 0) + 1
+        unfinished = [doc.get("text") or "" async for doc in store.inbox.col.find({"status": {"$ne": "done"}})]
         await store.close()
         in_inbox = {int(n) for t in inbox_texts for n in NUMBER.findall(t)}
         answered = self.answered()
         expected = self.expected_numbers(clients)
         all_sent = {n for c in clients for n in c.sent}
-        lost = sorted(n for n in expected if n not in answered or n not in in_inbox)
+        not_done = {int(n) for t in unfinished for n in NUMBER.findall(t)}
+        lost = sorted({n for n in expected if n not in answered} | {n for n in all_sent if n not in in_inbox}
+                      | not_done)
         never_ingested = sorted(n for n in all_sent if n not in in_inbox)
         duplicates = sum(count - 1 for count in answered.values() if count > 1)
         ids = [mid for _r, _a, _t, mid in self.delivered() if mid]
@@ -370,7 +377,7 @@ class Soak:
             "messages_after_opt_out": after_opt_out,
             "replies_delivered": sum(answered.values()),
             "drain_after_last_fault_s": round(drained - self.last_fault, 1) if self.last_fault else None,
-            "total_s": round(drained - started, 1), "inbox_statuses": statuses,
+            "total_s": round(drained - started, 1), "inbox_statuses": statuses, "outbox_statuses": outbox,
             "unexpected_exits": self.unexpected_exits,
         }
 
