@@ -12,19 +12,16 @@ from evals.scoring import Scores
 OPT_OUT_RECALL_MIN = 1.0
 MESSAGES_AFTER_OPT_OUT_MAX = 0
 INVENTED_PRICES_MAX = 0
-# Measured 2026-12-02, rules mode, evals/dialogs (70) + shared/dialogs (12): intent 93/95 = 97.9 %,
-# actions 119/123 = 96.7 % (16 booking dialogs added: impossible times, weekday+date+time, ranges,
-# reschedules, thanks after a booking, deck next to a demo; all pass). The misses are the known
-# failures listed in evals/README.md.
-INTENT_ACCURACY_MIN = 0.978
-ACTION_MATCH_MIN = 0.967
+# Measured 2026-12-02, rules mode, evals/dialogs (70) + shared/dialogs (12): intent 94/95 = 98.9 %,
+# actions 120/123 = 97.6 % (the classifier retrained on the grown phrase bank now reads the SEO
+# offer as off-topic). The misses are the known failures listed in evals/README.md.
+INTENT_ACCURACY_MIN = 0.989
+ACTION_MATCH_MIN = 0.975
 
 # Failures measured in rules mode, each caused by a product bug or gap described in
 # evals/README.md ("Known failures"). Format: "<dialog id>#<turn>:<check>". Remove an entry when
 # the product is fixed (and raise the floors above).
 KNOWN_FAILURES: frozenset[str] = frozenset({
-    "other-seo-01#1:intent",
-    "other-seo-01#1:actions",
     "other-job-then-silent-01#1:intent",
     "other-job-then-silent-01#1:actions",
     "other-job-then-silent-01#2:actions",
