@@ -36,7 +36,7 @@ def _set(words_: str) -> frozenset[str]:
 
 # The lowest threshold whose out-of-fold share of ordinary messages in `possible` is ≤ 4 % on
 # 5-fold cross-validation of the training split (`python -m evals.phrases_report --cv`).
-POSSIBLE_THRESHOLD = 0.25
+POSSIBLE_THRESHOLD = 0.20
 
 STRONG = _set("""отписать отписаться отписывать отписываться отписка подписка удалить удалять исключить
     исключать убрать убирать стереть вычеркнуть прекратить прекращать перестать переставать отстать
@@ -214,7 +214,10 @@ def _signal(analysed: list[Word], i: int, clause: str, sentence: str, text: str)
             return Signal(strong, clause, True, "blocking a card, an account or reviews")
         if strong in _REMOVE and any(w.lemma in _PRODUCT for w in following[:4]):
             return Signal(strong, clause, True, "deleting reviews or a branch")
-        if strong in _RUDE and word.mood != "impr" and lemmas & _PRODUCT and not lemmas & (CONTACT | _NOUN_NEEDS_NEG):
+        texts = {w.text for w in analysed}
+        if strong in _BLOCK and word.tense == "past" and not texts & {"я", "мы", "вас", "тебя", "вы", "ты"}:
+            return Signal(strong, clause, True, "something else was blocked")
+        if strong in _RUDE and word.tense == "past" and lemmas & _PRODUCT and not lemmas & (CONTACT | _NOUN_NEEDS_NEG):
             return Signal(strong, clause, True, "fed up with reviews, not with us")
         if (clause.endswith("?") or sentence.endswith("?")) and word.text.endswith("ed") and word.text.isascii():
             return Signal(strong, clause, True, "a question about something deleted")
