@@ -59,8 +59,9 @@ def _features(text: str) -> tuple[str, ...]:
 
 
 def features(text: str) -> list[str]:
-    """Character n-grams (2–5, inside word boundaries) of the prepared text, plus lemma unigrams,
-    negated lemmas («не писать» → `neg=писать`) and a question-mark flag (cached)."""
+    """Character n-grams (2–5, inside word boundaries) of the prepared text, plus lemma unigrams and
+    bigrams, word-form unigrams and bigrams («отпишусь» and «отпишите» keep apart what their lemma
+    joins), negated lemmas («не писать» → `neg=писать`) and a question-mark flag (cached)."""
     return list(_features(text))
 
 
@@ -68,13 +69,16 @@ def _compute_features(text: str) -> list[str]:
     prepared = prepare(text)
     feats = _char_ngrams(prepared, *CHAR_NGRAMS)
     previous = "^"
+    previous_token = "^"
     for token in tokens(prepared.replace("_", " ")):
         lemma = parse(token).lemma
         feats.append(f"w={lemma}")
         feats.append(f"b={previous}+{lemma}")
+        feats.append(f"t={token}")
+        feats.append(f"tb={previous_token}+{token}")
         if previous in _NEGATORS:
             feats.append(f"neg={lemma}")
-        previous = lemma
+        previous, previous_token = lemma, token
     if "?" in text:
         feats.append("has=?")
     return feats

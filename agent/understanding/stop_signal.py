@@ -36,18 +36,19 @@ def _set(words_: str) -> frozenset[str]:
 
 # The lowest threshold whose out-of-fold share of ordinary messages in `possible` is ≤ 4 % on
 # 5-fold cross-validation of the training split (`python -m evals.phrases_report --cv`).
-POSSIBLE_THRESHOLD = 0.30
+POSSIBLE_THRESHOLD = 0.20
 
 STRONG = _set("""отписать отписаться отписывать отписываться отписка подписка удалить удалять исключить
     исключать убрать убирать стереть вычеркнуть прекратить прекращать перестать переставать отстать
     отвязаться отвалить заблокировать блокировать блок бан надоесть задолбать достать спамить спам
     рассылка отозвать отзывать хватит стоп уничтожить уничтожение запрещать запретить персональный
     завязывать завязать фас роскомнадзор жалоба пожаловаться удалите уберите исключите отпишите прекратите
-    unsubscribe unsub remove delete erase stop cease quit opt block spam spamming spammer harass
-    refrain""")
+    отцепиться отвянуть заблотить блотить заблочить забанить прокуратура
+    unsubscribe unsub remove delete erase stop cease quit opt block blocking blocked spam spamming spammer
+    harass refrain""")
 CONTACT = _set("""писать написать присылать прислать слать шли отправлять направлять беспокоить тревожить
     названивать связываться контактировать трогать донимать кидать пишите пиши присылайте шлите
-    беспокойте email e-mail mail write
+    беспокойте выходить использовать email e-mail mail write
     contact message text send bother reach follow ping""")
 CALL = frozenset({"звонить", "позвонить", "call", "phone"})
 _NEGATION = frozenset({"не", "ни", "нинада", "never", "not", "no", "без", "никаких", "никакой"})
@@ -61,6 +62,13 @@ _PRODUCT = _set("""отзыв ответ негатив филиал точка 
     branch report digest customer customers""")
 _NOUN_NEEDS_NEG = frozenset({"письмо", "сообщение", "предложение", "реклама"})
 _HATIT_OK = _set("уже это мне нам меня нас пожалуйста спамить писать слать писем сообщений рассылок спама")
+_STOPPING = _set("""отписать отписаться отписывать отписываться удалить удалять исключить исключать убрать
+    убирать стереть вычеркнуть прекратить прекращать перестать переставать заблокировать блокировать
+    remove delete unsubscribe stop block""")
+_BLOCK = frozenset({"заблокировать", "блокировать", "заблотить", "блотить", "заблочить", "забанить"})
+_REMOVE = frozenset({"удалить", "удалять", "убрать", "убирать", "исключить", "исключать", "скрыть", "delete", "remove"})
+_WORK = _set("отвечать ответить делать работать разбираться мучиться терпеть ждать искать reply answer")
+_QUESTION_WORDS = _set("когда как сколько какой какие что ли по если где")
 _RUDE = _set("отвалить отстать отвязаться заблокировать блокировать блок бан задолбать достать")
 _LEGAL_ONLY = frozenset({"жалоба", "пожаловаться"})
 _SELF_UNSUBSCRIBE = frozenset({"отписаться", "отписать", "отписка", "unsubscribe", "unsub"})
@@ -91,6 +99,17 @@ _SPAM_FOLDER = re.compile(
 _BLOCKER = re.compile(r"по ошибке|случайно|верните|обратно|вернуться|by mistake|accidentally|add me back")
 _LEGAL_TARGET = re.compile(r"фас|роскомнадзор|спам|рассылк|незаконн|закон|провайдер")
 _ADDRESS = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+|(?<![\w@])@[a-z0-9_]{4,}|\+?\d[\d\s()-]{9,}\d")
+_POSSIBLE_PHRASES = re.compile(
+    r"\bgo away\b|\bget lost\b|\boff (?:your|the|this) (?:\w+ )?(?:list|database)|\bknock it off\b|"
+    r"\benough (?:with|of) (?:the |your |these )?(?:e-?mails|messages|letters)|\bopting out\b|"
+    r"\breported (?:you |this )?as spam|\bleave (?:me|us) alone|\bwant off\b|"
+    r"\bвон из\b|\bпошли вон\b|\bне (?:даю|давал\w*|давали) (?:\w+ )?согласи|\bсогласия не давал|"
+    r"\bпротив (?:получения|рассыл|реклам|писем|сообщени|обработк)|\bстоп-?лист|\bч[её]рн\w* спис|"
+    r"\bдовольно (?:писем|сообщений|спама|рассылок)|\bхорош (?:писать|слать|спамить)|"
+    r"\bсколько (?:можно|ещ[её]) (?:писать|слать|спамить|присылать)|\bотключите (?:меня|нас)\b|"
+    r"\bбольше не надо\b|\bжаловаться\b.{0,40}(?:спам|писать|пишете|рассыл|прекрат)|в спам отправ|"
+    r"отправил\w* (?:вас |тебя )?в спам|кину в блок|в блок\b"
+)
 _WHOLE = frozenset({"стоп", "stop", "хватит", "спам", "spam", "unsub", "unsubscribe", "remove", "отписка"})
 _CLAUSE_SPLIT = re.compile(r"[,;:()\n]+|\s[-—–]\s|\s(?:и|а|но|and|but)\s")
 
@@ -119,7 +138,10 @@ def _is_write_back(word: Word, following: list[Word]) -> bool:
     first_person = word.person == "1per" and word.tense == "futr"
     dative = bool(following) and following[0].text in {"мне", "вам", "нам"}
     from_list = any(w.lemma == "от" for w in following[:2])
-    return (first_person or (word.lemma == "отписать" and dative)) and not from_list
+    object_me = any(w.text in {"меня", "нас"} for w in following[:3])
+    asks = bool(following) and following[0].lemma in _QUESTION_WORDS | {"пожалуйста"} and any(
+        w.lemma in _QUESTION_WORDS for w in following[:3])
+    return (first_person or (word.lemma == "отписать" and dative) or (asks and not object_me)) and not from_list
 
 
 def _personal(analysed: list[Word]) -> bool:
@@ -184,13 +206,31 @@ def _signal(analysed: list[Word], i: int, clause: str, sentence: str, text: str)
             return Signal(strong, clause, True, "negated")
         if strong == "stop" and following and following[0].lemma in {"me", "by"}:
             return None
+        if strong in _STOPPING and word.known and _negated(analysed, i, 2):
+            return Signal(strong, clause, True, "negated: «don't stop»")
+        lemmas = {w.lemma for w in analysed}
+        if strong in _BLOCK and (word.pos in {"PRTF", "PRTS"} or (lemmas & (_PRODUCT | {"карточка", "аккаунт", "ящик"})
+                                                               and not _personal(analysed))):
+            return Signal(strong, clause, True, "blocking a card, an account or reviews")
+        if strong in _REMOVE and any(w.lemma in _PRODUCT for w in following[:4]):
+            return Signal(strong, clause, True, "deleting reviews or a branch")
+        texts = {w.text for w in analysed}
+        if strong in _BLOCK and word.tense == "past" and not texts & {"я", "мы", "вас", "тебя", "вы", "ты"}:
+            return Signal(strong, clause, True, "something else was blocked")
+        if strong in _RUDE and word.tense == "past" and lemmas & _PRODUCT and not lemmas & (CONTACT | _NOUN_NEEDS_NEG):
+            return Signal(strong, clause, True, "fed up with reviews, not with us")
+        if (clause.endswith("?") or sentence.endswith("?")) and word.text.endswith("ed") and word.text.isascii():
+            return Signal(strong, clause, True, "a question about something deleted")
         if strong in _LEGAL_ONLY and not _LEGAL_TARGET.search(sentence):
             return Signal(strong, clause, False, _defuse(strong, clause, sentence, text, analysed))
+        enough_of = [w for w in following[:4] if w.pos == "INFN" and w.lemma in _WORK]
         if strong == "хватит" and (
-            "ли" in {w.lemma for w in analysed} or clause.endswith("?") or (following and following[0].pos != "INFN" and following[0].text not in _HATIT_OK)
+            "ли" in {w.lemma for w in analysed} or clause.endswith("?") or bool(enough_of)
+            or (following and following[0].pos != "INFN" and following[0].text not in _HATIT_OK)
         ):
             return Signal(strong, clause, True, "«хватит» as «enough of something»")
-        if _is_write_back(word, following):
+        rest = sentence[sentence.find(clause) + len(clause):] if clause in sentence else ""
+        if _is_write_back(word, following or words(rest)):
             return Signal(strong, clause, True, "a verb of writing back")
         return Signal(strong, clause, True, _defuse(strong, clause, sentence, text, analysed))
     before = [w.text for w in analysed[max(0, i - 4) : i]]
@@ -250,6 +290,9 @@ def opt_out_band(text: str) -> StopVerdict:
     if live:
         why = "next to an address of another person" if has_address else "a weak stop signal"
         return StopVerdict("possible", f"stop word «{live[0].lemma}» in «{live[0].clause}» ({why})")
+    phrase = _POSSIBLE_PHRASES.search(norm)
+    if phrase and not any(s.defused_by for s in found):
+        return StopVerdict("possible", f"a stop phrase «{phrase.group(0)}»")
     probability = classifier.probability(text, "opt_out")
     if probability >= POSSIBLE_THRESHOLD:
         return StopVerdict("possible", f"classifier opt_out probability {probability:.2f}", probability)
