@@ -11,15 +11,19 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
-from agent.understanding import classifier
+from agent.understanding import classifier, learned, rules
 from agent.understanding.schema import INTENTS
-from agent.understanding.stop_signal import POSSIBLE_THRESHOLD, opt_out_band
+from agent.understanding.stop_signal import POSSIBLE_THRESHOLD, opt_out_band, stop_outcome
 from evals.phrase_bank import PHRASES_DIR, Phrase, bank_hash, load, select
+
+FLAGGED_INTENTS = frozenset({"auto_reply", "bounce", "restart"})
 
 REPORT_PATH = PHRASES_DIR / "report.json"
 TARGETS = {"opt_out_recall": 1.0, "certain_precision": 0.99, "ordinary_in_possible_max": 0.05, "intent_accuracy": 0.95}
@@ -79,7 +83,25 @@ def evaluate(phrases: Sequence[Phrase]) -> dict[str, Any]:
         "classifier": intent_scores(phrases, predicted),
         "classifier_with_certain_opt_out": {"accuracy": intent_scores(phrases, combined)["accuracy"]},
         "opt_out": opt_out_scores(phrases, bands),
+        # what the agent acts on: certain needs the stop-word analysis and the phrase rules to agree
+        "agent_outcome": opt_out_scores(phrases, [stop_outcome(p.text).band for p in phrases]),
+        "agent_intent": agent_intent_accuracy(phrases),
     }
+
+
+def agent_intent_accuracy(phrases: Sequence[Phrase]) -> dict[str, Any]:
+    """The intent the rules-mode agent reads (certain rules, else the rules refined by the
+    classifier; a possible stop counts as opt-out, since the agent then sends nothing). Channel-flag
+    intents (auto_reply, bounce, restart) are left out: the channels flag them, not the text."""
+    tz = ZoneInfo("Europe/Moscow")
+    now = datetime(2026, 11, 25, 12, 0, tzinfo=tz)
+    scored = [p for p in phrases if p.intent not in FLAGGED_INTENTS]
+    right = 0
+    for p in scored:
+        reading = rules.detect_certain(p.text, [], now, tz) or learned.refine(rules.classify(p.text, now, tz), p.text, now, tz)
+        stop = reading.intent == "opt_out" or stop_outcome(p.text).band != "none"
+        right += ("opt_out" if stop else reading.intent) == p.intent
+    return {"n": len(scored), "accuracy": _ratio(right, len(scored))}
 
 
 def threshold_table(phrases: Sequence[Phrase]) -> list[dict[str, Any]]:
@@ -134,6 +156,13 @@ def _print(report: dict[str, Any]) -> None:
         c, o = scores["classifier"], scores["opt_out"]
         print(f"{name:<14}{c['n']:>6}{c['accuracy']:>12}{scores['classifier_with_certain_opt_out']['accuracy']:>10}"
               f"{o['recall_certain_or_possible']!s:>13}{o['certain_precision']!s:>14}{o['ordinary_in_possible']!s:>19}")
+    print("\nwhat the agent acts on (stop_outcome: certain only when both readers agree)")
+    for name, scores in report["sets"].items():
+        a = scores["agent_outcome"]
+        print(f"{name:<14}{'':>6}{'':>12}{'':>10}{a['recall_certain_or_possible']!s:>13}{a['certain_precision']!s:>14}"
+              f"{a['ordinary_in_possible']!s:>19}")
+    print("\nintent the rules-mode agent reads (channel-flag intents left out):",
+          ", ".join(f"{name} {scores['agent_intent']['accuracy']}" for name, scores in report["sets"].items()))
     held = report["sets"]["heldout_all"]["classifier"]
     print("\nheld-out (hash + fresh), per intent: precision / recall / F1 (support)")
     for label, s in held["per_intent"].items():

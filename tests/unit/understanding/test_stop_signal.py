@@ -86,7 +86,18 @@ def heldout():
         "opt_out_recall": scores["opt_out"]["recall_certain_or_possible"],
         "certain_precision": scores["opt_out"]["certain_precision"],
         "ordinary_in_possible": scores["opt_out"]["ordinary_in_possible"],
+        "agent_certain_precision": scores["agent_outcome"]["certain_precision"],
+        "agent_ordinary_in_possible": scores["agent_outcome"]["ordinary_in_possible"],
+        "agent_opt_out_recall": scores["agent_outcome"]["recall_certain_or_possible"],
     }
+
+
+def test_what_the_agent_acts_on_meets_the_certain_precision_and_ordinary_targets(heldout):
+    """`stop_outcome` (certain only when both readers agree): a silent stop is a real stop in at
+    least 99 % of held-out cases, and at most 5 % of ordinary messages are held for a person."""
+    assert heldout["agent_certain_precision"] >= 0.99
+    assert heldout["agent_ordinary_in_possible"] <= 0.05
+    assert heldout["agent_opt_out_recall"] >= heldout["opt_out_recall"]
 
 
 def test_ordinary_messages_in_possible_at_most_5_percent(heldout):
