@@ -7,7 +7,7 @@ import asyncio
 import subprocess
 import time
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -16,6 +16,7 @@ from agent.contracts import InboundMessage
 from agent.settings import Settings
 from agent.store import Store
 from tests.support.relay_proc import cli_env, start_cli, stop
+from tests.support.seeding import seed_questions
 
 pytestmark = pytest.mark.integration
 
@@ -31,28 +32,9 @@ QUESTIONS = (
 )
 
 
-async def seed(store: Store) -> dict[str, list[str]]:
-    """100 contacts × 5 messages, ingested round by round (so every contact has queued work)."""
-    now = datetime.now(UTC)
-    base = now - timedelta(minutes=10)
-    keys: dict[str, list[str]] = defaultdict(list)
-    for i in range(CONTACTS):
-        await store.contacts.create({"_id": f"c-scale{i:03d}", "name": f"Клиент {i}", "company": "ООО «Тест»",
-                                     "channel": "console", "status": "active", "outreach_sent_at": base}, now)
-    for turn in range(PER_CONTACT):
-        for i in range(CONTACTS):
-            contact = f"c-scale{i:03d}"
-            event = InboundMessage(key=f"console:scale-{i:03d}-{turn}", channel="console", contact_id=contact,
-                                   sender=contact, text=QUESTIONS[turn],
-                                   received_at=base + timedelta(seconds=turn * CONTACTS + i))
-            await store.inbox.ingest(event, now)
-            keys[contact].append(event.key)
-    return keys
-
-
 async def test_four_workers_answer_each_event_once_in_per_contact_order(store: Store, settings: Settings,
                                                                          tmp_path: Path) -> None:
-    keys = await seed(store)
+    keys = await seed_questions(store, "scale", CONTACTS, QUESTIONS[:PER_CONTACT])
     total = CONTACTS * PER_CONTACT
     env = cli_env(settings, WORKER_POLL_S="0.05", RETRY_BACKOFF_S="0", WORKER_LEASE_S="60")
     workers: list[subprocess.Popen[bytes]] = [

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from agent.contracts import InboundMessage
 from agent.settings import Settings
 from agent.store import Store
 from tests.support.relay_proc import cli_env, start_cli, stop
+from tests.support.seeding import seed_questions
 
 pytestmark = pytest.mark.integration
 
@@ -31,24 +31,6 @@ QUESTIONS = (
 )
 
 
-async def seed(store: Store) -> dict[str, list[str]]:
-    now = datetime.now(UTC)
-    base = now - timedelta(minutes=10)
-    keys: dict[str, list[str]] = defaultdict(list)
-    for i in range(CONTACTS):
-        await store.contacts.create({"_id": f"c-join{i:02d}", "name": f"Клиент {i}", "company": "ООО «Тест»",
-                                     "channel": "console", "status": "active", "outreach_sent_at": base}, now)
-    for turn in range(PER_CONTACT):
-        for i in range(CONTACTS):
-            contact = f"c-join{i:02d}"
-            event = InboundMessage(key=f"console:join-{i:02d}-{turn}", channel="console", contact_id=contact,
-                                   sender=contact, text=QUESTIONS[turn],
-                                   received_at=base + timedelta(seconds=turn * CONTACTS + i))
-            await store.inbox.ingest(event, now)
-            keys[contact].append(event.key)
-    return keys
-
-
 async def wait_for(check, timeout_s: float, what: str) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout_s
     while not await check():
@@ -58,7 +40,7 @@ async def wait_for(check, timeout_s: float, what: str) -> None:  # type: ignore[
 
 async def test_a_second_worker_makes_the_single_one_share_and_no_turn_runs_twice(
         store: Store, settings: Settings, tmp_path: Path) -> None:
-    keys = await seed(store)
+    keys = await seed_questions(store, "join", CONTACTS, QUESTIONS[:PER_CONTACT])
     total = CONTACTS * PER_CONTACT
     env = cli_env(settings, WORKER_POLL_S="0.05", RETRY_BACKOFF_S="0", WORKER_LEASE_S="60")
     single_log, joiner_log = tmp_path / "single.log", tmp_path / "joiner.log"
