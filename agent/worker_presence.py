@@ -9,7 +9,8 @@ runs, so every worker running a loop announces itself in `workers` and beats eve
 - the single worker re-announces itself and then looks for others (announce, then read: of two
   workers starting together at least one sees the other); when it finds one it switches to claims
   and contact locks for good, between two turns, and says so once.
-A worker whose beat is older than `TTL_S` is gone (killed), so its entry stops counting.
+A worker whose beat is older than `TTL_S` is gone (killed), so its entry stops counting; one of
+this host whose process no longer exists stops counting at once.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -29,6 +32,23 @@ TTL_S = 10.0
 JOIN_POLL_S = 0.5
 
 log = logging.getLogger(__name__)
+
+
+def _gone(name: str) -> bool:
+    """A worker of this host whose process no longer exists (killed): its entry does not count,
+    so a restarted worker does not wait `TTL_S` for its killed predecessor. Names are
+    `host:pid[-n]` (`agent.worker.worker_id`); anything else is judged by its beat alone."""
+    host, _, rest = name.rpartition(":")
+    pid = rest.split("-", 1)[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def _now() -> datetime:
@@ -45,7 +65,8 @@ class WorkerPresence:
         self._checked = float("-inf")
 
     async def others(self) -> list[dict]:
-        return [doc for doc in await self.repo.alive(_now() - timedelta(seconds=TTL_S)) if doc["_id"] != self.name]
+        alive = await self.repo.alive(_now() - timedelta(seconds=TTL_S))
+        return [doc for doc in alive if doc["_id"] != self.name and not _gone(doc["_id"])]
 
     async def join(self, stop: asyncio.Event) -> None:
         """Announce this worker (not yet single) and wait while another live worker is single."""
