@@ -26,7 +26,7 @@ from agent.context import AgentContext
 from agent.contracts import InboundMessage
 from agent.graph import ConversationGraph
 from agent.llm import LlmCallFailed, LlmUnavailable
-from agent.resilience import LoopGuard
+from agent.resilience import LoopGuard, is_db_error
 from agent.store import Store
 from agent.store.contacts import ADDRESS_FIELDS
 from agent.tools.outbox import queue_team_note
@@ -163,6 +163,8 @@ class Worker:
             await self.store.inbox.complete(key, ctx.now(), result, self.store.retention_days)
             self.processed += 1
         except Exception as exc:  # one bad event must never stop the worker
+            if is_db_error(exc):  # the database, not the event: the loop's guard waits for it, no try counted
+                raise
             reason = f"{type(exc).__name__}: {exc}"
             status = await self.store.inbox.fail(key, ctx.now(), reason, max_attempts=settings.worker_max_attempts,
                                                  backoff_s=settings.retry_backoff_s, claimed=claimed)
