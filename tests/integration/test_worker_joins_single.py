@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import time
-from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import pytest
 from agent.settings import Settings
 from agent.store import Store
 from tests.support.relay_proc import cli_env, start_cli, stop
-from tests.support.seeding import seed_questions
+from tests.support.seeding import assert_one_reply_each_in_arrival_order, seed_questions
 
 pytestmark = pytest.mark.integration
 
@@ -66,12 +65,5 @@ async def test_a_second_worker_makes_the_single_one_share_and_no_turn_runs_twice
     assert claimed, "the joining worker never took an event"
     assert "taking events with claims and contact locks" in single_log.read_text()
 
-    replies = [d async for d in store.outbox.col.find({"kind": "message"})]
-    assert sorted(d["_id"] for d in replies) == sorted(f"{k}:reply" for ks in keys.values() for k in ks)
-    per_contact: dict[str, list[dict]] = defaultdict(list)
-    for doc in replies:
-        per_contact[doc["contact_id"]].append(doc)
-    for contact, docs in per_contact.items():
-        ordered = [d["_id"].removesuffix(":reply") for d in sorted(docs, key=lambda d: d["created_at"])]
-        assert ordered == keys[contact], contact
+    await assert_one_reply_each_in_arrival_order(store, keys)
     assert await store.workers.alive(datetime.now(UTC) - timedelta(hours=1)) == [], "a stopped worker stayed listed"

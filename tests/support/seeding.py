@@ -27,3 +27,15 @@ async def seed_questions(store: Store, prefix: str, contacts: int, questions: Se
             await store.inbox.ingest(event, now)
             keys[contact].append(event.key)
     return keys
+
+
+async def assert_one_reply_each_in_arrival_order(store: Store, keys: dict[str, list[str]]) -> None:
+    """Every event got exactly one reply, and each contact's replies follow its messages' order."""
+    replies = [d async for d in store.outbox.col.find({"kind": "message"})]
+    assert sorted(d["_id"] for d in replies) == sorted(f"{k}:reply" for ks in keys.values() for k in ks)
+    per_contact: dict[str, list[dict]] = defaultdict(list)
+    for doc in replies:
+        per_contact[doc["contact_id"]].append(doc)
+    for contact, events in keys.items():
+        in_time_order = [d["_id"] for d in sorted(per_contact[contact], key=lambda d: d["created_at"])]
+        assert in_time_order == [f"{k}:reply" for k in events], contact
