@@ -46,7 +46,7 @@ def serve(port: Annotated[int, typer.Option(help="Port to listen on (0: any free
         raise fail(f"an embedded server already serves this data directory at {server.uri} "
                    "(see `sales-agent db status`)")
     adopted = " (adopted: its owner was gone)" if server.adopted else ""
-    console.print(f"embedded MongoDB at {server.uri}{adopted} (data: {settings.storage_path()}); Ctrl+C stops it")
+    console.print(f"embedded MongoDB at {server.uri}{adopted} (data: {shown(settings.storage_path())}); Ctrl+C stops it")
     stopping = False
 
     def stop(*_: object) -> None:
