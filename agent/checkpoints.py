@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
@@ -27,6 +28,46 @@ HAS_WRITES = "has_writes"
 REMEMBERED = 10_000  # default: threads whose latest checkpoint a `remember`ing saver keeps in memory
 
 
+class _RecordingSerde:
+    """The saver's serializer, able to record what it dumps during one `put` on this thread, so a
+    remembering saver keeps the bytes the database got instead of serializing the checkpoint twice."""
+
+    def __init__(self, serde: Any) -> None:
+        self._serde = serde
+        self._local = threading.local()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._serde, name)
+
+    def dumps_typed(self, obj: Any) -> tuple[str, bytes]:
+        dumped: tuple[str, bytes] = self._serde.dumps_typed(obj)
+        record = getattr(self._local, "record", None)
+        if record is not None:
+            record.append((obj, dumped))
+        return dumped
+
+    def loads_typed(self, data: tuple[str, bytes]) -> Any:
+        return self._serde.loads_typed(data)
+
+    @contextmanager
+    def recording(self) -> Iterator[Callable[[Any], tuple[str, bytes]]]:
+        """Within the block, record dumps; yields `dumped(obj)`: the recorded bytes of that very
+        object, or a new dump if it was not dumped in the block."""
+        record: list[tuple[Any, tuple[str, bytes]]] = []
+        self._local.record = record
+
+        def dumped(obj: Any) -> tuple[str, bytes]:
+            for seen, pair in record:
+                if seen is obj:
+                    return pair
+            return self.dumps_typed(obj)
+
+        try:
+            yield dumped
+        finally:
+            self._local.record = None
+
+
 class TurnSaver(MongoDBSaver):
     """`remember` (set for the only worker on the database, see `AgentRuntime.worker`): the latest
     checkpoint this process wrote for a thread is kept in memory (LRU, `capacity` threads) and a
@@ -37,18 +78,21 @@ class TurnSaver(MongoDBSaver):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._serde = _RecordingSerde(self.serde)
+        self.serde = self._serde
         self._latest: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
         self._written: dict[tuple[str, str], str] = {}  # the checkpoint that got pending writes last
         self._lock = threading.Lock()
 
     def put(self, config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata,
             new_versions: ChannelVersions) -> RunnableConfig:
-        saved = super().put(config, checkpoint, metadata, new_versions)
+        if not self.remember:
+            return super().put(config, checkpoint, metadata, new_versions)
+        with self._serde.recording() as dumped:
+            saved = super().put(config, checkpoint, metadata, new_versions)
+            type_, data = dumped(checkpoint)
         conf = saved["configurable"]
         key = (conf["thread_id"], conf["checkpoint_ns"])
-        if not self.remember:
-            return saved
-        type_, data = self.serde.dumps_typed(checkpoint)
         doc = {"checkpoint_id": conf["checkpoint_id"], "parent_checkpoint_id": config["configurable"].get("checkpoint_id"),
                "type": type_, "checkpoint": data,
                "metadata": dumps_metadata(self.serde, get_checkpoint_metadata(config, metadata))}

@@ -68,3 +68,39 @@ async def test_a_replayed_event_is_skipped_by_the_graph(runtime: AgentRuntime) -
     assert doc["status"] == "done" and doc["result"]["skip"] == "already processed"
     assert len(channel.sent) == sent
     assert await runtime.store.outbox.col.count_documents({"contact_id": contact["_id"]}) == sent
+
+
+def test_a_remembering_saver_serializes_each_checkpoint_once_and_keeps_the_stored_bytes(
+        mongo_uri: str, db_name: str) -> None:
+    from pymongo import MongoClient
+
+    from agent.checkpoints import TurnSaver
+    from agent.graph import build_graph
+
+    client: MongoClient = MongoClient(mongo_uri, tz_aware=True)
+    try:
+        saver = TurnSaver(client, db_name=db_name)
+        saver.remember_own(True)
+        inner = saver.serde._serde  # the wrapped serializer: count what really gets serialized
+        dumped: list[object] = []
+        original = inner.dumps_typed
+
+        def counting(obj: object) -> tuple[str, bytes]:
+            dumped.append(obj)
+            return original(obj)
+
+        inner.dumps_typed = counting
+        graph = build_graph(saver)
+        config = {"configurable": {"thread_id": "t-once"}}
+        graph.update_state(config, {"history": [{"role": "client", "text": "Здравствуйте"}]})
+        checkpoints = [o for o in dumped if isinstance(o, dict) and "channel_values" in o]
+        assert len(checkpoints) == len({id(o) for o in checkpoints}) >= 1  # each one dumped once
+
+        stored = saver.checkpoint_collection.find_one({"thread_id": "t-once"}, sort=[("checkpoint_id", -1)])
+        remembered = saver._latest[("t-once", "")]
+        assert remembered["checkpoint"] == stored["checkpoint"]
+        from_memory = saver.get_tuple(config)
+        assert from_memory is not None
+        assert from_memory.checkpoint == saver.serde.loads_typed((stored["type"], stored["checkpoint"]))
+    finally:
+        client.close()
