@@ -21,7 +21,10 @@ from agent.understanding.schema import Understanding
 # Intents the classifier may name; the others come from certain rules or the channel.
 CONVERSATIONAL = frozenset({"interested", "question", "presentation", "demo", "referral", "pause",
                             "not_interested", "other"})
-OVERRIDE_AT = 0.5  # the classifier overrides the rules when its label is more likely than not
+# Where the rules are unsure, the classifier's top label names the intent, however likely: on
+# out-of-fold predictions of the training split (2026-12-03) the rules-mode reader scored
+# 90.9 / 90.8 / 90.7 / 90.1 % with this floor at 0.0 / 0.3 / 0.4 / 0.5.
+OVERRIDE_AT = 0.0
 
 
 def known_question(reading: Understanding) -> bool:

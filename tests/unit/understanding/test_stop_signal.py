@@ -71,7 +71,10 @@ def test_analyzer_is_lazy():
 # Measured 2026-12-02 on heldout_all (1,163 messages: the bank grew by 1,678 lines, about a quarter
 # of them held out); CI fails below these (regression floors). On the earlier 726 held-out messages
 # alone: intent 87.9 → 93.0 %, recall 98.5 → 98.5 %, certain precision 98.8 → 98.2 %.
-FLOORS = {"intent_accuracy": 0.900, "opt_out_recall": 0.989, "certain_precision": 0.969}
+# Measured 2026-12-03 on the 1,513 held-out messages (the bank grew by 1,274 messages, a quarter
+# of them held out and harder than the rest; on the earlier 1,163 every figure held or improved).
+FLOORS = {"intent_accuracy": 0.898, "opt_out_recall": 0.986, "certain_precision": 0.965,
+          "agent_intent_accuracy": 0.881}
 TARGETS = {"intent_accuracy": 0.95, "opt_out_recall": 1.0, "certain_precision": 0.99}
 
 
@@ -83,6 +86,7 @@ def heldout():
     scores = evaluate(select(load(), "heldout", "fresh"))
     return {
         "intent_accuracy": scores["classifier"]["accuracy"],
+        "agent_intent_accuracy": scores["agent_intent"]["accuracy"],
         "opt_out_recall": scores["opt_out"]["recall_certain_or_possible"],
         "certain_precision": scores["opt_out"]["certain_precision"],
         "ordinary_in_possible": scores["opt_out"]["ordinary_in_possible"],
