@@ -38,6 +38,7 @@ from agent.nodes.understand import understand
 from agent.state import ConversationState, InputState
 from agent.understanding.calendar_ru import normalize
 from agent.understanding.patterns import is_acknowledgement, is_thanks
+from agent.understanding.promise import promises_reply
 from agent.understanding.schema import Understanding
 
 ActionNode = Literal[
@@ -92,6 +93,16 @@ def plain_thanks(state: ConversationState, reading: Understanding) -> bool:
             and not reading.question and is_thanks(normalize(text)))
 
 
+def promised_reply(state: ConversationState, reading: Understanding) -> bool:
+    """«Посмотрю и отпишусь», «I'll get back to you»: nothing asked, nothing wished but to write
+    again later; a short answer and the usual cadence, not a hand-off and not another pitch."""
+    if (reading.question or reading.topics or reading.wants_demo or reading.wants_presentation
+            or reading.wants_pause or reading.referral or reading.demo_at or reading.demo_day or reading.demo_invalid):
+        return False
+    text = str((state.get("event") or {}).get("text") or "")
+    return reading.intent in ("other", "interested") and promises_reply(text)
+
+
 def route_after_understand(state: ConversationState) -> list[ActionNode]:
     """The action nodes for this message; several run side by side for a mixed message."""
     reading = Understanding.model_validate(state["understanding"])
@@ -110,7 +121,8 @@ def route_after_understand(state: ConversationState) -> list[ActionNode]:
         return ["opted_out_wrote"]
     if status == "handoff":  # a person has the thread: record, do not reply
         return ["deliver"]
-    if not state.get("handoff_reason") and (thanks_after_booking(state, reading) or plain_thanks(state, reading)):
+    if not state.get("handoff_reason") and (thanks_after_booking(state, reading) or plain_thanks(state, reading)
+                                              or promised_reply(state, reading)):
         return ["thank"]
     if state.get("handoff_reason") or intent == "other":
         return ["handoff"]

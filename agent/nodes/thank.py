@@ -1,4 +1,4 @@
-"""thank: a plain thanks or «приглашение получил» gets a short human answer (not a hand-off, not a
+"""thank: a plain thanks, «приглашение получил» or a promise to reply («посмотрю и отпишусь») gets a short human answer (not a hand-off, not a
 pitch, not the deck again); after a booked demo it names the demo. It changes no timer and no stage."""
 
 from __future__ import annotations
@@ -13,6 +13,9 @@ from agent.nodes.compose import reply_language
 from agent.state import ConversationState
 from agent.tools import effects
 from agent.tools.calendar import format_when
+from agent.understanding.calendar_ru import normalize
+from agent.understanding.patterns import is_thanks
+from agent.understanding.promise import promises_reply
 
 
 async def thank(state: ConversationState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
@@ -20,8 +23,10 @@ async def thank(state: ConversationState, runtime: Runtime[AgentContext]) -> dic
     contact = state["contact"]
     lang = reply_language(state)
     value = contact.get("demo_at") if contact.get("stage") == "demo_booked" else None
-    if value is None:  # a thanks at any other stage: the cadence goes on as it was
-        text = ctx.prompts.render("thanks", lang)
+    if value is None:  # a thanks or a promise to reply at any other stage: the cadence goes on as it was
+        said = str((state.get("event") or {}).get("text") or "")
+        promise = promises_reply(said) and not is_thanks(normalize(said))  # a thanks is answered as one
+        text = ctx.prompts.render("will_reply" if promise else "thanks", lang)
     else:
         at = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
         at = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
