@@ -71,11 +71,14 @@ def test_analyzer_is_lazy():
 # Measured 2026-12-02 on heldout_all (1,163 messages: the bank grew by 1,678 lines, about a quarter
 # of them held out); CI fails below these (regression floors). On the earlier 726 held-out messages
 # alone: intent 87.9 → 93.0 %, recall 98.5 → 98.5 %, certain precision 98.8 → 98.2 %.
-# Measured 2026-12-03 on the 1,513 held-out messages (the bank grew by 1,274 messages, a quarter
+# Measured 2026-12-03 on the 1,895 held-out messages (the bank grew by 2,656 messages, a quarter
 # of them held out and harder than the rest; on the earlier 1,163 every figure held or improved).
-FLOORS = {"intent_accuracy": 0.898, "opt_out_recall": 0.986, "certain_precision": 0.965,
-          "agent_intent_accuracy": 0.881}
-TARGETS = {"intent_accuracy": 0.95, "opt_out_recall": 1.0, "certain_precision": 0.99}
+FLOORS = {"intent_accuracy": 0.907, "opt_out_recall": 0.995, "certain_precision": 0.961,
+          "agent_intent_accuracy": 0.891, "agent_certain_share": 0.59}
+# The issue's targets not reached yet (strict: they fail the build the day they pass). Its other
+# two, certain precision ≥ 99 % and ordinary messages held ≤ 5 %, are met by what the agent acts
+# on and asserted below; the stop-word band alone (`certain_precision` above) is only a floor.
+TARGETS = {"intent_accuracy": 0.95, "opt_out_recall": 1.0}
 
 
 @pytest.fixture(scope="module")
@@ -93,6 +96,8 @@ def heldout():
         "agent_certain_precision": scores["agent_outcome"]["certain_precision"],
         "agent_ordinary_in_possible": scores["agent_outcome"]["ordinary_in_possible"],
         "agent_opt_out_recall": scores["agent_outcome"]["recall_certain_or_possible"],
+        # stops the agent acts on at once, without a person's minute
+        "agent_certain_share": scores["agent_outcome"]["opt_outs_certain"] / scores["agent_outcome"]["opt_outs"],
     }
 
 
@@ -117,3 +122,19 @@ def test_heldout_floor(heldout, name):
 @pytest.mark.parametrize("name", sorted(TARGETS))
 def test_heldout_target(heldout, name):
     assert heldout[name] >= TARGETS[name]
+
+
+@pytest.mark.parametrize(("score", "band"), [(0.99, "certain"), (0.97, "certain"), (0.9, "possible"), (0.1, "possible")])
+def test_the_classifier_can_be_the_second_reader_of_a_certain_stop(monkeypatch, score, band):
+    """«Ваш спам достал»: the stop words say certain, the phrase rules do not match; a very sure
+    classifier confirms it (certain), a less sure one leaves it to a person (possible)."""
+    from agent.understanding import stop_signal
+    from agent.understanding.opt_out import is_opt_out
+
+    text = "Ваш спам достал."
+    assert not is_opt_out(text)
+    monkeypatch.setattr(stop_signal.classifier, "probability", lambda _text, _intent: score)
+    assert stop_signal.opt_out_band(text).band == "certain"
+    verdict = stop_signal.stop_outcome(text)
+    assert verdict.band == band
+    assert ("classifier agrees" in verdict.reason) == (band == "certain")
