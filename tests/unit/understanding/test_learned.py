@@ -1,0 +1,47 @@
+"""The learned layer: where the rules are unsure the classifier names the intent, and a reading is
+settled without the model only when both readers agree."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from agent.nodes.understand import settled_without_model
+from agent.understanding import learned, rules
+
+TZ = ZoneInfo("Europe/Moscow")
+NOW = datetime(2026, 12, 2, 12, 0, tzinfo=TZ)
+DECK = "Пришлите, пожалуйста, презентацию."
+
+
+def _refined(monkeypatch, text, label, probability):
+    rest = (1.0 - probability) / 2
+    others = [i for i in ("other", "question") if i != label]
+    monkeypatch.setattr(learned.classifier, "predict",
+                        lambda _text: [(label, probability), (others[0], rest), (others[1], rest)])
+    return learned.refine(rules.classify(text, NOW, TZ), text, NOW, TZ)
+
+
+def test_the_rules_read_a_plain_deck_request():
+    assert rules.classify(DECK, NOW, TZ).intent == "presentation"
+
+
+@pytest.mark.parametrize(("probability", "settled"), [(0.99, True), (0.9, True), (0.8, False)])
+def test_settled_without_the_model_only_when_the_classifier_agrees_and_is_sure(monkeypatch, probability, settled):
+    reading = _refined(monkeypatch, DECK, "presentation", probability)
+    assert reading.intent == "presentation"
+    assert settled_without_model(reading) is settled
+
+
+def test_a_disagreeing_classifier_names_the_intent_and_the_model_is_asked(monkeypatch):
+    reading = _refined(monkeypatch, DECK, "demo", 0.6)
+    assert reading.intent == "demo" and reading.wants_demo
+    assert not settled_without_model(reading)
+
+
+def test_a_classifier_label_the_rules_never_take_from_it_leaves_the_reading_unsettled(monkeypatch):
+    reading = _refined(monkeypatch, DECK, "auto_reply", 0.95)
+    assert reading.intent == "presentation"
+    assert not settled_without_model(reading)
