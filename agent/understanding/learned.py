@@ -45,6 +45,19 @@ def off_topic(reading: Understanding, text: str) -> bool:
     return reading.intent == "other" and bool(p.OTHER.search(p.neutralise(normalize(text))))
 
 
+def backed_by_entity(reading: Understanding) -> bool:
+    """A wish the rules resolved into something concrete — a demo time or day, a dated pause, a
+    person to write to — is a certain reading of dates and entities: the classifier does not
+    overrule it (it may only confirm it)."""
+    if reading.intent == "demo":
+        return bool(reading.demo_at or reading.demo_day or reading.demo_invalid)
+    if reading.intent == "pause":
+        return reading.pause_until is not None
+    if reading.intent == "referral":
+        return reading.referral is not None
+    return False
+
+
 def refine(reading: Understanding, text: str, now: datetime, tz: ZoneInfo) -> Understanding:
     """The rules' reading with the classifier's intent where the rules are unsure; the wishes the
     rules found stay, and the one the new intent implies is added so routing acts on it. The
@@ -54,7 +67,7 @@ def refine(reading: Understanding, text: str, now: datetime, tz: ZoneInfo) -> Un
     (label, probability), *_ = classifier.predict(text)
     if label == reading.intent:  # two readers agree: settled without the model when the classifier is sure
         return reading.model_copy(update={"certain": probability >= AGREE_AT})
-    if label not in CONVERSATIONAL or probability < OVERRIDE_AT:
+    if label not in CONVERSATIONAL or probability < OVERRIDE_AT or backed_by_entity(reading):
         return reading.model_copy(update={"certain": False})
     update: dict[str, object] = {"intent": label, "certain": False}
     if label == "presentation":

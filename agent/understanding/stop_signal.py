@@ -93,7 +93,8 @@ _MANNER = re.compile(
 _OTHER_CHANNEL = re.compile(
     r"(?<!не )(?<!not )\b(?:пишите|пиши|напишите|звоните|позвоните|write|email|message|text)\s+(?:мне\s+)?"
     r"(?:в|на|лучше|сюда|only|me on)\b|(?<!не )(?:пишите|пиши)(?:\.|!|$)|лучше (?:в|на|по|пишите)|удобнее|"
-    r"только (?:в|по|email)|переписк|письменно|email is better|just write|email only|рабочий чат"
+    r"только (?:в|по|email)|переписк|письменно|email is better|just write|email only|рабочий чат|"
+    r"(?:e-?mail|почта|telegram|телеграм\w*|whatsapp)\s+(?:works|is|будет)\s+(?:better|удобнее|лучше)"
 )
 _SPAM_FOLDER = re.compile(
     r"спам\w*[\s-]+(?:отзыв|фильтр)|отзыв\w*[\s-]+спам|спам.{0,15}(?:отзыв|форм|бот)|"
@@ -120,7 +121,8 @@ _POSSIBLE_PHRASES = re.compile(
     r"\bне надо (?:больше |мне |нам )?(?:напоминани|писем|сообщений|писать|слать)|"
     r"\bписать (?:тоже |больше |мне |нам )?не надо\b|\bкому угодно,? (?:но )?(?:только )?не (?:мне|нам)\b|"
     r"\bхар[эе] (?:мне |нам )?(?:писать|строчить|слать|спамить)|\b(?:152|38)-?фз\b|"
-    r"^(?:ну )?(?:довольно|enough|харэ|хорош)\s*[.!…]*$|"
+    r"^(?:ну,?\s+)?(?:довольно|enough|харэ|хорош)(?:[\s,]+(?:уже|а|же|already))*\s*[.!…]*$|"
+    r"\bдостаточно (?:писем|сообщений|рассылок|спама|напоминаний)|🚫\s*(?:📩|📧|✉️|📨)|(?:📩|📧|✉️|📨)\s*🚫|"
     r"\blose (?:my|our) (?:e-?mail|address|number|contact)|\bdrop (?:me|us) from\b|"
     r"\blast (?:e-?mail|message) (?:i|we) (?:receive|get|hear)|\bleave my (?:inbox|mailbox|e-?mail) alone|"
     r"\b(?:otpish|otpis[ae]t|udalite|udalit|prekratite|rassylk|ne pishite|ne nado pisat|bolshe ne pish)\w*"
@@ -287,8 +289,16 @@ def signals(text: str) -> list[Signal]:
     return found
 
 
+def own_words(text: str) -> str:
+    """The text without quoted lines («> …»): the channels cut quoted history, but a reply pasted
+    above a quote must still be read as what it is («Стоп.» above our whole letter)."""
+    kept = [line for line in text.splitlines() if not line.lstrip().startswith(">")]
+    return "\n".join(kept).strip() or text
+
+
 def opt_out_band(text: str) -> StopVerdict:
     """Is this message a request to stop contacting the client: certain, possible or none?"""
+    text = own_words(text)
     norm = normalize(text)
     found = signals(text)
     live = [s for s in found if s.defused_by is None]
@@ -322,6 +332,7 @@ def stop_outcome(text: str) -> StopVerdict:
     classifier's opt-out probability is at least `CERTAIN_AGREEMENT`); when only one
     of them sees a stop it is *possible* — nothing is sent and a person decides. A missed stop must
     cost a person's minute, never a message; a false certain must never lose a lead silently."""
+    text = own_words(text)
     verdict = opt_out_band(text)
     if verdict.band == "certain" and not is_opt_out(text):
         probability = classifier.probability(text, "opt_out")

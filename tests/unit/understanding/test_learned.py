@@ -45,3 +45,10 @@ def test_a_classifier_label_the_rules_never_take_from_it_leaves_the_reading_unse
     reading = _refined(monkeypatch, DECK, "auto_reply", 0.95)
     assert reading.intent == "presentation"
     assert not settled_without_model(reading)
+
+
+def test_a_demo_time_the_rules_resolved_is_not_overruled(monkeypatch):
+    text = "Можем созвониться в четверг в 15:00."
+    reading = _refined(monkeypatch, text, "other", 0.6)
+    assert reading.intent == "demo" and reading.demo_at is not None
+    assert not settled_without_model(reading)  # the readers disagree: the model may look again

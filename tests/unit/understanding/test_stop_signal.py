@@ -71,10 +71,10 @@ def test_analyzer_is_lazy():
 # Measured 2026-12-02 on heldout_all (1,163 messages: the bank grew by 1,678 lines, about a quarter
 # of them held out); CI fails below these (regression floors). On the earlier 726 held-out messages
 # alone: intent 87.9 → 93.0 %, recall 98.5 → 98.5 %, certain precision 98.8 → 98.2 %.
-# Measured 2026-12-03 on the 1,895 held-out messages (the bank grew by 2,656 messages, a quarter
+# Measured 2026-12-03 on the 2,180 held-out messages (the bank grew by 3,796 messages, a quarter
 # of them held out and harder than the rest; on the earlier 1,163 every figure held or improved).
-FLOORS = {"intent_accuracy": 0.907, "opt_out_recall": 0.995, "certain_precision": 0.961,
-          "agent_intent_accuracy": 0.891, "agent_certain_share": 0.59}
+FLOORS = {"intent_accuracy": 0.905, "opt_out_recall": 0.996, "certain_precision": 0.950,
+          "agent_intent_accuracy": 0.881, "agent_certain_share": 0.58}
 # The targets not reached yet (strict: they fail the build the day they pass). Its other
 # two, certain precision ≥ 99 % and ordinary messages held ≤ 5 %, are met by what the agent acts
 # on and asserted below; the stop-word band alone (`certain_precision` above) is only a floor.
@@ -138,3 +138,12 @@ def test_the_classifier_can_be_the_second_reader_of_a_certain_stop(monkeypatch, 
     verdict = stop_signal.stop_outcome(text)
     assert verdict.band == band
     assert ("classifier agrees" in verdict.reason) == (band == "certain")
+
+
+def test_a_stop_above_a_quoted_letter_is_read_without_the_quote():
+    from agent.understanding.stop_signal import stop_outcome
+
+    quote = "\n".join(["> Добрый день! Хотели бы показать, как сеть автомоек увеличила рейтинг.",
+                       "> Удобно созвониться в четверг? Пришлю презентацию."])
+    assert stop_outcome("Стоп.\n\n" + quote).band != "none"
+    assert stop_outcome("Спасибо, посмотрю.\n\n" + quote).band == "none"
