@@ -14,7 +14,8 @@ through its lemmas (pymorphy3, typo-tolerant against the stop lexicon with rapid
 
 `certain` needs a strong undefused signal (or a match of the certain rules of `opt_out.py` backed
 by an undefused signal) and no address of another person. `possible` is any undefused signal,
-or the classifier's opt-out probability at or above `POSSIBLE_THRESHOLD`.
+or the classifier's opt-out probability at or above `POSSIBLE_THRESHOLD`, or a stop the rules see
+in an all-Latin message read on the Russian keyboard layout («cnjg» → «стоп»).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from agent.understanding import classifier
+from agent.understanding.layout import as_russian_layout
 from agent.understanding.morphology import Word, fuzzy_lookup, normalize, sentences, words
 from agent.understanding.opt_out import is_opt_out
 
@@ -323,7 +325,18 @@ def opt_out_band(text: str) -> StopVerdict:
         return StopVerdict("possible", f"classifier opt_out probability {probability:.2f}", probability)
     if not found and is_opt_out(text):
         return StopVerdict("possible", "a certain rule of opt_out.py matched without a stop signal")
+    decoded = as_russian_layout(text)
+    if decoded is not None and _rules_see_a_stop(decoded):
+        return StopVerdict("possible", f"typed in the wrong keyboard layout: «{decoded[:60]}»", probability)
     return StopVerdict("none", "no stop signal", probability)
+
+
+def _rules_see_a_stop(text: str) -> bool:
+    """The rules alone (no classifier): an undefused stop signal, a stop phrase or a certain rule."""
+    norm = normalize(text)
+    bare = " ".join(re.findall(r"[a-zа-я/]+", norm))
+    return (any(s.defused_by is None for s in signals(text)) or bare in _WHOLE
+            or bool(_POSSIBLE_PHRASES.search(norm)) or is_opt_out(text))
 
 
 def stop_outcome(text: str) -> StopVerdict:
