@@ -27,6 +27,7 @@ FLAGGED_INTENTS = frozenset({"auto_reply", "bounce", "restart"})
 
 REPORT_PATH = PHRASES_DIR / "report.json"
 TARGETS = {"opt_out_recall": 1.0, "certain_precision": 0.99, "ordinary_in_possible_max": 0.05, "intent_accuracy": 0.95}
+EARLIER_EXCLUDES = ("s20",)
 GRID = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
 
 
@@ -133,6 +134,8 @@ def build(cv: bool = False) -> dict[str, Any]:
         "heldout_hash": select(phrases, "heldout"),
         "heldout_fresh": select(phrases, "fresh"),
         "heldout_all": select(phrases, "heldout", "fresh"),
+        # the same held-out messages as before the s20 files (2026-12-03, round three): before/after
+        "heldout_before_s20": [p for p in select(phrases, "heldout", "fresh") if not p.source.startswith(EARLIER_EXCLUDES)],
         "train": select(phrases, "train"),
     }
     meta = json.loads(classifier.META_PATH.read_text(encoding="utf-8"))

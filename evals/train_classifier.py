@@ -24,7 +24,7 @@ from agent.understanding.classifier import META_PATH, MODEL_PATH, LinearModel, f
 from evals.phrase_bank import Phrase, bank_hash, load, select
 
 SEED = 0
-PARAMS: dict[str, Any] = {"C": 100.0, "min_df": 2, "max_features": 40000, "class_weight": "balanced"}
+PARAMS: dict[str, Any] = {"C": 100.0, "min_df": 2, "max_features": 80000, "class_weight": "balanced"}
 
 
 def fit(phrases: list[Phrase], **overrides: Any) -> tuple[TfidfVectorizer, LogisticRegression]:

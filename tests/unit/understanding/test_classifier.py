@@ -14,7 +14,7 @@ from evals.phrase_bank import bank_hash, load, select
 
 
 def test_artefact_is_small_and_not_pickled():
-    assert classifier.MODEL_PATH.stat().st_size < 2 * 1024 * 1024
+    assert classifier.MODEL_PATH.stat().st_size < 4 * 1024 * 1024  # 80,000 features × 12 intents, float32
     with np.load(classifier.MODEL_PATH, allow_pickle=False) as data:
         assert {"vocabulary", "idf", "coef", "intercept", "classes"} <= set(data.files)
     meta = json.loads(classifier.META_PATH.read_text(encoding="utf-8"))
