@@ -51,10 +51,10 @@ CERTAIN_AGREEMENT = 0.97
 # this floor 6 remain, and 27 of 1,695 certain stops wait for a person instead (99.6 % precise).
 RULES_NEED_CLASSIFIER = 0.10
 
-STRONG = _set("""отписать отписаться отписывать отписываться отписка подписка удалить удалять исключить
+STRONG = _set("""отписать отписаться отписывать отписываться отписка удалить удалять исключить
     исключать убрать убирать стереть вычеркнуть прекратить прекращать перестать переставать отстать
     отвязаться отвалить заблокировать блокировать блок бан надоесть задолбать достать спамить спам
-    рассылка отозвать отзывать хватит стоп уничтожить уничтожение запрещать запретить персональный
+    рассылка отозвать отзывать хватит стоп уничтожить уничтожение запрещать запретить
     завязывать завязать фас роскомнадзор жалоба пожаловаться удалите уберите исключите отпишите прекратите
     отцепиться отвянуть заблотить блотить заблочить забанить прокуратура
     unsubscribe unsub remove delete erase stop cease quit opt block blocking blocked spam spamming spammer
@@ -108,7 +108,11 @@ _SPAM_FOLDER = re.compile(
     r"спам\w*[\s-]+(?:отзыв|фильтр)|отзыв\w*[\s-]+спам|спам.{0,15}(?:отзыв|форм|бот)|"
     r"(?:в|из|во)\s+(?:папк\w+\s+)?[«\"]?спам|попа\w+.{0,20}спам|улет\w+.{0,20}спам|ушл\w+.{0,20}спам|"
     r"оказал\w+.{0,20}спам|посчита\w+.{0,10}спам|спам-фильтр|spam folder|junk|in spam|went to spam|"
-    r"landed in|flagged as spam|spam reviews|помечаются как спам|пришло в спам"
+    r"landed in|flagged as spam|spam reviews|помечаются как спам|пришло в спам|"
+    # our letter judged or filtered as spam, not a request (2026-12-03, round three)
+    r"думал\w*,?\s+(?:что\s+)?(?:это\s+)?спам|похож\w*\s+на\s+спам|помети\w*.{0,30}спам|помеча\w*.{0,30}спам|"
+    r"удал\w*\s+как\s+спам|спам\w*\s+это\s+или|spam or not|spam filter|to spam|(?:quarantined|marked|filtered) as spam|"
+    r"spam report|считает\s+\w+\s+спам"
 )
 _BLOCKER = re.compile(r"по ошибке|случайно|верните|обратно|вернуться|by mistake|accidentally|add me back")
 _LEGAL_TARGET = re.compile(r"фас|роскомнадзор|спам|рассылк|незаконн|закон|провайдер")
@@ -238,6 +242,66 @@ def _quoted_mention(token: str, sentence: str) -> bool:
     return False
 
 
+_STOP_DOING = _set("прекратить прекращать перестать переставать stop")
+# what a client asks us to stop when the stop is about contact (anything else: «перестаньте
+# расписывать», "stop apologizing" is not a request to stop writing)
+_CONTACT_ACTIVITY = _set("""спамить напоминать предлагать рекламировать навязывать доставать надоедать долбить
+    закидывать заваливать бомбить терроризировать преследовать добавлять включать звонить названивать
+    emailing sending contacting calling messaging spamming bothering writing texting pinging mailing
+    following reaching долбиться ломиться стучаться лезть атаковать""")
+_DATIVE = _set("нам мне им ему ей")
+
+
+def _stops_something_else(following: Word) -> bool:
+    if following.pos == "INFN":
+        return following.lemma not in CONTACT | CALL | _CONTACT_ACTIVITY
+    text = following.text
+    return text.isascii() and text.endswith("ing") and text not in CONTACT | _CONTACT_ACTIVITY
+
+
+_HATIT_FILLER = _set("мне нам вам тебе им уже это же и а ну с меня нас вас тебя ваших ваши твоих пожалуйста плиз уж всё все")
+_CONTACT_NOUNS = _set("""письмо сообщение рассылка спам звонок реклама напоминание предложение уведомление смс
+    спамить писать слать присылать личка почта ящик телеграм чат директ мессенджер""")
+
+
+_PERSON_OBJECTS = _set("вас тебя вы ты меня нас мой мою мои наш нашу наши адрес почту номер контакт контакты")
+_NO_NEED = _set("надо нужно нужен стоит нечего")
+
+
+def _client_deleted_something(word: Word, analysed: list[Word], following: list[Word]) -> bool:
+    """«удалила ваше письмо», «письмо удалено», «удаляю всё не читая», «удалять ничего не надо»: the
+    client tells what they did (or that nothing needs deleting); neither asks us to delete them."""
+    texts = {w.text for w in analysed}
+    if texts & _PERSON_OBJECTS:
+        return False
+    if word.mood == "impr" or word.person == "2per":  # «удалите» parses as either
+        return False
+    if word.pos == "INFN":
+        return bool({w.text for w in following[:4]} & _NO_NEED)
+    return True
+
+
+_READ_OR_JUDGE = _set("""получить прочитать читать прочесть видеть увидеть посмотреть смотреть спасибо благодарить
+    понравиться красивый интересный похожий опоздать""")
+
+
+def _about_our_letter(analysed: list[Word]) -> bool:
+    """«рассылку вашу получил», «спасибо за рассылку», «рассылка у вас красивая»: the clause talks
+    about our mailing and asks nothing (no negation, no stopping or contact verb)."""
+    lemmas = {w.lemma for w in analysed}
+    asks = lemmas & (_NEGATION | CONTACT | _STOPPING | _RUDE | _INTENSIFIERS | {"надо", "нужный", "нужно"})
+    return bool(lemmas & _READ_OR_JUDGE) and not asks
+
+
+def _enough_of_something_else(following: list[Word]) -> bool:
+    """«хватит рассказывать», «хватит и того, что есть», «хватит мне инстаграма»: the next words
+    name something other than our messages (nothing at all, as in «Хватит.», is a stop)."""
+    content = [w for w in following if w.text not in _HATIT_FILLER and w.text.isalpha()][:3]
+    if not content:
+        return False
+    return not {w.lemma for w in content} & (CONTACT | CALL | _CONTACT_ACTIVITY | _CONTACT_NOUNS)
+
+
 def _negated(analysed: list[Word], i: int, window: int) -> bool:
     return any(w.lemma in _NEGATION or w.text in _NEGATION for w in analysed[max(0, i - window) : i])
 
@@ -273,6 +337,15 @@ def _signal(analysed: list[Word], i: int, clause: str, sentence: str, text: str)
             return Signal(strong, clause, True, "a question about something deleted")
         if strong in _LEGAL_ONLY and not _LEGAL_TARGET.search(sentence):
             return Signal(strong, clause, False, _defuse(strong, clause, sentence, text, analysed))
+        if strong in {"удалить", "удалять", "delete"} and _client_deleted_something(word, analysed, following):
+            return Signal(strong, clause, True, "the client deleted something, not a request («удалила ваше письмо»)")
+        if strong == "рассылка" and _about_our_letter(analysed):
+            return Signal(strong, clause, True, "our mailing read, received or judged («рассылку вашу прочитал»)")
+        if strong in _STOP_DOING and following and _stops_something_else(following[0]):
+            return Signal(strong, clause, True, "stopping something else («перестаньте расписывать»)")
+        before = analysed[i - 1].text if i else ""
+        if strong == "хватит" and before in _DATIVE and not {w.lemma for w in analysed} & (CONTACT | _NOUN_NEEDS_NEG):
+            return Signal(strong, clause, True, "«нам хватит»: enough for us")
         enough_of = [w for w in following[:4] if w.pos == "INFN" and w.lemma in _WORK]
         if strong == "хватит" and (
             "ли" in {w.lemma for w in analysed} or clause.endswith("?") or bool(enough_of)
@@ -280,6 +353,8 @@ def _signal(analysed: list[Word], i: int, clause: str, sentence: str, text: str)
         ):
             return Signal(strong, clause, True, "«хватит» as «enough of something»")
         rest = sentence[sentence.find(clause) + len(clause):] if clause in sentence else ""
+        if strong == "хватит" and _enough_of_something_else(following or words(rest)):
+            return Signal(strong, clause, True, "«хватит» as «enough of something» (not of our messages)")
         if _is_write_back(word, following or words(rest)):
             return Signal(strong, clause, True, "a verb of writing back")
         return Signal(strong, clause, True, _defuse(strong, clause, sentence, text, analysed))

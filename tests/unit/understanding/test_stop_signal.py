@@ -92,9 +92,10 @@ def heldout():
         "agent_intent_accuracy": scores["agent_intent"]["accuracy"],
         "opt_out_recall": scores["opt_out"]["recall_certain_or_possible"],
         "certain_precision": scores["opt_out"]["certain_precision"],
-        "ordinary_in_possible": scores["opt_out"]["ordinary_in_possible"],
+        "ordinary_in_possible": scores["opt_out"]["ordinary_in_possible_n"] / scores["opt_out"]["ordinary"],
         "agent_certain_precision": scores["agent_outcome"]["certain_precision"],
-        "agent_ordinary_in_possible": scores["agent_outcome"]["ordinary_in_possible"],
+        # exact, not the rounded ratio: 230 of 4,596 is over 5 % even though it rounds to 0.05
+        "agent_ordinary_in_possible": scores["agent_outcome"]["ordinary_in_possible_n"] / scores["agent_outcome"]["ordinary"],
         "agent_opt_out_recall": scores["agent_outcome"]["recall_certain_or_possible"],
         # stops the agent acts on at once, without a person's minute
         "agent_certain_share": scores["agent_outcome"]["opt_outs_certain"] / scores["agent_outcome"]["opt_outs"],
