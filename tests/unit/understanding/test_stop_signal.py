@@ -68,38 +68,56 @@ def test_analyzer_is_lazy():
 
 # ---- the held-out split (hash split + the fresh file): never tuned on -------------------------
 
-# Measured 2026-12-02 on heldout_all (1,163 messages: the bank grew by 1,678 lines, about a quarter
-# of them held out); CI fails below these (regression floors). On the earlier 726 held-out messages
-# alone: intent 87.9 → 93.0 %, recall 98.5 → 98.5 %, certain precision 98.8 → 98.2 %.
-# Measured 2026-12-03 on the 2,180 held-out messages (the bank grew by 3,796 messages, a quarter
-# of them held out and harder than the rest; on the earlier 1,163 every figure held or improved).
-FLOORS = {"intent_accuracy": 0.905, "opt_out_recall": 0.996, "certain_precision": 0.950,
+# Measured on the held-out split (never tuned on); CI fails below these (regression floors).
+# 2026-12-03, round three: the bank grew by 13,824 messages (s20*), a quarter of them held out, so
+# "held-out" is now 5,729 messages, harder than before (hidden stops, near-misses, soft replies):
+# recall and the stop-word band's precision are lower on the whole set than on the earlier 2,180,
+# where every figure held or improved. The earlier set keeps its own floors (EARLIER_FLOORS), so a
+# regression on like-for-like messages fails CI too.
+FLOORS = {"intent_accuracy": 0.928, "opt_out_recall": 0.991, "certain_precision": 0.909,
           "agent_intent_accuracy": 0.881, "agent_certain_share": 0.58}
+EARLIER_FLOORS = {"intent_accuracy": 0.936, "opt_out_recall": 0.996, "agent_certain_precision": 0.997,
+                  "agent_intent_accuracy": 0.911}
 # The issue's targets not reached yet (strict: they fail the build the day they pass). Its other
 # two, certain precision ≥ 99 % and ordinary messages held ≤ 5 %, are met by what the agent acts
 # on and asserted below; the stop-word band alone (`certain_precision` above) is only a floor.
 TARGETS = {"intent_accuracy": 0.95, "opt_out_recall": 1.0}
 
 
-@pytest.fixture(scope="module")
-def heldout():
-    from evals.phrase_bank import load, select
+def _scores(phrases):
     from evals.phrases_report import evaluate
 
-    scores = evaluate(select(load(), "heldout", "fresh"))
+    scores = evaluate(phrases)
+    agent = scores["agent_outcome"]
     return {
         "intent_accuracy": scores["classifier"]["accuracy"],
         "agent_intent_accuracy": scores["agent_intent"]["accuracy"],
         "opt_out_recall": scores["opt_out"]["recall_certain_or_possible"],
         "certain_precision": scores["opt_out"]["certain_precision"],
-        "ordinary_in_possible": scores["opt_out"]["ordinary_in_possible_n"] / scores["opt_out"]["ordinary"],
-        "agent_certain_precision": scores["agent_outcome"]["certain_precision"],
         # exact, not the rounded ratio: 230 of 4,596 is over 5 % even though it rounds to 0.05
-        "agent_ordinary_in_possible": scores["agent_outcome"]["ordinary_in_possible_n"] / scores["agent_outcome"]["ordinary"],
-        "agent_opt_out_recall": scores["agent_outcome"]["recall_certain_or_possible"],
+        "ordinary_in_possible": scores["opt_out"]["ordinary_in_possible_n"] / scores["opt_out"]["ordinary"],
+        "agent_certain_precision": agent["certain_precision"],
+        "agent_ordinary_in_possible": agent["ordinary_in_possible_n"] / agent["ordinary"],
+        "agent_opt_out_recall": agent["recall_certain_or_possible"],
         # stops the agent acts on at once, without a person's minute
-        "agent_certain_share": scores["agent_outcome"]["opt_outs_certain"] / scores["agent_outcome"]["opt_outs"],
+        "agent_certain_share": agent["opt_outs_certain"] / agent["opt_outs"],
     }
+
+
+@pytest.fixture(scope="module")
+def heldout():
+    from evals.phrase_bank import load, select
+
+    return _scores(select(load(), "heldout", "fresh"))
+
+
+@pytest.fixture(scope="module")
+def heldout_earlier():
+    """The held-out messages as they were before the s20 files: like-for-like with earlier rounds."""
+    from evals.phrase_bank import load, select
+    from evals.phrases_report import EARLIER_EXCLUDES
+
+    return _scores([p for p in select(load(), "heldout", "fresh") if not p.source.startswith(EARLIER_EXCLUDES)])
 
 
 def test_what_the_agent_acts_on_meets_the_certain_precision_and_ordinary_targets(heldout):
@@ -117,6 +135,11 @@ def test_ordinary_messages_in_possible_at_most_5_percent(heldout):
 @pytest.mark.parametrize("name", sorted(FLOORS))
 def test_heldout_floor(heldout, name):
     assert heldout[name] >= FLOORS[name]
+
+
+@pytest.mark.parametrize("name", sorted(EARLIER_FLOORS))
+def test_earlier_heldout_floor(heldout_earlier, name):
+    assert heldout_earlier[name] >= EARLIER_FLOORS[name]
 
 
 @pytest.mark.xfail(strict=True, reason="below the issue-10 target on held-out; see evals/phrases/README.md")
