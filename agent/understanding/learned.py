@@ -29,7 +29,8 @@ OVERRIDE_AT = 0.0
 # model, see `agent/nodes/understand.py settled_without_model`) only when the classifier names the
 # same intent as the rules with at least this probability. Out-of-fold on the train split
 # (2026-12-03): 621 deck/demo/pause/refusal/referral readings settled this way, 99.8 % right (1
-# wrong), against 733 at 98.8 % (9 wrong) when the rules' own certainty decided.
+# wrong), against 733 at 98.8 % (9 wrong) when the rules' own certainty decided. On the round-three
+# bank (15,834 train messages): 2,241 settle at 0.9, 99.3 % right; 2,076 at 0.95, 99.5 %.
 AGREE_AT = 0.9
 
 
