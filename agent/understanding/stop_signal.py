@@ -343,8 +343,8 @@ def _signal(analysed: list[Word], i: int, clause: str, sentence: str, text: str)
             return Signal(strong, clause, True, "our mailing read, received or judged («рассылку вашу прочитал»)")
         if strong in _STOP_DOING and following and _stops_something_else(following[0]):
             return Signal(strong, clause, True, "stopping something else («перестаньте расписывать»)")
-        before = analysed[i - 1].text if i else ""
-        if strong == "хватит" and before in _DATIVE and not {w.lemma for w in analysed} & (CONTACT | _NOUN_NEEDS_NEG):
+        previous_word = analysed[i - 1].text if i else ""
+        if strong == "хватит" and previous_word in _DATIVE and not {w.lemma for w in analysed} & (CONTACT | _NOUN_NEEDS_NEG):
             return Signal(strong, clause, True, "«нам хватит»: enough for us")
         enough_of = [w for w in following[:4] if w.pos == "INFN" and w.lemma in _WORK]
         if strong == "хватит" and (
