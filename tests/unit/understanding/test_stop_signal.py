@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from agent.understanding.morphology import fuzzy_lookup, lemma, parse, tokens
-from agent.understanding.stop_signal import STRONG, opt_out_band
+from agent.understanding.stop_signal import STRONG, opt_out_band, signals
 
 CERTAIN = [
     "Просьба не беспокоить",
@@ -46,6 +46,54 @@ def test_certain(text):
 @pytest.mark.parametrize("text", NOT_CERTAIN)
 def test_near_misses_are_not_certain(text):
     assert opt_out_band(text).band != "certain"
+
+
+# Round three (2026-12-03): near-miss families of the train split's out-of-fold errors. None of them
+# asks us to stop, and the stop words in them are read as what they are.
+NO_STOP_SIGNAL = [
+    "Кнопка «отписаться» в вашем письме ведёт на пустую страницу, имейте в виду.",  # a mention
+    "Хватит рассказывать — пришлите цену.",  # enough of something else
+    "Хватит и того, что есть: у нас уже стоит похожий модуль в CRM. Не нужно.",
+    "Нам хватит, спасибо.",
+    "Перестаньте расписывать, дайте прайс на три салона.",  # stopping something else
+    "Рассылку вашу получил. Ответ — нет, нам такое не нужно.",  # our mailing read
+    "Простите, удалила ваше письмо не глядя. О чём оно было?",  # the client deleted our letter
+    "Письмо удалено из очереди.",
+    "Сначала подумал, что спам, но прочитал — и заинтересовался.",  # our letter judged as spam
+    "Как я понимаю, это платная подписка. На сколько месяцев минимум?",  # a paid subscription
+]
+# ... while the requests themselves stay certain
+STILL_CERTAIN = ["Хватит.", "хватит мне писать", "Хватит спамить!", "Перестаньте писать мне.", "Я вас удалила из контактов",
+                 "Удалить мой адрес", "Рассылку получил, больше не присылайте", "Спасибо, но рассылка не нужна"]
+
+
+@pytest.mark.parametrize("text", NO_STOP_SIGNAL)
+def test_round_three_near_misses_have_no_stop_signal(text):
+    assert not any(s.defused_by is None for s in signals(text)), signals(text)
+
+
+@pytest.mark.parametrize("text", STILL_CERTAIN)
+def test_round_three_requests_stay_certain(text):
+    assert opt_out_band(text).band == "certain"
+
+
+@pytest.mark.parametrize("text", ["Вон.", "уйди", "в игнор вас", "No. Forget us.", "zabudte moy nomer i pochtu, spasibo",
+                                  "Спасибо, не нужно. Прошу в будущем не предлагать."])
+def test_stops_without_a_stop_word_are_at_least_possible(text):
+    assert opt_out_band(text).band in {"possible", "certain"}
+
+
+def test_phrase_rules_need_the_classifier_not_to_contradict_them(monkeypatch):
+    """The stop words and the phrase rules both read a stop; a classifier that reads it as something
+    else (opt-out 0.05, as it does for «а отписаться потом легко?») keeps it from being a silent
+    certain stop — a person decides; a classifier that does not contradict (0.5) lets it stand."""
+    from agent.understanding import stop_signal
+
+    text = "Отпишите меня от рассылки"
+    monkeypatch.setattr(stop_signal.classifier, "probability", lambda _text, _intent: 0.05)
+    assert stop_signal.stop_outcome(text).band == "possible"
+    monkeypatch.setattr(stop_signal.classifier, "probability", lambda _text, _intent: 0.5)
+    assert stop_signal.stop_outcome(text).band == "certain"
 
 
 def test_plain_messages_are_none():
