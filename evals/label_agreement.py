@@ -15,28 +15,31 @@ from evals.phrase_bank import PHRASES_DIR, load, normalize_key
 BLIND_FILE = PHRASES_DIR / "agreement" / "blind_500.jsonl"
 
 
+def _pairs() -> list[tuple[str, dict[str, str | bool]]]:
+    """(the bank's label, the blind row) for every blind message still in the bank."""
+    bank = {normalize_key(p.text): p.intent for p in load()}
+    rows = [json.loads(line) for line in BLIND_FILE.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [(bank[key], row) for row in rows if (key := normalize_key(row["text"])) in bank]
+
+
 def agreement() -> dict[str, float | int]:
     """Share of the blind labels equal to the bank's label (also counting the annotator's second
     choice, and on the messages the annotator was sure of)."""
-    bank = {normalize_key(p.text): p.intent for p in load()}
-    rows = [json.loads(line) for line in BLIND_FILE.read_text(encoding="utf-8").splitlines() if line.strip()]
-    rows = [r for r in rows if normalize_key(r["text"]) in bank]
-    same = [bank[normalize_key(r["text"])] == r["blind"] for r in rows]
-    second = [s or bank[normalize_key(r["text"])] == r.get("alt") for r, s in zip(rows, same, strict=True)]
-    sure = [s for r, s in zip(rows, same, strict=True) if r["sure"]]
+    pairs = _pairs()
+    same = [label == row["blind"] for label, row in pairs]
+    second = [s or label == row.get("alt") for (label, row), s in zip(pairs, same, strict=True)]
+    sure = [s for (_, row), s in zip(pairs, same, strict=True) if row["sure"]]
     return {
-        "n": len(rows),
-        "same_label": round(sum(same) / len(rows), 4),
-        "same_or_second_choice": round(sum(second) / len(rows), 4),
+        "n": len(pairs),
+        "same_label": round(sum(same) / len(pairs), 4),
+        "same_or_second_choice": round(sum(second) / len(pairs), 4),
         "sure": len(sure),
         "same_label_when_sure": round(sum(sure) / len(sure), 4),
     }
 
 
 def disagreements() -> Counter[tuple[str, str]]:
-    bank = {normalize_key(p.text): p.intent for p in load()}
-    rows = [json.loads(line) for line in BLIND_FILE.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return Counter((bank[k], r["blind"]) for r in rows if (k := normalize_key(r["text"])) in bank and bank[k] != r["blind"])
+    return Counter((label, str(row["blind"])) for label, row in _pairs() if label != row["blind"])
 
 
 def main() -> None:

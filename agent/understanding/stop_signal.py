@@ -249,7 +249,6 @@ _CONTACT_ACTIVITY = _set("""спамить напоминать предлага
     закидывать заваливать бомбить терроризировать преследовать добавлять включать звонить названивать
     emailing sending contacting calling messaging spamming bothering writing texting pinging mailing
     following reaching долбиться ломиться стучаться лезть атаковать""")
-_DATIVE = _set("нам мне им ему ей")
 
 
 def _stops_something_else(following: Word) -> bool:
@@ -261,7 +260,7 @@ def _stops_something_else(following: Word) -> bool:
 
 _HATIT_FILLER = _set("мне нам вам тебе им уже это же и а ну с меня нас вас тебя ваших ваши твоих пожалуйста плиз уж всё все")
 _CONTACT_NOUNS = _set("""письмо сообщение рассылка спам звонок реклама напоминание предложение уведомление смс
-    спамить писать слать присылать личка почта ящик телеграм чат директ мессенджер""")
+    личка почта ящик телеграм чат директ мессенджер""")
 
 
 _PERSON_OBJECTS = _set("вас тебя вы ты меня нас мой мою мои наш нашу наши адрес почту номер контакт контакты")
@@ -343,9 +342,6 @@ def _signal(analysed: list[Word], i: int, clause: str, sentence: str, text: str)
             return Signal(strong, clause, True, "our mailing read, received or judged («рассылку вашу прочитал»)")
         if strong in _STOP_DOING and following and _stops_something_else(following[0]):
             return Signal(strong, clause, True, "stopping something else («перестаньте расписывать»)")
-        previous_word = analysed[i - 1].text if i else ""
-        if strong == "хватит" and previous_word in _DATIVE and not {w.lemma for w in analysed} & (CONTACT | _NOUN_NEEDS_NEG):
-            return Signal(strong, clause, True, "«нам хватит»: enough for us")
         enough_of = [w for w in following[:4] if w.pos == "INFN" and w.lemma in _WORK]
         if strong == "хватит" and (
             "ли" in {w.lemma for w in analysed} or clause.endswith("?") or bool(enough_of)
@@ -407,6 +403,21 @@ def own_words(text: str) -> str:
 def opt_out_band(text: str) -> StopVerdict:
     """Is this message a request to stop contacting the client: certain, possible or none?"""
     text = own_words(text)
+    verdict = _rules_verdict(text)
+    if verdict is not None:
+        return verdict
+    probability = classifier.probability(text, "opt_out")
+    if probability >= POSSIBLE_THRESHOLD:
+        return StopVerdict("possible", f"classifier opt_out probability {probability:.2f}", probability)
+    decoded = as_russian_layout(text)
+    if decoded is not None and _rules_verdict(decoded) is not None:
+        return StopVerdict("possible", f"typed in the wrong keyboard layout: «{decoded[:60]}»", probability)
+    return StopVerdict("none", "no stop signal", probability)
+
+
+def _rules_verdict(text: str) -> StopVerdict | None:
+    """What the rules alone (no classifier) read: the stop words, the whole-message stops, the stop
+    phrases and the phrase rules of `opt_out.py`; None when they see no stop."""
     norm = normalize(text)
     found = signals(text)
     live = [s for s in found if s.defused_by is None]
@@ -426,23 +437,9 @@ def opt_out_band(text: str) -> StopVerdict:
     phrase = _POSSIBLE_PHRASES.search(norm)
     if phrase and not any(s.defused_by for s in found):
         return StopVerdict("possible", f"a stop phrase «{phrase.group(0)}»")
-    probability = classifier.probability(text, "opt_out")
-    if probability >= POSSIBLE_THRESHOLD:
-        return StopVerdict("possible", f"classifier opt_out probability {probability:.2f}", probability)
     if not found and is_opt_out(text):
         return StopVerdict("possible", "a certain rule of opt_out.py matched without a stop signal")
-    decoded = as_russian_layout(text)
-    if decoded is not None and _rules_see_a_stop(decoded):
-        return StopVerdict("possible", f"typed in the wrong keyboard layout: «{decoded[:60]}»", probability)
-    return StopVerdict("none", "no stop signal", probability)
-
-
-def _rules_see_a_stop(text: str) -> bool:
-    """The rules alone (no classifier): an undefused stop signal, a stop phrase or a certain rule."""
-    norm = normalize(text)
-    bare = " ".join(re.findall(r"[a-zа-я/]+", norm))
-    return (any(s.defused_by is None for s in signals(text)) or bare in _WHOLE
-            or bool(_POSSIBLE_PHRASES.search(norm)) or is_opt_out(text))
+    return None
 
 
 def stop_outcome(text: str) -> StopVerdict:
@@ -459,9 +456,10 @@ def stop_outcome(text: str) -> StopVerdict:
     probability = classifier.probability(text, "opt_out")
     if probability >= CERTAIN_AGREEMENT:
         return StopVerdict("certain", f"{verdict.reason}; the classifier agrees ({probability:.2f})", probability)
-    if is_opt_out(text) and probability >= RULES_NEED_CLASSIFIER:
+    rules_agree = is_opt_out(text)
+    if rules_agree and probability >= RULES_NEED_CLASSIFIER:
         return StopVerdict("certain", f"{verdict.reason}; the phrase rules agree", probability)
-    if is_opt_out(text):
+    if rules_agree:
         return StopVerdict("possible", f"{verdict.reason}; the phrase rules agree but the classifier does not "
                            f"({probability:.2f})", probability)
     return StopVerdict("possible", f"{verdict.reason}; neither the phrase rules nor the classifier confirm it",
