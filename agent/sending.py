@@ -1,4 +1,5 @@
-"""The sender loop shared by every channel: outbox → channel, with the last suppression check.
+"""The sender loop shared by every channel: outbox → channel, with the last gates: a message to a
+client waits while the client has an unread message, and the suppression list is checked.
 
 pending → sending (leased) → sent | failed | suppressed. A message found still `sending` after
 its lease ran out was maybe sent before a crash: the channel's `was_delivered` decides; a channel
@@ -11,6 +12,7 @@ import asyncio
 import logging
 import os
 import socket
+from datetime import datetime
 from typing import Any
 
 from agent.clock import Clock
@@ -24,6 +26,7 @@ log = logging.getLogger(__name__)
 LEASE_S = 60.0
 MAX_SEND_ATTEMPTS = 5
 RETRY_BASE_S = 30.0
+HOLD_S = 1.0  # how long a message waits before the unread-message check runs again
 
 
 def as_message(doc: dict[str, Any]) -> OutboundMessage:
@@ -39,6 +42,23 @@ async def is_suppressed(store: Store, doc: dict[str, Any]) -> str | None:
     if contact and contact.get("status") == "opted_out":
         return f"contact:{doc['contact_id']}"
     return await store.suppressions.any_suppressed(keys)
+
+
+async def reason_to_wait(store: Store, doc: dict[str, Any], now: datetime) -> tuple[str, float] | None:
+    """Why a message to a client must wait, and for how long (None: it may go).
+
+    - The client wrote something the agent has not read yet (it may be «stop»): a reply written
+      before an opt-out arrived never goes out after it.
+    - An earlier message to the client on this channel is held so: the client gets them in the
+      order they were written."""
+    if doc.get("kind") == "team":
+        return None
+    if await store.inbox.unread_client_message(doc["contact_id"], doc.get("meta", {}).get("event")):
+        return "the client wrote again; held until the agent has read it", HOLD_S
+    if (ready_at := await store.outbox.earlier_waiting(doc)) is not None:
+        return "an earlier message to the client is held; this one goes after it", max(
+            HOLD_S, (ready_at - now).total_seconds())
+    return None
 
 
 async def send_one(store: Store, channel: Channel, clock: Clock, name: str | None = None) -> bool:
@@ -57,13 +77,17 @@ async def send_one(store: Store, channel: Channel, clock: Clock, name: str | Non
         if delivered:
             await store.outbox.mark_sent(key, clock.now(), None, store.retention_days)
             return True
+    if wait := await reason_to_wait(store, doc, clock.now()):
+        await store.outbox.hold(key, clock.now(), wait[1], wait[0])
+        return True
     if reason := await is_suppressed(store, doc):
         await store.outbox.mark_suppressed(key, clock.now(), f"suppressed at send time ({reason})")
         return True
+    checked_at = clock.now()
     result = await channel.send(as_message(doc))
     now = clock.now()
     if result.ok:
-        await store.outbox.mark_sent(key, now, result.provider_id, store.retention_days)
+        await store.outbox.mark_sent(key, now, result.provider_id, store.retention_days, checked_at=checked_at)
         await store.events.record(f"{key}:sent", doc["contact_id"], "sent", now, {"channel": channel.name})
     elif result.permanent or doc.get("attempts", 1) >= MAX_SEND_ATTEMPTS:
         await store.outbox.mark_failed(key, now, result.error or "send failed")

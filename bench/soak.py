@@ -15,9 +15,10 @@ reply is tied to the message it answers. It reports:
 - lost inbound: a message sent before the client's opt-out that never got its reply (or never
   reached the inbox);
 - duplicate outbound: a reply delivered twice (the same number, or the same email Message-ID);
-- messages after an opt-out: anything delivered to a client after the opt-out was recorded, or a
-  reply to a message written after it;
-- drain: seconds from the last fault until every expected reply was delivered.
+- messages after an opt-out: anything the sender let go to a client after the client's opt-out
+  had reached the inbox (read or not), or a reply to a message written after it;
+- drain: seconds from the last fault until every expected reply was delivered and nothing waits
+  in the inbox or the outbox.
 """
 
 from __future__ import annotations
@@ -299,7 +300,7 @@ class Soak:
                 expected = self.expected_numbers(clients)
                 deadline = time.time() + opts.drain_timeout
                 while time.time() < deadline:
-                    if expected <= set(self.answered()):
+                    if expected <= set(self.answered()) and await self.settled():
                         break
                     await asyncio.sleep(1.0)
                 drained = time.time()
@@ -333,6 +334,43 @@ class Soak:
         await store.close()
         return clients
 
+    def replies_to_late_questions(self, clients: list[Client]) -> list[str]:
+        """Replies delivered to a question the client wrote after opting out."""
+        by_address = {c.address: c for c in clients}
+        found = []
+        for rcpt, _at, text, _mid in self.delivered():
+            client = by_address.get(rcpt)
+            if client is None or client.opted_out_at is None:
+                continue
+            late = set(client.sent[client.opted_out_at:])
+            if {int(n) for n in re.findall(r"По вопросу (\d+)", text)} & late:
+                found.append(f"{client.contact_id}: reply to a question written after the opt-out: {text[:60]}")
+        return found
+
+    async def sent_after_opt_out_arrived(self, store: Any) -> list[str]:
+        """Messages to a client that the sender let go after the client's opt-out was in the inbox.
+        (One already handed to SMTP or the Bot API when the opt-out arrived is in flight, not late.)"""
+        found = []
+        async for stop in store.inbox.col.find({"text": OPT_OUT}):
+            arrived = stop.get("ingested_at") or stop.get("received_at")
+            async for doc in store.outbox.col.find({"contact_id": stop.get("contact_id"), "status": "sent"}):
+                if doc.get("kind") != "team" and (doc.get("checked_at") or doc["sent_at"]) > arrived:
+                    found.append(f"{doc['contact_id']}: {doc['_id']} let go "
+                                 f"{((doc.get('checked_at') or doc['sent_at']) - arrived).total_seconds():.2f} s "
+                                 "after the opt-out arrived")
+        return found
+
+    async def settled(self) -> bool:
+        """Nothing waits in the inbox or the outbox (a turn or a send still to run after the faults)."""
+        store = connect_store(self.uri, DB)
+        try:
+            busy = {"status": {"$in": ["received", "pending", "processing", "sending"]}}
+            return not (await store.inbox.col.count_documents(busy) or await store.outbox.col.count_documents(busy))
+        except Exception:  # the database may be restarting
+            return False
+        finally:
+            await store.close()
+
     async def report(self, clients: list[Client], started: float, drained: float) -> dict[str, Any]:
         store = connect_store(self.uri, DB)
         inbox_texts = [doc.get("text") or "" async for doc in store.inbox.col.find({}, {"text": 1})]
@@ -345,6 +383,7 @@ class Soak:
         async for doc in store.outbox.col.find({}, {"status": 1}):
             outbox[doc["status"]] = outbox.get(doc["status"], 0) + 1
         unfinished = [doc.get("text") or "" async for doc in store.inbox.col.find({"status": {"$ne": "done"}})]
+        late_sends = await self.sent_after_opt_out_arrived(store)
         await store.close()
         in_inbox = {int(n) for t in inbox_texts for n in NUMBER.findall(t)}
         answered = self.answered()
@@ -357,16 +396,7 @@ class Soak:
         duplicates = sum(count - 1 for count in answered.values() if count > 1)
         ids = [mid for _r, _a, _t, mid in self.delivered() if mid]
         duplicates += len(ids) - len(set(ids))
-        by_address = {c.address: c for c in clients}
-        after_opt_out = 0
-        for rcpt, at, text, _mid in self.delivered():
-            client = by_address.get(rcpt)
-            if client is None or client.opted_out_at is None:
-                continue
-            late = set(client.sent[client.opted_out_at:])
-            replies_to_late = {int(n) for n in re.findall(r"По вопросу (\d+)", text)} & late
-            if replies_to_late or (client.contact_id in suppressed and at > suppressed[client.contact_id] + 0.001):
-                after_opt_out += 1
+        after_opt_out = self.replies_to_late_questions(clients) + late_sends
         opted = [c for c in clients if c.opted_out_at is not None]
         return {
             "messages": len(all_sent) + len(opted), "questions": len(all_sent), "contacts": len(clients),
@@ -374,7 +404,7 @@ class Soak:
             "faults": [w for _t, w in self.events if w.startswith("fault: ")],
             "lost_inbound": len(lost), "lost_numbers": lost[:20], "never_ingested": len(never_ingested),
             "duplicate_outbound": duplicates, "duplicated_numbers": sorted(n for n, k in answered.items() if k > 1),
-            "messages_after_opt_out": after_opt_out,
+            "messages_after_opt_out": len(after_opt_out), "after_opt_out": after_opt_out[:10],
             "replies_delivered": sum(answered.values()),
             "drain_after_last_fault_s": round(drained - self.last_fault, 1) if self.last_fault else None,
             "total_s": round(drained - started, 1), "inbox_statuses": statuses, "outbox_statuses": outbox,

@@ -127,6 +127,16 @@ class InboxRepo:
                  "received_at": {"$lt": received_at}}
         return await self.col.find_one(query, {"_id": 1}) is not None
 
+    async def unread_client_message(self, contact_id: str, except_key: str | None = None) -> bool:
+        """Whether the contact wrote something the worker has not read yet (other than `except_key`,
+        the message being answered). Only messages whose contact is known count: an email from an
+        unknown address gets its contact when the worker reads it."""
+        query: dict[str, Any] = {"contact_id": contact_id, "status": {"$in": [PENDING, PROCESSING]},
+                                 "kind": "message"}
+        if except_key is not None:
+            query["_id"] = {"$ne": except_key}
+        return await self.col.find_one(query, {"_id": 1}) is not None
+
     async def postpone(self, key: str, now: datetime, delay_s: float, claimed: bool = True) -> None:
         """Give a claimed event back without counting the try (e.g. its contact is busy).
         `claimed=False`: it was taken without a claim (`take`), so no try was counted."""

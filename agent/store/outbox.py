@@ -89,9 +89,12 @@ class OutboxRepo:
             {"_id": key}, {"$set": {"status": status, "lease_until": None, "finished_at": now, **fields}}
         )
 
-    async def mark_sent(self, key: str, now: datetime, provider_id: str | None, retention_days: int) -> None:
+    async def mark_sent(self, key: str, now: datetime, provider_id: str | None, retention_days: int,
+                        checked_at: datetime | None = None) -> None:
+        """`checked_at`: when the last gates (unread client message, suppressions) let it go."""
+        extra = {"checked_at": checked_at} if checked_at is not None else {}
         await self._finish(key, SENT, now, sent_at=now, provider_id=provider_id,
-                           expire_at=now + timedelta(days=retention_days))
+                           expire_at=now + timedelta(days=retention_days), **extra)
 
     async def mark_failed(self, key: str, now: datetime, reason: str) -> None:
         await self._finish(key, FAILED, now, error=reason[:2000])
@@ -109,6 +112,25 @@ class OutboxRepo:
                 "$set": {"status": PENDING, "available_at": now + timedelta(seconds=delay_s), "lease_until": None},
                 "$push": {"errors": {"at": now, "reason": reason[:500]}},
             },
+        )
+
+    async def earlier_waiting(self, doc: dict[str, Any]) -> datetime | None:
+        """When the earliest message written before `doc` to the same contact on the same channel,
+        and still held by `hold`, is due; None when there is none. (Deferrals by the send window or
+        the daily limit, and retries, do not hold the next message: a reply never waits for them.)"""
+        query = {"contact_id": doc["contact_id"], "seq": {"$lt": doc["seq"]}, "status": PENDING,
+                 "held": {"$exists": True}, "channel": doc["channel"], "kind": {"$ne": "team"}}
+        async for earlier in self.col.find(query, {"available_at": 1}).sort("available_at", ASCENDING).limit(1):
+            return earlier["available_at"]
+        return None
+
+    async def hold(self, key: str, now: datetime, delay_s: float, reason: str) -> None:
+        """Give a claimed message back for `delay_s` without counting a try (see `agent.sending`)."""
+        await self.col.update_one(
+            {"_id": key},
+            {"$set": {"status": PENDING, "available_at": now + timedelta(seconds=delay_s), "lease_until": None,
+                      "held": reason, "held_at": now},
+             "$inc": {"attempts": -1}},
         )
 
     async def suppress_pending_for(self, contact_id: str, now: datetime, reason: str) -> int:

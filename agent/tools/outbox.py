@@ -52,7 +52,7 @@ async def queue_message(ctx: AgentContext, *, key: str, contact: dict[str, Any],
     if check_suppressions and await ctx.store.suppressions.any_suppressed(keys):
         return False
     in_reply_to = event.get("meta", {}).get("message_id") if event["kind"] == "message" else None
-    meta = email_meta(key, channel, ctx)
+    meta = {**email_meta(key, channel, ctx), "event": event["key"]}  # the sender holds it if the client wrote since
     if channel == "email" and contact.get("mailbox"):  # the whole thread goes from the campaign's mailbox
         meta["mailbox"] = contact["mailbox"]
     message = OutboundMessage(
