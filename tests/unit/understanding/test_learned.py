@@ -52,3 +52,28 @@ def test_a_demo_time_the_rules_resolved_is_not_overruled(monkeypatch):
     reading = _refined(monkeypatch, text, "other", 0.6)
     assert reading.intent == "demo" and reading.demo_at is not None
     assert not settled_without_model(reading)  # the readers disagree: the model may look again
+
+
+def test_a_referral_the_rules_resolved_to_a_person_is_not_overruled(monkeypatch):
+    text = "Это не ко мне, напишите Марии, maria@example.com"
+    reading = _refined(monkeypatch, text, "other", 0.8)
+    assert reading.intent == "referral" and reading.referral is not None and reading.referral.email
+
+
+@pytest.mark.parametrize("text", ["Спасибо, передам руководству.", "ок передала"])
+def test_a_referral_that_names_nobody_is_the_classifiers_to_read(monkeypatch, text):
+    assert rules.classify(text, NOW, TZ).intent == "referral"  # «передам» with nobody to write to
+    assert _refined(monkeypatch, text, "other", 0.8).intent == "other"
+    assert _refined(monkeypatch, text, "referral", 0.8).intent == "referral"
+
+
+@pytest.mark.parametrize(("label", "probability", "intent"), [
+    ("other", learned.OFF_TOPIC_OVER_QUESTION, "other"),  # sure it is off-topic: a person reads it
+    ("other", learned.OFF_TOPIC_OVER_QUESTION - 0.01, "question"),  # unsure: the template answers
+    ("interested", 0.95, "question"),  # only `other` overrules a known topic
+])
+def test_a_question_on_a_known_topic_keeps_its_template_unless_sure_it_is_off_topic(monkeypatch, label,
+                                                                                   probability, intent):
+    text = "Мы ваши клиенты, у меня не открывается отчёт, подскажите, что с ценой в этом месяце?"
+    assert rules.classify(text, NOW, TZ).topics  # the rules see a known topic
+    assert _refined(monkeypatch, text, label, probability).intent == intent
