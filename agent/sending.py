@@ -26,7 +26,9 @@ log = logging.getLogger(__name__)
 LEASE_S = 60.0
 MAX_SEND_ATTEMPTS = 5
 RETRY_BASE_S = 30.0
-HOLD_S = 1.0  # how long a message waits before the unread-message check runs again
+# A held message is looked at again after 1, 2, 4, 8 s, then every 15 s (a model outage can keep an
+# unread message waiting for an hour; the holds should not load the database meanwhile).
+HOLD_S, HOLD_MAX_S = 1.0, 15.0
 
 
 def as_message(doc: dict[str, Any]) -> OutboundMessage:
@@ -53,11 +55,12 @@ async def reason_to_wait(store: Store, doc: dict[str, Any], now: datetime) -> tu
       order they were written."""
     if doc.get("kind") == "team":
         return None
+    backoff = min(HOLD_S * 2 ** int(doc.get("holds") or 0), HOLD_MAX_S)
     if await store.inbox.unread_client_message(doc["contact_id"], doc.get("meta", {}).get("event")):
-        return "the client wrote again; held until the agent has read it", HOLD_S
+        return "the client wrote again; held until the agent has read it", backoff
     if (ready_at := await store.outbox.earlier_waiting(doc)) is not None:
         return "an earlier message to the client is held; this one goes after it", max(
-            HOLD_S, (ready_at - now).total_seconds())
+            backoff, (ready_at - now).total_seconds())
     return None
 
 

@@ -130,7 +130,7 @@ class OutboxRepo:
             {"_id": key},
             {"$set": {"status": PENDING, "available_at": now + timedelta(seconds=delay_s), "lease_until": None,
                       "held": reason, "held_at": now},
-             "$inc": {"attempts": -1}},
+             "$inc": {"attempts": -1, "holds": 1}},
         )
 
     async def suppress_pending_for(self, contact_id: str, now: datetime, reason: str) -> int:

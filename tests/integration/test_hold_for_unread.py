@@ -97,3 +97,20 @@ async def test_team_notes_are_not_held(runtime: AgentRuntime) -> None:
         pass
     assert {(await runtime.store.outbox.get(n["_id"]))["status"] for n in notes} == {"sent"}
 
+
+
+async def test_a_long_hold_backs_off(runtime: AgentRuntime) -> None:
+    """An unread message may wait an hour for the model host: the held reply is looked at again
+    after 1, 2, 4, 8 s, then every 15 s, not every second."""
+    contact, channel = await start(runtime)
+    reply = await answered_but_not_sent(runtime, contact, "Пришлите, пожалуйста, презентацию")
+    await say(runtime.store, contact["_id"], "А вы с 2ГИС работаете?", runtime.clock.now())
+    assert isinstance(runtime.clock, SimulatedClock)
+    delays = []
+    for _ in range(6):
+        assert await send_one(runtime.store, channel, runtime.clock)
+        held = await runtime.store.outbox.get(reply["_id"])
+        delays.append((held["available_at"] - runtime.clock.now()).total_seconds())
+        runtime.clock.advance(held["available_at"] - runtime.clock.now())
+    assert delays == [1, 2, 4, 8, 15, 15]
+    assert held["holds"] == 6 and held["attempts"] == 0 and len(channel.sent) == 1
