@@ -16,6 +16,7 @@ from agent.understanding import classifier
 from agent.understanding import patterns as p
 from agent.understanding.calendar_ru import normalize
 from agent.understanding.dates import pause_until, resolve_when
+from agent.understanding.morphology import sentences
 from agent.understanding.schema import Understanding
 
 # Intents the classifier may name; the others come from certain rules or the channel.
@@ -36,17 +37,29 @@ AGREE_AT = 0.9
 # `other` with at least this probability. Out-of-fold on the train split (2026-12-03, 15,834
 # messages): rules-mode reader 88.9 % when the template always won; 89.61 / 89.64 / 89.48 % with
 # this at 0.5 / 0.7 / 0.9 (at 0.7: 128 fewer off-topic messages answered with a product
-# template, 13 more real questions handed to a person, such as «почем?»).
+# template, 13 more real questions handed to a person, such as «почем?»). A message with a question
+# sentence of its own that the classifier reads as a question keeps its answer: 89.62 %, and an
+# acknowledgement followed by a question («Получил ссылку… Что умеет ваш сервис?») is answered.
 OFF_TOPIC_OVER_QUESTION = 0.7
 
 
-def known_question(reading: Understanding, label: str, probability: float) -> bool:
+def known_question(reading: Understanding, text: str, label: str, probability: float) -> bool:
     """A question whose topic the rules know (price, platforms, …) is answered from its template,
-    unless the classifier is sure it is something else, `other` at `OFF_TOPIC_OVER_QUESTION` or more
-    (a customer's support request, «вы кто?», an offer of their own that names our topics)."""
+    unless the classifier is sure the message is something else, `other` at `OFF_TOPIC_OVER_QUESTION`
+    or more (a customer's support request, «вы кто?», an offer of their own that names our topics),
+    and none of its own question sentences reads as a question («Получил ссылку на бота. Что умеет
+    ваш сервис?» is an acknowledgement and a question: the question is answered)."""
     if reading.intent != "question" or not reading.topics or "unknown" in reading.topics:
         return False
-    return not (label == "other" and probability >= OFF_TOPIC_OVER_QUESTION)
+    if not (label == "other" and probability >= OFF_TOPIC_OVER_QUESTION):
+        return True
+    return any(reads_as_question(sentence) for sentence in sentences(text)
+               if "?" in sentence and sentence != text.strip())
+
+
+def reads_as_question(sentence: str) -> bool:
+    label, probability = classifier.predict(sentence)[0]
+    return label == "question" and probability >= 0.5
 
 
 def off_topic(reading: Understanding, text: str) -> bool:
@@ -77,7 +90,7 @@ def refine(reading: Understanding, text: str, now: datetime, tz: ZoneInfo) -> Un
     if reading.intent not in CONVERSATIONAL or not text.strip() or off_topic(reading, text):
         return reading
     (label, probability), *_ = classifier.predict(text)
-    if known_question(reading, label, probability):
+    if known_question(reading, text, label, probability):
         return reading
     if label == reading.intent:  # two readers agree: settled without the model when the classifier is sure
         return reading.model_copy(update={"certain": probability >= AGREE_AT})

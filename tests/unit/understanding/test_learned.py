@@ -77,3 +77,15 @@ def test_a_question_on_a_known_topic_keeps_its_template_unless_sure_it_is_off_to
     text = "Мы ваши клиенты, у меня не открывается отчёт, подскажите, что с ценой в этом месяце?"
     assert rules.classify(text, NOW, TZ).topics  # the rules see a known topic
     assert _refined(monkeypatch, text, label, probability).intent == intent
+
+
+def test_an_acknowledgement_with_a_question_of_its_own_keeps_the_answer(monkeypatch):
+    """The whole message may read as `other` (an acknowledgement); its own question sentence is
+    still answered."""
+    text = "Здравствуйте! Получил ссылку на бота в письме. Что умеет ваш сервис?"
+    whole = [("other", 0.96), ("question", 0.02), ("interested", 0.02)]
+    monkeypatch.setattr(learned.classifier, "predict",
+                        lambda t: [("question", 0.99), ("other", 0.01)] if t == "Что умеет ваш сервис?" else whole)
+    assert learned.refine(rules.classify(text, NOW, TZ), text, NOW, TZ).intent == "question"
+    monkeypatch.setattr(learned.classifier, "predict", lambda t: whole)  # no sentence reads as a question
+    assert learned.refine(rules.classify(text, NOW, TZ), text, NOW, TZ).intent == "other"
