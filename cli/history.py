@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from rich.table import Table
 
+from agent.store.outbox import status_note
 from channels.safe_text import shown
 
 SYSTEM_LABELS = {"outreach": "start of outreach", "follow_up": "timer: follow-up", "pause_end": "timer: pause over",
@@ -33,7 +34,7 @@ def history_rows(inbox: list[dict[str, Any]], outbox: list[dict[str, Any]]) -> l
             rows.append((doc["received_at"], "system", label, ", ".join(result.get("actions", [])) or doc["status"]))
     for doc in outbox:
         who = "team note" if doc.get("kind") == "team" else f"agent ({doc['channel']})"
-        status = doc["status"] + (f": {doc['error']}" if doc.get("error") else "")
+        status = doc["status"] + (f": {note}" if (note := status_note(doc)) else "")
         rows.append((doc["created_at"], who, doc.get("text", ""), status))
     return sorted(rows, key=lambda r: r[0])
 

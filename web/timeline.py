@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from agent.store import Store
+from agent.store.outbox import status_note
 
 SYSTEM_LABELS = {"outreach": "timer: start of outreach", "follow_up": "timer: follow-up",
                  "pause_end": "timer: pause over", "close": "timer: close"}
@@ -48,7 +49,7 @@ def _outbound(doc: dict[str, Any], people: dict[str, str]) -> dict[str, Any]:
     who = "team note" if team else (f"person: {by}" if by else "agent")
     return {"at": doc.get("created_at"), "who": who, "side": "team" if team else "out", "channel": doc.get("channel"),
             "text": doc.get("text", ""), "subject": doc.get("subject"), "status": doc.get("status"),
-            "error": doc.get("error"), "attachments": doc.get("attachments") or [], "sent_at": doc.get("sent_at")}
+            "error": status_note(doc), "attachments": doc.get("attachments") or [], "sent_at": doc.get("sent_at")}
 
 
 def _fact(doc: dict[str, Any]) -> dict[str, Any] | None:

@@ -29,6 +29,15 @@ PENDING, SENDING, SENT, FAILED, SUPPRESSED, UNCERTAIN = (
 )
 
 
+def status_note(doc: dict[str, Any]) -> str | None:
+    """What an operator should read next to a message's status: its error, or why it is held."""
+    if doc.get("error"):
+        return str(doc["error"])
+    if doc.get("status") == PENDING and doc.get("held"):
+        return f"held: {doc['held']}"
+    return None
+
+
 class OutboxRepo:
     def __init__(self, db: AsyncDatabase) -> None:
         self.col = db["outbox"]

@@ -11,6 +11,7 @@ from agent.clock import SimulatedClock
 from agent.runtime import AgentRuntime
 from agent.sending import HOLD_S, send_one
 from channels.console import say
+from cli.history import history_rows
 from tests.integration.test_conversation_flows import Recorder, start
 
 
@@ -38,6 +39,9 @@ async def test_a_reply_waiting_when_the_opt_out_arrives_is_never_sent(runtime: A
     assert held["available_at"] == runtime.clock.now() + timedelta(seconds=HOLD_S)
     assert not await send_one(runtime.store, channel, runtime.clock)  # not before the hold ends
     assert len(channel.sent) == 1  # only the first message
+    rows = history_rows(await runtime.store.inbox.for_contact(contact["_id"]),
+                        await runtime.store.outbox.for_contact(contact["_id"]))
+    assert any(note == f"pending: held: {held['held']}" for _at, _who, _text, note in rows)  # `contacts show`
 
     worker = runtime.workers[0]
     assert await worker.process_one()  # the opt-out is read
