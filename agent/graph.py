@@ -111,6 +111,8 @@ def route_after_understand(state: ConversationState) -> list[ActionNode]:
         return ["opt_out"]
     if intent == "restart":
         return ["deliver"] if status == "opted_out" else ["restart"]
+    if reading.opt_out_redirect and status not in ("handoff", "opted_out"):
+        return ["refer"]  # "stop writing to me, write to X": the sender is suppressed, X is written to
     if reading.opt_out_possible and status not in ("handoff", "opted_out") and intent != "bounce":
         return ["hold"]  # maybe a request to stop: nothing is sent, a person decides
     if intent in ("bounce", "auto_reply"):  # never answered

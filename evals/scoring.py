@@ -381,7 +381,7 @@ class Scorer:
                                   product_facts=self.product_facts, check_figures=False)
             problems += [f"names a price or figure not grounded: {p}" if p.startswith("figure")
                          else f"promises what the product facts do not: {p}"
-                         for p in invented(message.text, facts=self.product_facts, client=turn.text,
+                         for p in invented(message.text, facts=self.product_facts, client=_client_words(result, turn),
                                            dates=[turn.demo_at, turn.pause_until, *turn.agreed])]
             for problem in problems:
                 kind = rule_kind(problem)
@@ -435,3 +435,10 @@ def summarise(turn_scores: list[TurnScore]) -> Summary:
         failures=[f for t in turn_scores for f in t.failures],
         turn_scores=turn_scores,
     )
+
+
+def _client_words(result: DialogResult, turn: TurnResult) -> str:
+    """What the client supplied: this turn's message and the contact's own name and company (an
+    outreach to «Гараж 24» may say 24)."""
+    contact = result.dialog.contact
+    return "\n".join(part for part in (turn.text, contact.name, contact.company) if part)

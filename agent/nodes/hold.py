@@ -15,7 +15,12 @@ from agent.tools import effects
 
 
 async def hold(state: ConversationState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
-    reason = f"возможно, просьба не писать: {reading_of(state).opt_out_possible}"
+    return held(state, reading_of(state).opt_out_possible or "")
+
+
+def held(state: ConversationState, why: str) -> dict[str, Any]:
+    """The hold's update: nothing sent, no timer, the team asked to decide."""
+    reason = f"возможно, просьба не писать: {why}"
     return {
         "actions": ["handoff"],
         "effects": [

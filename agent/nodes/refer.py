@@ -11,6 +11,7 @@ from langgraph.runtime import Runtime
 
 from agent.context import AgentContext
 from agent.nodes.compose import reply_language
+from agent.nodes.hold import held
 from agent.nodes.understand import reading_of
 from agent.state import ConversationState
 from agent.store.contacts import ADDRESS_FIELDS, normalise_address
@@ -45,6 +46,8 @@ async def refer(state: ConversationState, runtime: Runtime[AgentContext]) -> dic
     refused = ", ".join(address for address, _ in plan.refused)
     facts = [effects.fact("referral_checked", created=len(people), refused=[list(r) for r in plan.refused],
                           invented=plan.invented)]
+    if reading.opt_out_redirect:
+        return stop_and_refer(state, ctx, people, common_fields(contact, text), made, facts)
     if not people:
         if plan.refused:
             text_out = ctx.prompts.render("refer_refused", lang, addresses=refused,
@@ -53,14 +56,7 @@ async def refer(state: ConversationState, runtime: Runtime[AgentContext]) -> dic
             text_out = ctx.prompts.render("refer_no_address", lang, referral_name=name or words["colleague_to"])
         return {"parts": [effects.part(text_out, "ack")],
                 "effects": [cadence_timer(ctx, state), effects.fact("replied", intent="referral"), *facts]}
-    common = {
-        "company": contact.get("company"),
-        "timezone": contact.get("timezone"),
-        "referred_by": contact["_id"],
-        "referrer_name": contact.get("name"),
-        "referral_note": text[:1000],
-        "source": "referral",
-    }
+    common = common_fields(contact, text)
     if len(people) == 1:
         only = people[0]
         shown = only.get("name") or only.get("email") or only.get("telegram") or words["colleague_to"]
@@ -74,11 +70,51 @@ async def refer(state: ConversationState, runtime: Runtime[AgentContext]) -> dic
         "actions": ["create_contact"],
         "parts": [effects.part(text_out, "ack")],
         "effects": [
-            *[effects.create_contact({**{k: v for k, v in p.items() if v is not None}, **common,
-                                      "name": p.get("name") or None}, slot=i)
-              for i, p in enumerate(people)],
+            *new_contacts(people, common),
             effects.contact_update(order=3, status="closed", stage="referred", outcome="referral",
                                    referrals_made=made + len(people)),
+            effects.no_timer(),
+            *facts,
+        ],
+    }
+
+
+def common_fields(contact: dict[str, Any], text: str) -> dict[str, Any]:
+    """What every contact created from this referral carries over."""
+    return {
+        "company": contact.get("company"),
+        "timezone": contact.get("timezone"),
+        "referred_by": contact["_id"],
+        "referrer_name": contact.get("name"),
+        "referral_note": text[:1000],
+        "source": "referral",
+    }
+
+
+def new_contacts(people: list[dict[str, Any]], common: dict[str, Any]) -> list[effects.CreateContact]:
+    return [effects.create_contact({**{k: v for k, v in p.items() if v is not None}, **common,
+                                    "name": p.get("name") or None}, slot=i)
+            for i, p in enumerate(people)]
+
+
+def stop_and_refer(state: ConversationState, ctx: AgentContext, people: list[dict[str, Any]],
+                   common: dict[str, Any], made: int, facts: list[Any]) -> dict[str, Any]:
+    """"Stop writing to me, write to X": the sender is suppressed on every channel and gets nothing,
+    not even a thanks; X is created and written to. When no address of X can be used (invalid, ours,
+    suppressed or the sender's own), a person decides, as for any possible stop."""
+    contact, reason = state["contact"], reading_of(state).opt_out_redirect or ""
+    own = {normalise_address(f, str(contact[f])) for f in ADDRESS_FIELDS if contact.get(f)}
+    people = [p for p in people if not any(p.get(f) and normalise_address(f, str(p[f])) in own for f in ADDRESS_FIELDS)]
+    if not people:
+        return held(state, f"{reason}; адрес того, кого назвали, использовать нельзя")
+    return {
+        "actions": ["opt_out", "create_contact"],
+        "effects": [
+            effects.suppress(),
+            *new_contacts(people, common),
+            effects.contact_update(order=9, status="opted_out", stage="opted_out", outcome="referral",
+                                   opted_out_at=ctx.now(), referrals_made=made + len(people)),
+            effects.fact("opted_out", via="redirect", reason=reason, text=state["event"].get("text", "")[:500]),
             effects.no_timer(),
             *facts,
         ],

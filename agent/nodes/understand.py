@@ -12,6 +12,7 @@ from agent.state import ConversationState
 from agent.tools import effects
 from agent.understanding import learned, rules
 from agent.understanding.reading import read_with_model
+from agent.understanding.redirect import stop_and_refer
 from agent.understanding.schema import Understanding
 from agent.understanding.stop_signal import stop_outcome
 
@@ -28,6 +29,7 @@ async def understand(state: ConversationState, runtime: Runtime[AgentContext]) -
     now, tz = ctx.now(), ctx.tz(contact)
     reading: Understanding | None = rules.detect_certain(text, flags, now, tz)
     handoff_reason = None
+    by_rules: Understanding | None = None
     if reading is None:
         by_rules = learned.refine(rules.classify(text, now, tz, flags), text, now, tz)
         if ctx.llm is None or settled_without_model(by_rules):
@@ -35,8 +37,13 @@ async def understand(state: ConversationState, runtime: Runtime[AgentContext]) -
         else:
             reading, handoff_reason = await read_with_model(ctx, state, text, now, tz)
     if reading.intent != "opt_out" and (verdict := stop_outcome(text)).band != "none":
-        # possible (certain was settled above): send nothing, a person decides
-        reading = reading.model_copy(update={"opt_out_possible": verdict.reason})
+        # possible (certain was settled above): send nothing, a person decides — unless the client
+        # plainly asked us to stop writing to them and to write to someone else instead
+        redirect = stop_and_refer(verdict, by_rules) if by_rules is not None else None
+        if by_rules is not None and redirect:
+            reading, handoff_reason = by_rules.model_copy(update={"opt_out_redirect": redirect}), None
+        else:
+            reading = reading.model_copy(update={"opt_out_possible": verdict.reason})
     # one detector for the whole conversation: a short «ok» keeps the language the client writes in
     reading = reading.model_copy(update={"language": reply_language(state)})
     dumped = reading.model_dump(mode="json")

@@ -103,3 +103,6 @@ class Understanding(BaseModel):
     answer: str | None = Field(default=None, description="model-drafted answer text (ollama only)")
     opt_out_possible: str | None = Field(
         default=None, description="why this may be a request to stop (the possible band): nothing is sent, a person decides")
+    opt_out_redirect: str | None = Field(
+        default=None, description="the client asked us to stop writing to them and named someone else: "
+                                  "their addresses are suppressed and the referral is followed")

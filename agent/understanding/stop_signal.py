@@ -116,7 +116,7 @@ _SPAM_FOLDER = re.compile(
 )
 _BLOCKER = re.compile(r"по ошибке|случайно|верните|обратно|вернуться|by mistake|accidentally|add me back")
 _LEGAL_TARGET = re.compile(r"фас|роскомнадзор|спам|рассылк|незаконн|закон|провайдер")
-_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+|(?<![\w@])@[a-z0-9_]{4,}|\+?\d[\d\s()-]{9,}\d")
+ADDRESS = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+|(?<![\w@])@[a-z0-9_]{4,}|\+?\d[\d\s()-]{9,}\d")
 _POSSIBLE_PHRASES = re.compile(
     r"\bgo away\b|\bget lost\b|\boff (?:your|the|this) (?:\w+ )?(?:list|database)|\bknock it off\b|"
     r"\benough (?:with|of) (?:the |your |these )?(?:e-?mails|messages|letters)|\bopting out\b|"
@@ -160,6 +160,9 @@ class StopVerdict:
     band: Band
     reason: str
     probability: float = 0.0
+    # the clauses of the live stop signals, when they sit next to another person's address
+    # («Мне не пишите, пишите Олегу: oleg@…»): what `redirect.stop_and_refer` reads
+    beside_address: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -422,7 +425,7 @@ def _rules_verdict(text: str) -> StopVerdict | None:
     found = signals(text)
     live = [s for s in found if s.defused_by is None]
     bare = " ".join(re.findall(r"[a-zа-я/]+", norm))
-    has_address = bool(_ADDRESS.search(norm))
+    has_address = bool(ADDRESS.search(norm))
     if live and not has_address:
         strong = [s for s in live if s.strong]
         if strong:
@@ -433,7 +436,8 @@ def _rules_verdict(text: str) -> StopVerdict | None:
         return StopVerdict("certain", f"the whole message is «{bare}»")
     if live:
         why = "next to an address of another person" if has_address else "a weak stop signal"
-        return StopVerdict("possible", f"stop word «{live[0].lemma}» in «{live[0].clause}» ({why})")
+        return StopVerdict("possible", f"stop word «{live[0].lemma}» in «{live[0].clause}» ({why})",
+                           beside_address=tuple(s.clause for s in live) if has_address else ())
     phrase = _POSSIBLE_PHRASES.search(norm)
     if phrase and not any(s.defused_by for s in found):
         return StopVerdict("possible", f"a stop phrase «{phrase.group(0)}»")

@@ -1,0 +1,61 @@
+""""Stop writing to me, write to X": the sender is suppressed and gets nothing, X is written to;
+a stop for a group, or a named address that cannot be used, goes to a person instead."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from agent.pump import pump
+from agent.runtime import AgentRuntime
+from tests.integration.test_conversation_flows import Recorder, client_says, start
+
+pytestmark = pytest.mark.integration
+
+REDIRECT = "Мне больше не пишите, я бухгалтер. По отзывам — к управляющей Марине Ковалёвой: m.kovaleva@teplyhleb.ru"
+
+
+async def test_the_sender_is_suppressed_and_the_named_person_is_written_to(runtime: AgentRuntime) -> None:
+    contact, channel = await start(runtime)
+    sent_before = len(channel.sent)
+    doc = await client_says(runtime, contact, REDIRECT, channel)
+    assert doc["result"]["intent"] == "referral"
+    assert sorted(doc["result"]["actions"]) == ["create_contact", "opt_out"]
+    assert doc["result"]["replied"] is False
+    old = await runtime.store.contacts.require(contact["_id"])
+    assert old["status"] == "opted_out" and old["outcome"] == "referral" and old["next_timer"] is None
+    assert await runtime.store.suppressions.any_suppressed([f"contact:{contact['_id']}"])
+    new = await runtime.store.contacts.find_by_address("email", "m.kovaleva@teplyhleb.ru")
+    assert new["referred_by"] == contact["_id"] and old["referred_contact_id"] == new["_id"]
+    email = Recorder("email")
+    runtime.clock.advance(timedelta(days=30))
+    await pump(runtime, [channel, email])
+    assert [m.kind for m in channel.sent[sent_before:]] == []  # nothing to the sender, not even a thanks
+    assert len(email.sent) >= 1 and all(m.contact_id == new["_id"] for m in email.sent)
+    assert not await runtime.store.suppressions.any_suppressed(["email:m.kovaleva@teplyhleb.ru"])
+
+
+async def test_a_stop_for_the_whole_team_is_held_for_a_person(runtime: AgentRuntime) -> None:
+    contact, channel = await start(runtime)
+    sent_before = len(channel.sent)
+    text = "Не пишите нам больше, ни мне, ни коллегам. Общий ящик office@teplyhleb.ru тоже не трогайте."
+    doc = await client_says(runtime, contact, text, channel)
+    assert doc["result"]["actions"] == ["handoff"]
+    stored = await runtime.store.contacts.require(contact["_id"])
+    assert stored["status"] == "handoff" and stored["stage"] == "possible_opt_out"
+    assert await runtime.store.contacts.find_by_address("email", "office@teplyhleb.ru") is None
+    assert [m.kind for m in channel.sent[sent_before:]] == ["team"]
+
+
+async def test_a_named_address_that_cannot_be_used_is_held_for_a_person(runtime: AgentRuntime) -> None:
+    contact, channel = await start(runtime)
+    await runtime.store.suppressions.add(["email:m.kovaleva@teplyhleb.ru"], "someone-else", "opt_out",
+                                         runtime.clock.now())
+    sent_before = len(channel.sent)
+    await client_says(runtime, contact, REDIRECT, channel)
+    stored = await runtime.store.contacts.require(contact["_id"])
+    assert stored["status"] == "handoff" and stored["stage"] == "possible_opt_out"
+    assert "использовать нельзя" in stored["handoff_reason"]
+    assert await runtime.store.contacts.find_by_address("email", "m.kovaleva@teplyhleb.ru") is None
+    assert [m.kind for m in channel.sent[sent_before:]] == ["team"]
