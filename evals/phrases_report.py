@@ -19,7 +19,8 @@ from zoneinfo import ZoneInfo
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
 from agent.understanding import classifier, learned, rules
-from agent.understanding.schema import INTENTS
+from agent.understanding.redirect import stop_and_refer
+from agent.understanding.schema import INTENTS, Understanding
 from agent.understanding.stop_signal import POSSIBLE_THRESHOLD, opt_out_band, stop_outcome
 from evals.phrase_bank import PHRASES_DIR, Phrase, bank_hash, load, select
 
@@ -65,6 +66,11 @@ def opt_out_scores(phrases: Sequence[Phrase], bands: Sequence[str]) -> dict[str,
         "opt_outs_certain": sum(b == "certain" for b in stops),
         "opt_outs_possible": sum(b == "possible" for b in stops),
         "opt_outs_missed": sum(b == "none" for b in stops),
+        # "stop writing to me, write to X": the sender is suppressed (so a stop counts for recall),
+        # the named person is written to; an ordinary message here is followed as the referral it is
+        "opt_outs_redirect": sum(b == "redirect" for b in stops),
+        "ordinary_in_redirect_n": sum(b == "redirect" for b in ordinary),
+        "referrals_in_redirect": sum(b == "redirect" and p.intent == "referral" for p, b in pairs),
         "certain_precision": _ratio(sum(p.intent == "opt_out" for p in certain), len(certain)),
         "ordinary": len(ordinary),
         "ordinary_in_possible": _ratio(sum(b == "possible" for b in ordinary), len(ordinary)),
@@ -86,22 +92,39 @@ def evaluate(phrases: Sequence[Phrase]) -> dict[str, Any]:
         "classifier_with_certain_opt_out": {"accuracy": intent_scores(phrases, combined)["accuracy"]},
         "opt_out": opt_out_scores(phrases, bands),
         # what the agent acts on: certain needs the stop-word analysis and the phrase rules to agree
-        "agent_outcome": opt_out_scores(phrases, [stop_outcome(p.text).band for p in phrases]),
+        "agent_outcome": opt_out_scores(phrases, [agent_band(p.text) for p in phrases]),
         "agent_intent": agent_intent_accuracy(phrases),
     }
+
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=ZoneInfo("Europe/Moscow"))
+
+
+def rules_reading(text: str) -> Understanding:
+    """What the rules-mode agent reads (certain rules, else the rules refined by the classifier)."""
+    tz = NOW.tzinfo
+    assert isinstance(tz, ZoneInfo)
+    return rules.detect_certain(text, [], NOW, tz) or learned.refine(rules.classify(text, NOW, tz), text, NOW, tz)
+
+
+def agent_band(text: str) -> str:
+    """The stop outcome the agent acts on: certain, possible, redirect ("stop writing to me, write
+    to X": the sender suppressed, the referral followed) or none."""
+    verdict = stop_outcome(text)
+    if verdict.beside_address and stop_and_refer(verdict, rules_reading(text)):
+        return "redirect"
+    return verdict.band
 
 
 def agent_intent_accuracy(phrases: Sequence[Phrase]) -> dict[str, Any]:
     """The intent the rules-mode agent reads (certain rules, else the rules refined by the
     classifier; a possible stop counts as opt-out, since the agent then sends nothing). Channel-flag
     intents (auto_reply, bounce, restart) are left out: the channels flag them, not the text."""
-    tz = ZoneInfo("Europe/Moscow")
-    now = datetime(2026, 11, 25, 12, 0, tzinfo=tz)
     scored = [p for p in phrases if p.intent not in FLAGGED_INTENTS]
     right = 0
     for p in scored:
-        reading = rules.detect_certain(p.text, [], now, tz) or learned.refine(rules.classify(p.text, now, tz), p.text, now, tz)
-        stop = reading.intent == "opt_out" or stop_outcome(p.text).band != "none"
+        reading = rules_reading(p.text)
+        stop = reading.intent == "opt_out" or agent_band(p.text) in ("certain", "possible")
         right += ("opt_out" if stop else reading.intent) == p.intent
     return {"n": len(scored), "accuracy": _ratio(right, len(scored))}
 
@@ -164,7 +187,8 @@ def _print(report: dict[str, Any]) -> None:
     for name, scores in report["sets"].items():
         a = scores["agent_outcome"]
         print(f"{name:<14}{'':>6}{'':>12}{'':>10}{a['recall_certain_or_possible']!s:>13}{a['certain_precision']!s:>14}"
-              f"{a['ordinary_in_possible']!s:>19}")
+              f"{a['ordinary_in_possible']!s:>19}   redirect: {a['opt_outs_redirect']} stops, "
+              f"{a['referrals_in_redirect']} referrals, {a['ordinary_in_redirect_n']} ordinary")
     print("\nintent the rules-mode agent reads (channel-flag intents left out):",
           ", ".join(f"{name} {scores['agent_intent']['accuracy']}" for name, scores in report["sets"].items()))
     held = report["sets"]["heldout_all"]["classifier"]

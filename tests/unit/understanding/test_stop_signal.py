@@ -123,11 +123,12 @@ def test_analyzer_is_lazy():
 # where every figure held or improved. The earlier set keeps its own floors (EARLIER_FLOORS), so a
 # regression on like-for-like messages fails CI too. Stop 21: the reader's floors rose (0.881 → 0.898,
 # 0.911 → 0.927) when an empty referral and a known-topic question the classifier reads as `other`
-# became the classifier's to read (`agent/understanding/learned.py`).
+# became the classifier's to read (`agent/understanding/learned.py`). Stop 22: 0.898 → 0.905 and
+# 0.927 → 0.933 when "stop writing to me, write to X" became a redirect (`redirect.py`), not a hold.
 FLOORS = {"intent_accuracy": 0.928, "opt_out_recall": 0.991, "certain_precision": 0.909,
-          "agent_intent_accuracy": 0.898, "agent_certain_share": 0.58}
+          "agent_intent_accuracy": 0.905, "agent_certain_share": 0.58}
 EARLIER_FLOORS = {"intent_accuracy": 0.936, "opt_out_recall": 0.996, "agent_certain_precision": 0.997,
-                  "agent_intent_accuracy": 0.927}
+                  "agent_intent_accuracy": 0.933}
 # The issue's targets not reached yet (strict: they fail the build the day they pass). Its other
 # two, certain precision ≥ 99 % and ordinary messages held ≤ 5 %, are met by what the agent acts
 # on and asserted below; the stop-word band alone (`certain_precision` above) is only a floor.
@@ -151,6 +152,8 @@ def _scores(phrases):
         "agent_opt_out_recall": agent["recall_certain_or_possible"],
         # stops the agent acts on at once, without a person's minute
         "agent_certain_share": agent["opt_outs_certain"] / agent["opt_outs"],
+        "agent_redirects": agent["referrals_in_redirect"],
+        "agent_stops_redirected": agent["opt_outs_redirect"],
     }
 
 
@@ -176,6 +179,14 @@ def test_what_the_agent_acts_on_meets_the_certain_precision_and_ordinary_targets
     assert heldout["agent_certain_precision"] >= 0.99
     assert heldout["agent_ordinary_in_possible"] <= 0.05
     assert heldout["agent_opt_out_recall"] >= heldout["opt_out_recall"]
+
+
+def test_stop_writing_to_me_write_to_x_is_followed_without_a_person(heldout):
+    """Held-out referrals whose writer also asked us to stop writing to them are followed (the
+    sender suppressed) instead of held; a message labelled opt-out lands there rarely (measured 1
+    of 1,133: its sender is suppressed, so it still counts for recall)."""
+    assert heldout["agent_redirects"] >= 35
+    assert heldout["agent_stops_redirected"] <= 2
 
 
 def test_ordinary_messages_in_possible_at_most_5_percent(heldout):
