@@ -29,7 +29,7 @@ FLAGGED_INTENTS = frozenset({"auto_reply", "bounce", "restart"})
 REPORT_PATH = PHRASES_DIR / "report.json"
 TARGETS = {"opt_out_recall": 1.0, "certain_precision": 0.99, "ordinary_in_possible_max": 0.05, "intent_accuracy": 0.95}
 EARLIER_EXCLUDES = ("s20",)
-GRID = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
+GRID = (0.05, 0.1, 0.12, 0.15, 0.17, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
 
 
 def _ratio(num: int, den: int) -> float | None:
@@ -138,17 +138,22 @@ def threshold_table(phrases: Sequence[Phrase]) -> list[dict[str, Any]]:
 
     oof = cross_validate(list(phrases))["opt_out"]
     with mock.patch.object(stop_signal.classifier, "probability", lambda _t, _i: 0.0):
-        rule_bands = [opt_out_band(p.text).band for p in phrases]
+        verdicts = [opt_out_band(p.text) for p in phrases]
+    rule_bands = [v.band for v in verdicts]
+    # followed as "stop writing to me, write to X", not held (the reading uses the committed model)
+    redirected = [bool(v.beside_address) and stop_and_refer(v, rules_reading(p.text)) is not None
+                  for p, v in zip(phrases, verdicts, strict=True)]
     ordinary = sum(p.intent != "opt_out" for p in phrases)
     rows = []
     for tau in GRID:
         caught = [b != "none" or q >= tau for b, q in zip(rule_bands, oof, strict=True)]
         missed = sum(p.intent == "opt_out" and not c for p, c in zip(phrases, caught, strict=True))
-        in_possible = sum(
-            p.intent != "opt_out" and (b == "possible" or (b == "none" and c))
-            for p, b, c in zip(phrases, rule_bands, caught, strict=True)
-        )
-        rows.append({"threshold": tau, "opt_outs_missed": missed, "ordinary_in_possible": _ratio(in_possible, ordinary)})
+        held = [p.intent != "opt_out" and (b == "possible" or (b == "none" and c))
+                for p, b, c in zip(phrases, rule_bands, caught, strict=True)]
+        rows.append({"threshold": tau, "opt_outs_missed": missed,
+                     "ordinary_in_possible": _ratio(sum(held), ordinary),
+                     "ordinary_held_for_a_person": _ratio(sum(h and not r for h, r in zip(held, redirected, strict=True)),
+                                                          ordinary)})
     return rows
 
 
@@ -199,7 +204,8 @@ def _print(report: dict[str, Any]) -> None:
     for label, row in zip(held["confusion"]["labels"], held["confusion"]["matrix"], strict=True):
         print(f"  {label[:14]:<15}" + "".join(f"{v:>6}" for v in row))
     for row in report.get("threshold_cv_on_train", []):
-        print(f"  CV threshold {row['threshold']}: missed {row['opt_outs_missed']}, ordinary→possible {row['ordinary_in_possible']}")
+        print(f"  CV threshold {row['threshold']}: missed {row['opt_outs_missed']}, ordinary→possible {row['ordinary_in_possible']}"
+              f", held for a person {row['ordinary_held_for_a_person']}")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -36,9 +36,10 @@ def _set(words_: str) -> frozenset[str]:
     return frozenset(words_.split())
 
 
-# The lowest threshold whose out-of-fold share of ordinary messages in `possible` is ≤ 4 % on
-# 5-fold cross-validation of the training split (`python -m evals.phrases_report --cv`).
-POSSIBLE_THRESHOLD = 0.20
+# The lowest threshold whose out-of-fold share of ordinary messages held for a person is ≤ 4 % on
+# 5-fold cross-validation of the training split (`python -m evals.phrases_report --cv`). Stop 22:
+# 0.20 → 0.15 (3.53 %; 0.12 gives 4.02 %), since "stop writing to me, write to X" is no longer held.
+POSSIBLE_THRESHOLD = 0.15
 # The second reader of a certain stop may be the classifier instead of the phrase rules when it is
 # this sure. On out-of-fold predictions of the training split (2026-12-03), of the 366 messages the
 # stop words called certain and the phrase rules did not confirm, 185 score ≥ 0.97, all of them
