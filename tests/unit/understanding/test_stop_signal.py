@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from agent.understanding.morphology import fuzzy_lookup, lemma, parse, tokens
-from agent.understanding.stop_signal import STRONG, opt_out_band, signals
+from agent.understanding.stop_signal import STRONG, opt_out_band, signals, stop_outcome
 
 CERTAIN = [
     "Просьба не беспокоить",
@@ -234,3 +234,23 @@ def test_a_stop_above_a_quoted_letter_is_read_without_the_quote():
                        "> Удобно созвониться в четверг? Пришлю презентацию."])
     assert stop_outcome("Стоп.\n\n" + quote).band != "none"
     assert stop_outcome("Спасибо, посмотрю.\n\n" + quote).band == "none"
+
+
+
+@pytest.mark.parametrize("text", [
+    "Ни сейчас, ни летом, ни осенью. Просто не пишите мне.",
+    "Отчёт сдаём в пятницу. Перестаньте уже.",
+    "Прошу не писать весь март. В апреле обсудим.",
+])
+def test_a_time_in_another_sentence_only_weakens_a_stop(text):
+    """Only a time limit in the stop's own sentence makes it a pause; one elsewhere leaves the signal
+    live but weak (never a silent stop on its own), so at least a person sees it."""
+    live = [s for s in signals(text) if s.defused_by is None]
+    assert live and not any(s.strong for s in live)
+    assert stop_outcome(text).band != "none"
+
+
+def test_a_time_limit_in_the_same_sentence_is_a_pause():
+    text = "Пожалуйста, не пишите до конца месяца, мы на инвентаризации."
+    assert [s.defused_by for s in signals(text)] == ["a time limit (pause)"]
+    assert stop_outcome(text).band == "none"
