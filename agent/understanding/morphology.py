@@ -86,6 +86,19 @@ def parse(token: str) -> Word:
     )
 
 
+@lru_cache(maxsize=65536)
+def as_imperative(token: str) -> Word | None:
+    """The imperative reading of a token whose most likely analysis is something else («удали»:
+    the noun «удаль» first, the command «удалить» second), or None."""
+    if not _CYRILLIC.search(token):
+        return None
+    for option in analyzer().parse(token)[1:]:
+        if option.tag.mood == "impr":
+            tag = option.tag
+            return Word(token, option.normal_form.replace("ё", "е"), tag.POS, tag.person, tag.tense, tag.mood)
+    return None
+
+
 def words(text: str) -> list[Word]:
     """The analysed tokens of a text."""
     return [parse(t) for t in tokens(text)]

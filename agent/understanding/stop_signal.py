@@ -27,7 +27,7 @@ from typing import Literal
 
 from agent.understanding import classifier
 from agent.understanding.layout import as_russian_layout
-from agent.understanding.morphology import Word, fuzzy_lookup, normalize, sentences, words
+from agent.understanding.morphology import Word, as_imperative, fuzzy_lookup, normalize, sentences, words
 from agent.understanding.opt_out import is_opt_out
 
 Band = Literal["certain", "possible", "none"]
@@ -144,6 +144,8 @@ _POSSIBLE_PHRASES = re.compile(
     # split's out-of-fold misses)
     r"\bзабуд\w* (?:\w+ ){0,2}(?:адрес|номер|почт|контакт|e-?mail|емейл|ящик)|\bzabud\w* (?:\w+ ){0,2}(?:nomer|pocht|adres)|"
     r"\bforget (?:us|me|this (?:address|e-?mail|number|chat|inbox)|my (?:address|e-?mail|number))\b|"
+    # «забудьте меня», «нас забудьте» (stop 22): the command only — «вы меня забыли?» is a nudge
+    r"(?<!не )\b(?:меня|нас)\s+забудь\w*|(?<!не )\bзабудь\w*\s+(?:меня|нас|обо мне|о нас|про меня|про нас)\b|"
     r"^\s*(?:вон|уйди|уйдите|сгинь\w*|исчезни\w*|vanish|disappear|заблокировал\w*|blocked|в бан|в чс)\s*[.!]*\s*$|"
     r"\bв игнор\b|\bbye for good\b|\bclosed for you\b|\bstrike (?:me|us) (?:off|from)\b|\bни строчки\b|"
     r"\bсчитайте,? что (?:меня|нас) (?:нет|не существует)\b|\b(?:нас|меня) для вас нет\b|\bне ищите\b|"
@@ -355,6 +357,8 @@ def _signal(analysed: list[Word], i: int, clause: str, sentence: str, text: str)
             return Signal(strong, clause, True, "deleting reviews or a branch")
         texts = {w.text for w in analysed}
         if strong in _BLOCK and word.tense == "past" and not texts & {"я", "мы", "вас", "тебя", "вы", "ты"}:
+            if len(analysed) == 1:  # a bare «заблокировал»: nothing else was named, so most likely us
+                return Signal(strong, clause, False)
             return Signal(strong, clause, True, "something else was blocked")
         if strong in _RUDE and word.tense == "past" and lemmas & _PRODUCT and not lemmas & (CONTACT | _NOUN_NEEDS_NEG):
             return Signal(strong, clause, True, "fed up with reviews, not with us")
@@ -402,9 +406,19 @@ def _signal(analysed: list[Word], i: int, clause: str, sentence: str, text: str)
 
 
 def _clause_signals(clause: str, sentence: str, text: str) -> list[Signal]:
-    analysed = words(clause)
+    analysed = [_command_reading(w) for w in words(clause)]
     found = (_signal(analysed, i, clause, sentence, text) for i in range(len(analysed)))
     return [s for s in found if s is not None]
+
+
+def _command_reading(word: Word) -> Word:
+    """A stop verb's command hidden behind a likelier reading: «удали меня» is «удалить», not the
+    noun «удаль». Only for a word the dictionary knows: an unknown one («спамите») goes through the
+    typo-tolerant lookup as it is, and its mood stays unknown."""
+    if word.lemma in STRONG or word.lemma in CONTACT or not word.known or word.pos in ("VERB", "INFN"):
+        return word
+    command = as_imperative(word.text)
+    return command if command is not None and (command.lemma in STRONG or command.lemma in CONTACT) else word
 
 
 def signals(text: str) -> list[Signal]:

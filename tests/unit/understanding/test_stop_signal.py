@@ -254,3 +254,31 @@ def test_a_time_limit_in_the_same_sentence_is_a_pause():
     text = "Пожалуйста, не пишите до конца месяца, мы на инвентаризации."
     assert [s.defused_by for s in signals(text)] == ["a time limit (pause)"]
     assert stop_outcome(text).band == "none"
+
+
+@pytest.mark.parametrize("text", ["удали меня из базы", "мы не будем работать, номер удали"])
+def test_a_command_behind_a_likelier_noun_reading_is_a_stop_signal(text):
+    """pymorphy3 reads «удали» as the noun «удаль» first; the stop reading takes the command."""
+    assert [s.lemma for s in signals(text) if s.defused_by is None] == ["удалить"]
+
+
+def test_an_unknown_verb_form_keeps_its_own_reading():
+    """«не спамите» (you don't spam) is not turned into the command «не спамьте»."""
+    assert not [s for s in signals("Хорошо, что вы не спамите по десять раз.") if s.defused_by is None and s.strong]
+
+
+def test_a_bare_blocked_is_a_weak_signal_and_blocking_something_named_is_not():
+    assert [(s.strong, s.defused_by) for s in signals("Заблокировала.")] == [(False, None)]
+    assert [s.defused_by for s in signals("заблокировал карту")] == ["something else was blocked"]
+
+
+@pytest.mark.parametrize("text,phrase", [
+    ("Забудь обо мне, пожалуйста.", True),
+    ("Нас забудьте, мы закрываем этот ящик.", True),
+    ("Не забудьте меня предупредить о демо.", False),
+    ("Вы меня забыли? Жду презентацию.", False),
+])
+def test_forget_me_is_a_stop_phrase_only_as_a_command(text, phrase):
+    from agent.understanding.stop_signal import _POSSIBLE_PHRASES
+
+    assert bool(_POSSIBLE_PHRASES.search(text.lower())) is phrase
