@@ -101,12 +101,15 @@ def stop_and_refer(state: ConversationState, ctx: AgentContext, people: list[dic
                    common: dict[str, Any], made: int, facts: list[Any]) -> dict[str, Any]:
     """"Stop writing to me, write to X": the sender is suppressed on every channel and gets nothing,
     not even a thanks; X is created and written to. When no address of X can be used (invalid, ours,
-    suppressed or the sender's own), a person decides, as for any possible stop."""
+    suppressed or the sender's own), or the message names several people (one of them may be the
+    writer at another address), a person decides, as for any possible stop."""
     contact, reason = state["contact"], reading_of(state).opt_out_redirect or ""
     own = {normalise_address(f, str(contact[f])) for f in ADDRESS_FIELDS if contact.get(f)}
     people = [p for p in people if not any(p.get(f) and normalise_address(f, str(p[f])) in own for f in ADDRESS_FIELDS)]
     if not people:
         return held(state, f"{reason}; адрес того, кого назвали, использовать нельзя")
+    if len(people) > 1:
+        return held(state, f"{reason}; названо несколько адресов, кому писать — решает человек")
     return {
         "actions": ["opt_out", "create_contact"],
         "effects": [

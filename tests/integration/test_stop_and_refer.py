@@ -59,3 +59,14 @@ async def test_a_named_address_that_cannot_be_used_is_held_for_a_person(runtime:
     assert "использовать нельзя" in stored["handoff_reason"]
     assert await runtime.store.contacts.find_by_address("email", "m.kovaleva@teplyhleb.ru") is None
     assert [m.kind for m in channel.sent[sent_before:]] == ["team"]
+
+
+async def test_several_addresses_are_held_for_a_person(runtime: AgentRuntime) -> None:
+    """One of them may be the writer's own other address: who is X is a person's call."""
+    contact, channel = await start(runtime)
+    text = "Мне больше не пишите. По отзывам — к управляющей Марине: m.kovaleva@teplyhleb.ru. Мой рабочий: sorokina@teplyhleb.ru"
+    await client_says(runtime, contact, text, channel)
+    stored = await runtime.store.contacts.require(contact["_id"])
+    assert stored["status"] == "handoff" and "несколько адресов" in stored["handoff_reason"]
+    for address in ("m.kovaleva@teplyhleb.ru", "sorokina@teplyhleb.ru"):
+        assert await runtime.store.contacts.find_by_address("email", address) is None
