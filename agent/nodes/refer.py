@@ -118,6 +118,9 @@ def stop_and_refer(state: ConversationState, ctx: AgentContext, people: list[dic
             effects.contact_update(order=9, status="opted_out", stage="opted_out", outcome="referral",
                                    opted_out_at=ctx.now(), referrals_made=made + len(people)),
             effects.fact("opted_out", via="redirect", reason=reason, text=state["event"].get("text", "")[:500]),
+            effects.notify_team("redirect_team", reason=reason, last_message=state["event"].get("text", "")[:1000],
+                                referral=", ".join(p.get("email") or p.get("telegram") or p.get("phone") or ""
+                                                   for p in people)),
             effects.no_timer(),
             *facts,
         ],

@@ -31,7 +31,9 @@ async def test_the_sender_is_suppressed_and_the_named_person_is_written_to(runti
     email = Recorder("email")
     runtime.clock.advance(timedelta(days=30))
     await pump(runtime, [channel, email])
-    assert [m.kind for m in channel.sent[sent_before:]] == []  # nothing to the sender, not even a thanks
+    after = channel.sent[sent_before:]
+    assert [m.kind for m in after] == ["team"]  # nothing to the sender, not even a thanks
+    assert "m.kovaleva@teplyhleb.ru" in after[0].text and "стоп-лист" in after[0].text
     assert len(email.sent) >= 1 and all(m.contact_id == new["_id"] for m in email.sent)
     assert not await runtime.store.suppressions.any_suppressed(["email:m.kovaleva@teplyhleb.ru"])
 
