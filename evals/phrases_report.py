@@ -87,13 +87,15 @@ def evaluate(phrases: Sequence[Phrase]) -> dict[str, Any]:
     predicted = [classifier.predict(p.text)[0][0] for p in phrases]
     bands = [opt_out_band(p.text).band for p in phrases]
     combined = ["opt_out" if b == "certain" else i for i, b in zip(predicted, bands, strict=True)]
+    readings = [rules_reading(p.text) for p in phrases]
+    acted_on = [agent_band(p.text, r) for p, r in zip(phrases, readings, strict=True)]
     return {
         "classifier": intent_scores(phrases, predicted),
         "classifier_with_certain_opt_out": {"accuracy": intent_scores(phrases, combined)["accuracy"]},
         "opt_out": opt_out_scores(phrases, bands),
         # what the agent acts on: certain needs the stop-word analysis and the phrase rules to agree
-        "agent_outcome": opt_out_scores(phrases, [agent_band(p.text) for p in phrases]),
-        "agent_intent": agent_intent_accuracy(phrases),
+        "agent_outcome": opt_out_scores(phrases, acted_on),
+        "agent_intent": agent_intent_accuracy(phrases, readings, acted_on),
     }
 
 
@@ -107,24 +109,22 @@ def rules_reading(text: str) -> Understanding:
     return rules.detect_certain(text, [], NOW, tz) or learned.refine(rules.classify(text, NOW, tz), text, NOW, tz)
 
 
-def agent_band(text: str) -> str:
+def agent_band(text: str, reading: Understanding) -> str:
     """The stop outcome the agent acts on: certain, possible, redirect ("stop writing to me, write
-    to X": the sender suppressed, the referral followed) or none."""
+    to X": the sender suppressed, the referral followed) or none. `reading` is `rules_reading(text)`."""
     verdict = stop_outcome(text)
-    if verdict.beside_address and stop_and_refer(verdict, rules_reading(text)):
-        return "redirect"
-    return verdict.band
+    return "redirect" if stop_and_refer(verdict, reading) else verdict.band
 
 
-def agent_intent_accuracy(phrases: Sequence[Phrase]) -> dict[str, Any]:
+def agent_intent_accuracy(phrases: Sequence[Phrase], readings: Sequence[Understanding],
+                          bands: Sequence[str]) -> dict[str, Any]:
     """The intent the rules-mode agent reads (certain rules, else the rules refined by the
     classifier; a possible stop counts as opt-out, since the agent then sends nothing). Channel-flag
     intents (auto_reply, bounce, restart) are left out: the channels flag them, not the text."""
-    scored = [p for p in phrases if p.intent not in FLAGGED_INTENTS]
+    scored = [(p, r, b) for p, r, b in zip(phrases, readings, bands, strict=True) if p.intent not in FLAGGED_INTENTS]
     right = 0
-    for p in scored:
-        reading = rules_reading(p.text)
-        stop = reading.intent == "opt_out" or agent_band(p.text) in ("certain", "possible")
+    for p, reading, band in scored:
+        stop = reading.intent == "opt_out" or band in ("certain", "possible")
         right += ("opt_out" if stop else reading.intent) == p.intent
     return {"n": len(scored), "accuracy": _ratio(right, len(scored))}
 

@@ -15,6 +15,7 @@ from agent.nodes.hold import held
 from agent.nodes.understand import reading_of
 from agent.state import ConversationState
 from agent.store.contacts import ADDRESS_FIELDS, normalise_address
+from agent.store.suppressions import contact_addresses
 from agent.tools import effects
 from agent.tools.cadence import cadence_timer
 from agent.tools.contacts import plan_referral
@@ -36,18 +37,23 @@ async def refer(state: ConversationState, runtime: Runtime[AgentContext]) -> dic
     if contact.get("status") in ENDED:
         room = 0  # a closed or opted-out conversation creates no one
     plan = plan_referral(text, person, sender_email=settings.sender_email, room=room)
+    # a writer who asked us to stop is never a new contact under an address they already have
+    own = set(contact_addresses(contact)) if reading.opt_out_redirect else set()
     people = []
     for fields in plan.people:  # a read, not a write: deliver checks the suppression list again
         keys = [f"{f}:{normalise_address(f, fields[f])}" for f in ADDRESS_FIELDS if fields.get(f)]
-        if await ctx.store.suppressions.any_suppressed(keys):
-            plan.refused.append((fields.get("email") or fields.get("telegram") or fields.get("phone") or "", "suppressed"))
+        address = fields.get("email") or fields.get("telegram") or fields.get("phone") or ""
+        if own & set(keys):
+            plan.refused.append((address, "own"))
+        elif await ctx.store.suppressions.any_suppressed(keys):
+            plan.refused.append((address, "suppressed"))
         else:
             people.append(fields)
     refused = ", ".join(address for address, _ in plan.refused)
     facts = [effects.fact("referral_checked", created=len(people), refused=[list(r) for r in plan.refused],
                           invented=plan.invented)]
     if reading.opt_out_redirect:
-        return stop_and_refer(state, ctx, people, common_fields(contact, text), made, facts)
+        return suppress_and_refer(state, ctx, people, common_fields(contact, text), made, facts)
     if not people:
         if plan.refused:
             text_out = ctx.prompts.render("refer_refused", lang, addresses=refused,
@@ -97,15 +103,13 @@ def new_contacts(people: list[dict[str, Any]], common: dict[str, Any]) -> list[e
             for i, p in enumerate(people)]
 
 
-def stop_and_refer(state: ConversationState, ctx: AgentContext, people: list[dict[str, Any]],
-                   common: dict[str, Any], made: int, facts: list[Any]) -> dict[str, Any]:
+def suppress_and_refer(state: ConversationState, ctx: AgentContext, people: list[dict[str, Any]],
+                       common: dict[str, Any], made: int, facts: list[Any]) -> dict[str, Any]:
     """"Stop writing to me, write to X": the sender is suppressed on every channel and gets nothing,
     not even a thanks; X is created and written to. When no address of X can be used (invalid, ours,
     suppressed or the sender's own), or the message names several people (one of them may be the
     writer at another address), a person decides, as for any possible stop."""
-    contact, reason = state["contact"], reading_of(state).opt_out_redirect or ""
-    own = {normalise_address(f, str(contact[f])) for f in ADDRESS_FIELDS if contact.get(f)}
-    people = [p for p in people if not any(p.get(f) and normalise_address(f, str(p[f])) in own for f in ADDRESS_FIELDS)]
+    reason = reading_of(state).opt_out_redirect or ""
     if not people:
         return held(state, f"{reason}; адрес того, кого назвали, использовать нельзя")
     if len(people) > 1:

@@ -39,8 +39,7 @@ async def understand(state: ConversationState, runtime: Runtime[AgentContext]) -
     if reading.intent != "opt_out" and (verdict := stop_outcome(text)).band != "none":
         # possible (certain was settled above): send nothing, a person decides — unless the client
         # plainly asked us to stop writing to them and to write to someone else instead
-        redirect = stop_and_refer(verdict, by_rules) if by_rules is not None else None
-        if by_rules is not None and redirect:
+        if by_rules is not None and (redirect := stop_and_refer(verdict, by_rules)):
             reading, handoff_reason = by_rules.model_copy(update={"opt_out_redirect": redirect}), None
         else:
             reading = reading.model_copy(update={"opt_out_possible": verdict.reason})

@@ -72,3 +72,12 @@ async def test_several_addresses_are_held_for_a_person(runtime: AgentRuntime) ->
     assert stored["status"] == "handoff" and "несколько адресов" in stored["handoff_reason"]
     for address in ("m.kovaleva@teplyhleb.ru", "sorokina@teplyhleb.ru"):
         assert await runtime.store.contacts.find_by_address("email", address) is None
+
+
+async def test_the_writers_own_address_is_never_the_new_contact(runtime: AgentRuntime) -> None:
+    contact, channel = await start(runtime, email="m.kovaleva@teplyhleb.ru")
+    await client_says(runtime, contact, REDIRECT, channel)
+    stored = await runtime.store.contacts.require(contact["_id"])
+    assert stored["status"] == "handoff" and "использовать нельзя" in stored["handoff_reason"]
+    assert (await runtime.store.contacts.find_by_address("email", "m.kovaleva@teplyhleb.ru"))["_id"] == contact["_id"]
+    assert await runtime.store.contacts.col.count_documents({}) == 1
