@@ -23,6 +23,7 @@ from agent.nodes.guard import guard
 from agent.nodes.handoff import handoff
 from agent.nodes.hold import hold
 from agent.nodes.load_context import load_context
+from agent.nodes.moved import moved
 from agent.nodes.operator_reply import operator_reply
 from agent.nodes.opt_out import opt_out
 from agent.nodes.opted_out_wrote import opted_out_wrote
@@ -43,7 +44,7 @@ from agent.understanding.schema import Understanding
 
 ActionNode = Literal[
     "pitch", "present", "book_demo", "refer", "pause", "opt_out", "handoff", "hold", "close", "restart",
-    "opted_out_wrote", "thank", "deliver",
+    "opted_out_wrote", "thank", "moved", "deliver",
 ]
 TimerNode = Literal["outreach", "follow_up", "close"]
 TIMER_NODES: dict[str, TimerNode] = {"outreach": "outreach", "follow_up": "follow_up", "pause_end": "follow_up",
@@ -123,6 +124,17 @@ def route_after_understand(state: ConversationState) -> list[ActionNode]:
         return ["opted_out_wrote"]
     if status == "handoff":  # a person has the thread: record, do not reply
         return ["deliver"]
+    nodes = action_nodes(state, reading)
+    if reading.new_address:  # the client's own new email: the reply and the conversation move there
+        plain = not state.get("handoff_reason")
+        nodes = [n for n in nodes if n not in ("thank", "refer") and not (n == "handoff" and plain)]
+        nodes.append("moved")
+    return nodes
+
+
+def action_nodes(state: ConversationState, reading: Understanding) -> list[ActionNode]:
+    """What the message asks for, for a contact the agent may answer."""
+    intent = reading.intent
     if not state.get("handoff_reason") and (thanks_after_booking(state, reading) or plain_thanks(state, reading)
                                               or promised_reply(state, reading)):
         return ["thank"]
@@ -147,7 +159,7 @@ def route_after_understand(state: ConversationState) -> list[ActionNode]:
 def build_graph(checkpointer: BaseCheckpointSaver | None = None) -> ConversationGraph:
     builder = StateGraph(ConversationState, context_schema=AgentContext, input_schema=InputState)
     for node in (load_context, understand, acknowledge, operator_reply, outreach, follow_up, close, restart, pitch,
-                 present, book_demo, refer, pause, opt_out, handoff, hold, opted_out_wrote, thank, compose, guard,
+                 present, book_demo, refer, pause, opt_out, handoff, hold, opted_out_wrote, thank, moved, compose, guard,
                  review,
                  deliver):
         builder.add_node(node)
@@ -155,7 +167,7 @@ def build_graph(checkpointer: BaseCheckpointSaver | None = None) -> Conversation
     builder.add_conditional_edges("load_context", route_after_load_context)
     builder.add_conditional_edges("understand", route_after_understand)
     for name in ("acknowledge", "operator_reply", "outreach", "follow_up", "close", "restart", "pitch", "present",
-                 "book_demo", "refer", "pause", "opt_out", "handoff", "hold", "opted_out_wrote", "thank"):
+                 "book_demo", "refer", "pause", "opt_out", "handoff", "hold", "opted_out_wrote", "thank", "moved"):
         builder.add_edge(name, "compose")
     builder.add_edge("compose", "guard")
     builder.add_edge("guard", "review")

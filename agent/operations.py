@@ -16,6 +16,7 @@ from agent.store import Store
 from agent.store.errors import StoreError
 from agent.store.suppressions import contact_addresses
 from agent.tools.calendar import zone
+from agent.tools.contacts import move_email
 
 
 async def schedule_outreach(store: Store, settings: Settings, contact: dict[str, Any], now: datetime,
@@ -80,6 +81,28 @@ async def take_over(store: Store, clock: Clock, contact_id: str, by: str) -> dic
     await store.contacts.update(contact_id, now, status="handoff", stage="taken_over", taken_by=by, taken_at=now,
                                 status_before_take=contact.get("status"))
     await store.events.record(f"take:{contact_id}:{uuid.uuid4().hex[:8]}", contact_id, "taken_over", now, {"by": by})
+    return await store.contacts.require(contact_id)
+
+
+ENGLISH_REFUSALS = {"invalid": "is not an email address", "taken": "belongs to another contact",
+                    "suppressed": "is on the suppression list"}
+
+
+async def move_contact_email(store: Store, clock: Clock, contact_id: str, email: str, stop_old: bool, by: str
+                             ) -> dict[str, Any]:
+    """The contact's own new email (the client wrote «мой новый адрес: …»): later messages go there.
+    The old address is kept in `former_emails`, so a reply from it still reaches this conversation;
+    with `stop_old` it is also suppressed. Refused for an opted-out contact, an invalid or
+    suppressed address, or one that belongs to another contact."""
+    contact = await store.contacts.require(contact_id)
+    if contact["status"] == "opted_out":
+        raise StoreError(f"{contact_id} opted out; the agent will not write to them again")
+    now = clock.now()
+    if refused := await move_email(store, contact, email.strip(), now, stop_old):
+        raise StoreError(f"{email.strip()} {ENGLISH_REFUSALS[refused]}; {contact_id} keeps {contact.get('email') or 'no email'}")
+    await store.events.record(f"move-email:{contact_id}:{uuid.uuid4().hex[:8]}", contact_id, "address_moved", now,
+                              {"by": by, "from": contact.get("email"), "to": email.strip().lower(),
+                               "old_suppressed": bool(stop_old and contact.get("email"))})
     return await store.contacts.require(contact_id)
 
 

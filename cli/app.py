@@ -13,7 +13,7 @@ from cli.eval import eval_command
 from cli.llm_relay import llm_relay
 from cli.run import run_all, worker
 from cli.stats import stats
-from cli.team import drafts_app, give_back_, reply, take
+from cli.team import drafts_app, give_back_, move_email_, reply, take
 from cli.telegram import link as telegram_link
 from cli.telegram import telegram_app
 from cli.users import users_app
@@ -32,6 +32,7 @@ app.add_typer(telegram_app, name="telegram")
 contacts_app.command("link")(telegram_link)
 contacts_app.command("take")(take)
 contacts_app.command("give-back")(give_back_)
+contacts_app.command("move-email")(move_email_)
 app.add_typer(drafts_app, name="drafts")
 app.add_typer(users_app, name="users")
 app.command("web")(web)

@@ -189,6 +189,8 @@ def print_contact(contact: dict[str, Any], inbox: list[dict[str, Any]], outbox: 
     name, company = shown(contact.get('name', ''), multiline=False), shown(contact.get('company') or '—', False)
     console.print(f"[bold]{name}[/bold] ({shown(contact['_id'])}) — {company}")
     addresses = ", ".join(f"{f}: {contact[f]}" for f in ("email", "telegram", "phone") if contact.get(f))
+    if contact.get("former_emails"):  # the client moved to its own new email; replies from these still arrive
+        addresses += f" (before: {', '.join(contact['former_emails'])})"
     console.print(f"addresses: {shown(addresses or '—', False)}; time zone: {shown(tz.key)}")
     console.print(f"status: [bold]{shown(contact['status'])}[/bold]; stage: {shown(contact.get('stage', '—'))}")
     console.print(f"next timer: {shown(timer.get('kind', '—'))} {fmt_time(timer.get('due_at'), tz) if timer else ''}")

@@ -20,7 +20,7 @@ from rich.table import Table
 
 from agent.clock import SystemClock
 from agent.database import open_store
-from agent.operations import decide_draft, give_back, send_as_person, take_over
+from agent.operations import decide_draft, give_back, move_contact_email, send_as_person, take_over
 from agent.store.errors import StoreError
 from agent.tools import review
 from cli.common import console, fail, fmt_time, run, settings_or_exit
@@ -190,6 +190,24 @@ def take(contact_id: Annotated[str, typer.Argument(help="Contact id")], by: ByOp
     run(go)
     console.print(f"{escape(contact_id)} is taken over by {escape(name)}; answer with `sales-agent reply "
                   f"{escape(contact_id)}`, return it with `contacts give-back`", highlight=False)
+
+
+def move_email_(contact_id: Annotated[str, typer.Argument(help="Contact id")],
+                email: Annotated[str, typer.Argument(help="The contact's own new email address")],
+                stop_old: Annotated[bool, typer.Option("--stop-old", help="Also put the old address on the "
+                                                       "suppression list (the client asked not to write there)")] = False,
+                by: ByOption = "") -> None:
+    """Move the contact to its own new email: later messages go there. The old address is kept, so a
+    reply from it still reaches the same conversation."""
+    settings = settings_or_exit()
+
+    async def go() -> dict[str, object]:
+        async with open_store(settings) as (store, _uri, _embedded):
+            return await move_contact_email(store, SystemClock(), contact_id, email, stop_old, by or default_by())
+
+    moved = run(go)
+    console.print(f"{escape(contact_id)} now has {escape(str(moved['email']))}"
+                  f"{'; the old address is suppressed' if stop_old else ''}", highlight=False)
 
 
 def give_back_(contact_id: Annotated[str, typer.Argument(help="Contact id")], by: ByOption = "") -> None:

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
 from agent.understanding import classifier, learned, rules
+from agent.understanding.new_address import own_new_address
 from agent.understanding.redirect import stop_and_refer
 from agent.understanding.schema import INTENTS, Understanding
 from agent.understanding.stop_signal import POSSIBLE_THRESHOLD, opt_out_band, stop_outcome
@@ -62,15 +63,18 @@ def opt_out_scores(phrases: Sequence[Phrase], bands: Sequence[str]) -> dict[str,
     near = [b for p, b in pairs if p.intent != "opt_out" and "near_miss" in p.tags]
     return {
         "opt_outs": len(stops),
-        "recall_certain_or_possible": _ratio(sum(b != "none" for b in stops), len(stops)),
+        "recall_certain_or_possible": _ratio(sum(b not in ("none", "moved") for b in stops), len(stops)),
         "opt_outs_certain": sum(b == "certain" for b in stops),
         "opt_outs_possible": sum(b == "possible" for b in stops),
-        "opt_outs_missed": sum(b == "none" for b in stops),
+        "opt_outs_missed": sum(b in ("none", "moved") for b in stops),
         # "stop writing to me, write to X": the sender is suppressed (so a stop counts for recall),
         # the named person is written to; an ordinary message here is followed as the referral it is
         "opt_outs_redirect": sum(b == "redirect" for b in stops),
         "ordinary_in_redirect_n": sum(b == "redirect" for b in ordinary),
         "referrals_in_redirect": sum(b == "redirect" and p.intent == "referral" for p, b in pairs),
+        # the client's own new email, no stop signal: the conversation moves there (a stop here was missed anyway)
+        "opt_outs_moved": sum(b == "moved" for b in stops),
+        "ordinary_moved_n": sum(b == "moved" for b in ordinary),
         "certain_precision": _ratio(sum(p.intent == "opt_out" for p in certain), len(certain)),
         "ordinary": len(ordinary),
         "ordinary_in_possible": _ratio(sum(b == "possible" for b in ordinary), len(ordinary)),
@@ -111,9 +115,14 @@ def rules_reading(text: str) -> Understanding:
 
 def agent_band(text: str, reading: Understanding) -> str:
     """The stop outcome the agent acts on: certain, possible, redirect ("stop writing to me, write
-    to X": the sender suppressed, the referral followed) or none. `reading` is `rules_reading(text)`."""
+    to X": the sender suppressed, the referral followed), moved (the client's own new email: the
+    conversation moves there) or none. `reading` is `rules_reading(text)`."""
     verdict = stop_outcome(text)
-    return "redirect" if stop_and_refer(verdict, reading) else verdict.band
+    if stop_and_refer(verdict, reading):
+        return "redirect"
+    if verdict.band == "none" and own_new_address(text, reading, verdict, None):
+        return "moved"  # beside a live stop signal the agent holds it for a person instead
+    return verdict.band
 
 
 def agent_intent_accuracy(phrases: Sequence[Phrase], readings: Sequence[Understanding],
@@ -193,7 +202,8 @@ def _print(report: dict[str, Any]) -> None:
         a = scores["agent_outcome"]
         print(f"{name:<14}{'':>6}{'':>12}{'':>10}{a['recall_certain_or_possible']!s:>13}{a['certain_precision']!s:>14}"
               f"{a['ordinary_in_possible']!s:>19}   redirect: {a['opt_outs_redirect']} stops, "
-              f"{a['referrals_in_redirect']} referrals, {a['ordinary_in_redirect_n']} ordinary")
+              f"{a['referrals_in_redirect']} referrals, {a['ordinary_in_redirect_n']} ordinary; "
+              f"moved: {a['opt_outs_moved']} stops, {a['ordinary_moved_n']} ordinary")
     print("\nintent the rules-mode agent reads (channel-flag intents left out):",
           ", ".join(f"{name} {scores['agent_intent']['accuracy']}" for name, scores in report["sets"].items()))
     held = report["sets"]["heldout_all"]["classifier"]

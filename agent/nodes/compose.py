@@ -14,6 +14,8 @@ from agent.understanding.language import LANGUAGES, conversation_language
 
 def outbound_channel(state: ConversationState) -> str:
     event = state["event"]
+    if event["kind"] == "message" and event["channel"] == "telegram" and (state.get("understanding") or {}).get("new_address"):
+        return "email"  # «пишите мне на почту …» in a chat: the reply goes to that email
     if event["kind"] in ("message", "notice") and event["channel"] != "system":
         return event["channel"]
     return state["contact"].get("channel") or "console"

@@ -23,7 +23,7 @@ from agent.store.contacts import ADDRESS_FIELDS, normalise_address
 from agent.store.suppressions import contact_addresses
 from agent.tools import effects as fx
 from agent.tools.calendar import next_in_window
-from agent.tools.contacts import create_referred
+from agent.tools.contacts import MOVE_REFUSED, create_referred, move_email
 from agent.tools.outbox import queue_message, queue_team_note
 
 
@@ -62,6 +62,27 @@ async def suppress(effect: fx.Suppress, turn: Turn) -> None:
     await store.suppressions.add(contact_addresses(contact), contact["_id"], "opt_out", turn.now)
     await store.outbox.suppress_pending_for(contact["_id"], turn.now, "opted out")
     turn.suppressed = True
+
+
+async def move_address(effect: fx.MoveAddress, turn: Turn) -> None:
+    """The client's own new email, before the reply is queued (it goes to the new address). Never an
+    address on the suppression list or another contact's: then nothing is sent and a person decides."""
+    contact, old = turn.contact, turn.contact.get("email")
+    refused = await move_email(turn.ctx.store, contact, effect.email, turn.now, effect.stop_old)
+    new = normalise_address("email", effect.email)
+    if refused is not None:
+        reason = f"клиент дал новый адрес {new}, но писать туда нельзя: {MOVE_REFUSED[refused]}"
+        turn.suppressed = True  # nothing to the old address the client left, nothing to the new one
+        turn.contact_set.update(status="handoff", stage="address_refused", handoff_reason=reason)
+        turn.timers.append(fx.no_timer())
+        turn.record("address_refused", {"to": new, "reason": refused})
+        await queue_team_note(turn.ctx, key=f"{turn.key}:team:handoff_team", contact=contact, template="handoff_team",
+                              values={"reason": reason, "last_message": str(turn.state["event"].get("text") or "")[:1000]},
+                              sink=turn.outbox)
+        return
+    former = sorted({*contact.get("former_emails", []), *([old] if old and old != new else [])})
+    turn.contact = {**contact, "email": new, "former_emails": former}
+    turn.record("address_moved", {"from": old, "to": new, "old_suppressed": bool(effect.stop_old and old)})
 
 
 async def update_contact(effect: fx.UpdateContact, turn: Turn) -> None:
@@ -120,6 +141,7 @@ HANDLERS: dict[type, Handler] = {
     fx.RememberReading: remember_reading,
     fx.Suppress: suppress,
     fx.UpdateContact: update_contact,
+    fx.MoveAddress: move_address,
     fx.CreateContact: create_contact,
     fx.IssueTelegramLink: issue_telegram_link,
     fx.SetSubject: set_subject,
@@ -151,14 +173,17 @@ def rejected_draft_effects(state: ConversationState) -> list[Any]:
             fx.no_timer()]
 
 
-async def send_reply(turn: Turn, reply: str | None, channel: str) -> None:
+async def send_reply(turn: Turn, reply: str | None, channel: str) -> bool:
+    """Queue the turn's reply; False when nothing goes out (no reply, an opt-out, no address)."""
     if not reply or turn.contact.get("status") == "opted_out" or turn.suppressed:
-        return
+        return False
     event = turn.state["event"]
-    await queue_message(turn.ctx, key=f"{turn.key}:reply", contact=turn.contact, channel=channel, text=reply,
+    queued = await queue_message(turn.ctx, key=f"{turn.key}:reply", contact=turn.contact, channel=channel, text=reply,
                         kind=event.get("timer_kind") or event["kind"], subject=turn.subject,
                         attachments=turn.attachments, event=event, sink=turn.outbox, check_suppressions=False)
-    turn.contact_set["last_outbound_at"] = turn.now
+    if queued:
+        turn.contact_set["last_outbound_at"] = turn.now
+    return queued
 
 
 async def apply_timers(turn: Turn) -> None:
@@ -198,7 +223,7 @@ async def deliver(state: ConversationState, runtime: Runtime[AgentContext]) -> d
     for effect in (e for e in effects if type(e) not in AFTER_REPLY):
         await HANDLERS[type(effect)](effect, turn)
     reply, channel = state.get("reply"), outbound_channel(state)
-    await send_reply(turn, reply, channel)
+    sent = await send_reply(turn, reply, channel)
     for effect in (e for e in effects if type(e) in AFTER_REPLY and not isinstance(e, fx.RecordFact)):
         await HANDLERS[type(effect)](effect, turn)
     await ctx.store.outbox.enqueue_many(turn.outbox, turn.now)
@@ -210,10 +235,10 @@ async def deliver(state: ConversationState, runtime: Runtime[AgentContext]) -> d
     if turn.contact_set:
         await ctx.store.contacts.update(contact["_id"], turn.now, **turn.contact_set)
     history = state.get("history", [])
-    if reply:
+    if reply and sent:
         entry = {"role": "agent", "text": reply, "at": turn.now, "channel": channel}
         if event["kind"] == "operator":
             entry.update(role="person", by=event.get("meta", {}).get("by") or "team")
         history = with_turn(history, entry)
     return {"history": history, "processed": [*state.get("processed", []), turn.key][-PROCESSED_KEEP:],
-            "contact": {**contact, **turn.contact_set}}
+            "contact": {**turn.contact, **turn.contact_set}, "reply": reply if sent else None}

@@ -11,10 +11,11 @@ from agent.nodes.compose import reply_language
 from agent.state import ConversationState
 from agent.tools import effects
 from agent.understanding import learned, rules
+from agent.understanding.new_address import NewAddress, own_new_address
 from agent.understanding.reading import read_with_model
 from agent.understanding.redirect import stop_and_refer
 from agent.understanding.schema import Understanding
-from agent.understanding.stop_signal import stop_outcome
+from agent.understanding.stop_signal import StopVerdict, stop_outcome
 
 RULES_ENOUGH = {"presentation", "demo", "pause", "not_interested", "referral"}
 
@@ -30,18 +31,22 @@ async def understand(state: ConversationState, runtime: Runtime[AgentContext]) -
     reading: Understanding | None = rules.detect_certain(text, flags, now, tz)
     handoff_reason = None
     by_rules: Understanding | None = None
+    verdict = stop_outcome(text) if reading is None or reading.intent != "opt_out" else None
+    redirect = None
     if reading is None:
         by_rules = learned.refine(rules.classify(text, now, tz, flags), text, now, tz)
-        if ctx.llm is None or settled_without_model(by_rules):
+        redirect = stop_and_refer(verdict, by_rules) if verdict is not None else None
+        if ctx.llm is None or redirect or settled_without_model(by_rules):
             reading = by_rules
         else:
             reading, handoff_reason = await read_with_model(ctx, state, text, now, tz)
-    if reading.intent != "opt_out" and (verdict := stop_outcome(text)).band != "none":
-        # possible (certain was settled above): send nothing, a person decides — unless the client
-        # plainly asked us to stop writing to them and to write to someone else instead
-        if by_rules is not None and (redirect := stop_and_refer(verdict, by_rules)):
+    if reading.intent != "opt_out" and verdict is not None:
+        if redirect and by_rules is not None:  # "stop writing to me, write to X": no person is needed for either wish
             reading, handoff_reason = by_rules.model_copy(update={"opt_out_redirect": redirect}), None
-        else:
+        elif by_rules is not None and contact.get("status") not in ("handoff", "opted_out") and (
+                moved := own_new_address(text, by_rules, verdict, contact.get("email"))):
+            reading = reading.model_copy(update=moved_or_held(moved, verdict, contact["_id"]))
+        elif verdict.band != "none":  # possible: send nothing, a person decides
             reading = reading.model_copy(update={"opt_out_possible": verdict.reason})
     # one detector for the whole conversation: a short «ok» keeps the language the client writes in
     reading = reading.model_copy(update={"language": reply_language(state)})
@@ -50,6 +55,17 @@ async def understand(state: ConversationState, runtime: Runtime[AgentContext]) -
     if reading.source == "llm" or handoff_reason:  # deliver caches it on the inbox event
         update["effects"] = [effects.RememberReading(reading=dumped, handoff_reason=handoff_reason)]
     return update
+
+
+def moved_or_held(moved: NewAddress, verdict: StopVerdict, contact_id: str) -> dict[str, Any]:
+    """The client's own new email («мой новый адрес: …»): with no stop signal the conversation moves
+    there; beside a live stop signal («сюда больше не пишите») a person decides, as for any possible
+    stop, and is told the one command that moves it."""
+    if verdict.band == "none":
+        return {"new_address": moved.email, "new_address_stop_here": moved.stop_here}
+    command = f"sales-agent contacts move-email {contact_id} {moved.email}{' --stop-old' if moved.stop_here else ''}"
+    return {"opt_out_possible": f"{verdict.reason}; клиент дал свой новый адрес {moved.email}. Если это не отказ: "
+                                f"{command}, затем sales-agent contacts give-back {contact_id}"}
 
 
 def settled_without_model(reading: Understanding) -> bool:

@@ -51,12 +51,15 @@ class ContactRepo:
             await self.col.create_index(
                 [(field, ASCENDING)], unique=True, sparse=True, name=f"{field}_unique"
             )
+        await self.col.create_index([("former_emails", ASCENDING)], sparse=True, name="former_emails")
         await self.col.create_index([("status", ASCENDING), ("updated_at", DESCENDING)])
         await ensure_page_indexes(self.col)
 
     async def create(self, fields: dict[str, Any], now: datetime) -> dict[str, Any]:
         """Insert a contact; an address already used by another contact is a StoreError."""
         doc = self.new_doc(fields, now)
+        if await self.former_owners([doc]):
+            raise self.moved_from(doc)
         try:
             await self.col.insert_one(doc)
         except DuplicateKeyError as exc:
@@ -70,15 +73,32 @@ class ContactRepo:
         docs = [self.new_doc(fields, now) for fields in rows]
         if not docs:
             return [], {}
-        refused: dict[int, DuplicateContact] = {}
+        moved = await self.former_owners(docs)
+        refused: dict[int, DuplicateContact] = {i: self.moved_from(d) for i, d in enumerate(docs) if d.get("email") in moved}
+        kept = [i for i in range(len(docs)) if i not in refused]
         try:
-            await self.col.insert_many(docs, ordered=False)
+            if kept:
+                await self.col.insert_many([docs[i] for i in kept], ordered=False)
         except BulkWriteError as exc:
             for error in exc.details.get("writeErrors", []):
                 if error.get("code") != 11000:
                     raise
-                refused[error["index"]] = self.duplicate(docs[error["index"]], error)
+                index = kept[error["index"]]
+                refused[index] = self.duplicate(docs[index], error)
         return [doc for i, doc in enumerate(docs) if i not in refused], refused
+
+    async def former_owners(self, docs: builtins.list[dict[str, Any]]) -> set[str]:
+        """The emails among these documents that a contact had before it moved to its own new one
+        (a re-imported lead list must not write to the address the client left)."""
+        emails = [d["email"] for d in docs if d.get("email")]
+        if not emails:
+            return set()
+        found = self.col.find({"former_emails": {"$in": emails}}, {"former_emails": 1})
+        return {e async for doc in found for e in doc.get("former_emails", [])} & set(emails)
+
+    @staticmethod
+    def moved_from(doc: dict[str, Any]) -> DuplicateContact:
+        return DuplicateContact(f"a contact with this email already exists ({doc['email']}, its former address)")
 
     @staticmethod
     def duplicate(doc: dict[str, Any], details: Any) -> DuplicateContact:
@@ -111,7 +131,30 @@ class ContactRepo:
         return doc
 
     async def find_by_address(self, field: str, value: str | int) -> dict[str, Any] | None:
-        return await self.col.find_one({field: normalise_address(field, value)})
+        """The contact with this address; for email, also one that had it before moving (a reply
+        from the old address still reaches the same conversation)."""
+        address = normalise_address(field, value)
+        if field == "email":
+            return await self.col.find_one({"$or": [{"email": address}, {"former_emails": address}]})
+        return await self.col.find_one({field: address})
+
+    async def move_email(self, contact_id: str, email: str, now: datetime) -> bool:
+        """The contact's own new email; the old one is kept in `former_emails`. False (nothing
+        changed) when another contact has the address."""
+        current = await self.require(contact_id)
+        address = normalise_address("email", email)
+        if current.get("email") == address:
+            return True
+        fields: dict[str, Any] = {"email": address, "updated_at": now}
+        fields["search_terms"] = search_terms({**current, **fields})
+        change: dict[str, Any] = {"$set": fields}
+        if current.get("email"):
+            change["$addToSet"] = {"former_emails": current["email"]}
+        try:
+            await self.col.update_one({"_id": contact_id}, change)
+        except DuplicateKeyError:
+            return False
+        return True
 
     async def update(self, contact_id: str, now: datetime, **fields: Any) -> None:
         if set(fields) & set(SEARCH_FIELDS):  # keep the search words in step (rare: a name or handle changed)

@@ -13,7 +13,9 @@ from pymongo.errors import DuplicateKeyError
 
 from agent.contacts_import import TELEGRAM, is_email
 from agent.store import Store
+from agent.store.contacts import normalise_address
 from agent.store.errors import StoreError
+from agent.store.suppressions import address_key
 from agent.understanding.entities import find_emails, find_phones, find_telegram
 from agent.understanding.schema import Person
 
@@ -27,6 +29,29 @@ async def find_existing(store: Store, fields: dict[str, Any]) -> dict[str, Any] 
         if fields.get(field) and (found := await store.contacts.find_by_address(field, fields[field])):
             return found
     return None
+
+
+MOVE_REFUSED = {"invalid": "это не адрес электронной почты", "taken": "этот адрес уже у другого контакта",
+                "suppressed": "на этом адресе стоп-лист"}
+
+
+async def move_email(store: Store, contact: dict[str, Any], email: str, now: datetime, stop_old: bool) -> str | None:
+    """Move the contact to its own new email (the old one is kept in `former_emails` and, with
+    `stop_old`, suppressed). Returns why it cannot be done (a key of MOVE_REFUSED), or None when
+    done. Never an address on the suppression list or another contact's. Idempotent."""
+    old, new = contact.get("email"), normalise_address("email", email)
+    if new is not None and old == new:
+        return None
+    if new is None or not is_email(new):
+        return "invalid"
+    other = await store.contacts.find_by_address("email", new)
+    if other is not None and other["_id"] != contact["_id"]:
+        return "taken"
+    if await store.suppressions.any_suppressed([address_key("email", new)]):
+        return "suppressed"
+    if stop_old and old:  # before the move: a replay after a crash finds the contact moved already
+        await store.suppressions.add([address_key("email", old)], contact["_id"], "moved", now)
+    return None if await store.contacts.move_email(contact["_id"], new, now) else "taken"
 
 
 async def create_referred(store: Store, event_key: str, fields: dict[str, Any], now: datetime

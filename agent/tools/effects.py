@@ -65,6 +65,15 @@ class Suppress(BaseEffect):
     type: Literal["suppress"] = "suppress"
 
 
+class MoveAddress(BaseEffect):
+    """The client's own new email: the contact's address changes before the reply is sent, the old
+    one is kept in `former_emails` (and suppressed when the client asked us to stop writing there)."""
+
+    type: Literal["move_address"] = "move_address"
+    email: str
+    stop_old: bool = False
+
+
 class CreateContact(BaseEffect):
     """A referred person becomes a contact, with an outreach timer."""
 
@@ -111,12 +120,12 @@ class RememberReading(BaseEffect):
 
 
 Effect = Annotated[
-    UpdateContact | ScheduleTimer | RecordFact | NotifyTeam | Suppress | CreateContact | Attach | SetSubject
-    | MarkUnreachable | IssueTelegramLink | RememberReading,
+    UpdateContact | ScheduleTimer | RecordFact | NotifyTeam | Suppress | MoveAddress | CreateContact | Attach
+    | SetSubject | MarkUnreachable | IssueTelegramLink | RememberReading,
     Field(discriminator="type"),
 ]
 EFFECT_TYPES: tuple[type[BaseEffect], ...] = (UpdateContact, ScheduleTimer, RecordFact, NotifyTeam, Suppress,
-                                           CreateContact, Attach, SetSubject, MarkUnreachable, IssueTelegramLink,
+                                           MoveAddress, CreateContact, Attach, SetSubject, MarkUnreachable, IssueTelegramLink,
                                            RememberReading)
 _ADAPTER: TypeAdapter[Effect] = TypeAdapter(Effect)
 
@@ -182,6 +191,10 @@ def notify_team(template: str, **values: Any) -> NotifyTeam:
 
 def suppress() -> Suppress:
     return Suppress()
+
+
+def move_address(email: str, stop_old: bool) -> MoveAddress:
+    return MoveAddress(email=email, stop_old=stop_old)
 
 
 def create_contact(fields: dict[str, Any], slot: int = 0) -> CreateContact:

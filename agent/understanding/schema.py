@@ -103,6 +103,10 @@ class Understanding(BaseModel):
     answer: str | None = Field(default=None, description="model-drafted answer text (ollama only)")
     opt_out_possible: str | None = Field(
         default=None, description="why this may be a request to stop (the possible band): nothing is sent, a person decides")
+    new_address: str | None = Field(
+        default=None, description="the client's own new email («мой новый адрес: …»): the conversation moves there")
+    new_address_stop_here: bool = Field(
+        default=False, description="the client asked us to stop writing to the old address: it is suppressed")
     opt_out_redirect: str | None = Field(
         default=None, description="the client asked us to stop writing to them and named someone else: "
                                   "their addresses are suppressed and the referral is followed")

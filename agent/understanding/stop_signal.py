@@ -206,6 +206,7 @@ def _personal(analysed: list[Word]) -> bool:
 # (never a silent stop). Chosen on train out-of-fold: 2 more stops caught for 7 ordinary messages
 # held (scoping "another channel" the same way caught none and held 4 more: left as it was).
 ELSEWHERE = "a time limit in another sentence"
+ANOTHER_CHANNEL = "another channel"
 
 
 def _judged(lemma: str, clause: str, strong: bool, sentence: str, text: str, analysed: list[Word]) -> Signal:
@@ -253,7 +254,7 @@ def _defuse(lemma: str, clause: str, sentence: str, text: str, analysed: list[Wo
     if lemma in CONTACT and _MANNER.search(sentence):
         return "a manner or time-of-day preference"
     if lemma in CONTACT and _OTHER_CHANNEL.search(text) and not intensified:
-        return "another channel"
+        return ANOTHER_CHANNEL
     return None
 
 

@@ -120,6 +120,34 @@ def test_opt_out_then_restart_is_refused(cli, db) -> None:
     assert refused.exit_code == 1 and "opted out" in refused.output
 
 
+def test_move_email_keeps_the_old_address_findable_and_refuses_what_cannot_be_used(cli, db, tmp_path: Path) -> None:
+    cli("contacts", "add", "--name", "Анна", "--email", "anna@old.ru", "--no-start")
+    cli("contacts", "add", "--name", "Пётр", "--email", "petr@new.ru", "--no-start")
+    contact_id = db.contacts.find_one({"email": "anna@old.ru"})["_id"]
+    for email, message in (("petr@new.ru", "belongs to another contact"), ("not-an-email", "is not an email address")):
+        refused = cli("contacts", "move-email", contact_id, email)
+        assert refused.exit_code == 1 and message in refused.output and "Traceback" not in refused.output
+        assert len([line for line in refused.output.splitlines() if line.strip()]) == 1
+    assert db.contacts.find_one({"_id": contact_id})["email"] == "anna@old.ru"
+
+    moved = cli("contacts", "move-email", contact_id, "Anna@New.ru", "--stop-old")
+    assert moved.exit_code == 0 and "now has anna@new.ru; the old address is suppressed" in moved.output
+    stored = db.contacts.find_one({"_id": contact_id})
+    assert (stored["email"], stored["former_emails"]) == ("anna@new.ru", ["anna@old.ru"])
+    assert db.suppressions.find_one({"_id": "email:anna@old.ru"}) is not None
+    assert db.events.find_one({"contact_id": contact_id, "type": "address_moved"})["data"]["to"] == "anna@new.ru"
+    assert "email: anna@new.ru (before: anna@old.ru)" in cli("contacts", "show", contact_id).output
+    assert cli("contacts", "move-email", contact_id, "anna@new.ru").exit_code == 0  # the same address again: a no-op
+    # the old address is the same contact still: it cannot be given to someone else
+    again = cli("contacts", "add", "--name", "Другая", "--email", "anna@old.ru")
+    assert again.exit_code == 1 and "its former address" in again.output
+    leads = tmp_path / "leads.csv"  # the original lead list, imported again
+    leads.write_text("name,email\nАнна,anna@old.ru\nОлег,oleg@new.ru\n", encoding="utf-8")
+    result = cli("contacts", "import", str(leads))
+    assert "imported 1 contact(s), skipped 1 already imported" in result.output
+    assert db.contacts.count_documents({"email": "anna@old.ru"}) == 0
+
+
 def test_db_init_and_stats(cli) -> None:
     init = cli("db", "init")
     assert init.exit_code == 0 and "inbox" in init.output and "outbox" in init.output

@@ -184,3 +184,27 @@ async def test_start_command_is_settled_by_rules_without_the_model(setup: Setup)
     assert doc["result"]["actions"] == ["restart"]
     assert "Что Вам интересно?" in setup.replies()[-1]
     assert (await setup.stored_contact())["stage"] == "restarted"
+
+
+async def test_stop_writing_to_me_write_to_x_is_settled_without_the_model(setup: Setup) -> None:
+    """Both wishes are read by the rules, so the model is not asked (its reading would be dropped)."""
+    setup.fake.default = {"intent": "question", "answer": ANSWER}
+    text = "Мне больше не пишите, я бухгалтер. По отзывам — к управляющей Марине Ковалёвой: m.kovaleva@teplyhleb.ru"
+    doc, requests = await setup.turn(text)
+
+    assert requests == 0
+    assert doc["result"]["source"] == "rules" and sorted(doc["result"]["actions"]) == ["create_contact", "opt_out"]
+    assert (await setup.stored_contact())["status"] == "opted_out"
+
+
+async def test_the_clients_own_new_address_moves_the_conversation_with_the_models_answer(setup: Setup) -> None:
+    """With a model, the reading is the model's, and the move is the rules' (the address is taken from
+    the client's words, never from the model)."""
+    setup.fake.default = {"intent": "question", "question": QUESTION, "topics": ["platforms"], "answer": ANSWER}
+    doc, requests = await setup.turn(f"Моя новая почта — ivan.new@zdorovie.ru, пишите туда. {QUESTION}")
+
+    assert requests == 1 and doc["result"]["source"] == "llm"
+    stored = await setup.stored_contact()
+    assert stored["email"] == "ivan.new@zdorovie.ru" and stored["status"] == "active"
+    reply = setup.replies()[-1]
+    assert "ivan.new@zdorovie.ru" in reply and ANSWER in reply

@@ -157,6 +157,8 @@ def _scores(phrases):
         "agent_certain_share": agent["opt_outs_certain"] / agent["opt_outs"],
         "agent_redirects": agent["referrals_in_redirect"],
         "agent_stops_redirected": agent["opt_outs_redirect"],
+        "agent_moves": agent["ordinary_moved_n"],
+        "agent_stops_moved": agent["opt_outs_moved"],
     }
 
 
@@ -190,6 +192,13 @@ def test_stop_writing_to_me_write_to_x_is_followed_without_a_person(heldout):
     of 1,133: its sender is suppressed, so it still counts for recall)."""
     assert heldout["agent_redirects"] >= 35
     assert heldout["agent_stops_redirected"] <= 2
+
+
+def test_a_move_to_the_clients_own_new_address_never_takes_a_stop(heldout):
+    """The conversation moves to the client's own new email only with no stop signal beside it
+    (`new_address.py`); a move never lands on a held-out stop (measured 0 of 1,133, 2 ordinary)."""
+    assert heldout["agent_stops_moved"] == 0
+    assert heldout["agent_moves"] >= 1
 
 
 def test_ordinary_messages_in_possible_at_most_5_percent(heldout):
