@@ -85,11 +85,11 @@ async def take_over(store: Store, clock: Clock, contact_id: str, by: str) -> dic
 
 
 ENGLISH_REFUSALS = {"invalid": "is not an email address", "taken": "belongs to another contact",
-                    "suppressed": "is on the suppression list"}
+                    "suppressed": "is on the suppression list", "ours": "is our own address"}
 
 
-async def move_contact_email(store: Store, clock: Clock, contact_id: str, email: str, stop_old: bool, by: str
-                             ) -> dict[str, Any]:
+async def move_contact_email(store: Store, clock: Clock, contact_id: str, email: str, stop_old: bool, by: str,
+                             sender_email: str) -> dict[str, Any]:
     """The contact's own new email (the client wrote «мой новый адрес: …»): later messages go there.
     The old address is kept in `former_emails`, so a reply from it still reaches this conversation;
     with `stop_old` it is also suppressed. Refused for an opted-out contact, an invalid or
@@ -98,7 +98,7 @@ async def move_contact_email(store: Store, clock: Clock, contact_id: str, email:
     if contact["status"] == "opted_out":
         raise StoreError(f"{contact_id} opted out; the agent will not write to them again")
     now = clock.now()
-    if refused := await move_email(store, contact, email.strip(), now, stop_old):
+    if refused := await move_email(store, contact, email.strip(), now, stop_old, sender_email):
         raise StoreError(f"{email.strip()} {ENGLISH_REFUSALS[refused]}; {contact_id} keeps {contact.get('email') or 'no email'}")
     await store.events.record(f"move-email:{contact_id}:{uuid.uuid4().hex[:8]}", contact_id, "address_moved", now,
                               {"by": by, "from": contact.get("email"), "to": email.strip().lower(),

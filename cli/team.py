@@ -203,7 +203,8 @@ def move_email_(contact_id: Annotated[str, typer.Argument(help="Contact id")],
 
     async def go() -> dict[str, object]:
         async with open_store(settings) as (store, _uri, _embedded):
-            return await move_contact_email(store, SystemClock(), contact_id, email, stop_old, by or default_by())
+            return await move_contact_email(store, SystemClock(), contact_id, email, stop_old, by or default_by(),
+                                            settings.sender_email)
 
     moved = run(go)
     console.print(f"{escape(contact_id)} now has {escape(str(moved['email']))}"

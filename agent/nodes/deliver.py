@@ -68,7 +68,8 @@ async def move_address(effect: fx.MoveAddress, turn: Turn) -> None:
     """The client's own new email, before the reply is queued (it goes to the new address). Never an
     address on the suppression list or another contact's: then nothing is sent and a person decides."""
     contact, old = turn.contact, turn.contact.get("email")
-    refused = await move_email(turn.ctx.store, contact, effect.email, turn.now, effect.stop_old)
+    refused = await move_email(turn.ctx.store, contact, effect.email, turn.now, effect.stop_old,
+                               turn.ctx.settings.sender_email)
     new = normalise_address("email", effect.email)
     if refused is not None:
         reason = f"клиент дал новый адрес {new}, но писать туда нельзя: {MOVE_REFUSED[refused]}"

@@ -32,10 +32,11 @@ async def find_existing(store: Store, fields: dict[str, Any]) -> dict[str, Any] 
 
 
 MOVE_REFUSED = {"invalid": "это не адрес электронной почты", "taken": "этот адрес уже у другого контакта",
-                "suppressed": "на этом адресе стоп-лист"}
+                "suppressed": "на этом адресе стоп-лист", "ours": "это наш собственный адрес"}
 
 
-async def move_email(store: Store, contact: dict[str, Any], email: str, now: datetime, stop_old: bool) -> str | None:
+async def move_email(store: Store, contact: dict[str, Any], email: str, now: datetime, stop_old: bool,
+                     sender_email: str) -> str | None:
     """Move the contact to its own new email (the old one is kept in `former_emails` and, with
     `stop_old`, suppressed). Returns why it cannot be done (a key of MOVE_REFUSED), or None when
     done. Never an address on the suppression list or another contact's. Idempotent."""
@@ -44,6 +45,8 @@ async def move_email(store: Store, contact: dict[str, Any], email: str, now: dat
         return None
     if new is None or not is_email(new):
         return "invalid"
+    if is_ours(new, sender_email):
+        return "ours"
     other = await store.contacts.find_by_address("email", new)
     if other is not None and other["_id"] != contact["_id"]:
         return "taken"
@@ -85,6 +88,12 @@ def _own_domain(sender_email: str) -> str:
     return sender_email.rsplit("@", 1)[-1].lower() if "@" in sender_email else ""
 
 
+def is_ours(email: str, sender_email: str) -> bool:
+    """The agent's own address or any address in its domain (or a subdomain of it)."""
+    own, domain = _own_domain(sender_email), email.rsplit("@", 1)[-1].lower()
+    return email.lower() == sender_email.lower() or bool(own and (domain == own or domain.endswith("." + own)))
+
+
 def plan_referral(text: str, person: Person | None, *, sender_email: str, room: int) -> ReferralPlan:
     """The contacts a referral message may create: only addresses the client wrote (a model's
     invented one is dropped), strictly valid, never the agent's own address or domain; at most
@@ -103,13 +112,11 @@ def plan_referral(text: str, person: Person | None, *, sender_email: str, room: 
         token = raw.strip(".:!?«»").lower()
         if token and token not in emails and token not in handles and "@" + token.lstrip("@") not in handles:
             plan.refused.append((token, "invalid"))
-    own = _own_domain(sender_email)
     valid_emails, valid_handles = [], []
     for email in emails:
-        domain = email.rsplit("@", 1)[-1]
         if not is_email(email):
             plan.refused.append((email, "invalid"))
-        elif email == sender_email.lower() or (own and (domain == own or domain.endswith("." + own))):
+        elif is_ours(email, sender_email):
             plan.refused.append((email, "own"))
         else:
             valid_emails.append(email)

@@ -141,7 +141,8 @@ async def test_beside_a_stop_word_a_person_decides_and_moves_it_with_one_command
     assert command in held["handoff_reason"]
     assert len(await wait_for_mail(dovecot, new, 1, timeout=0.5)) == 0
 
-    await move_contact_email(runtime.store, runtime.clock, contact["_id"], new, stop_old=True, by="Мария")
+    await move_contact_email(runtime.store, runtime.clock, contact["_id"], new, stop_old=True, by="Мария",
+                             sender_email=runtime.settings.sender_email)
     await give_back(runtime.store, runtime.clock, contact["_id"], "Мария")
     assert await runtime.store.suppressions.any_suppressed([f"email:{addrs.client}"])
     # the client writes again from the old address, outside the thread: the same conversation, the new mailbox
