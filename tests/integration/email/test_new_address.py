@@ -5,9 +5,12 @@ stop signal («Сюда больше не пишите») a person decides, and 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
 from typing import Any
+
+import pytest
 
 from agent.clock import SimulatedClock
 from agent.operations import add_contact, give_back, move_contact_email
@@ -22,6 +25,21 @@ from tests.support.dovecot import Dovecot
 from tests.support.smtp_server import SmtpServer
 
 SOURCE = {"mailbox": "INBOX", "uidvalidity": 1, "uid": 1}
+
+
+@dataclass
+class MailEnv:
+    runtime: AgentRuntime
+    email_settings: EmailSettings
+    addrs: Addresses
+    dovecot: Dovecot
+
+
+@pytest.fixture
+def mail_env(runtime: AgentRuntime, email_settings: EmailSettings, addrs: Addresses, dovecot: Dovecot,
+             smtp: SmtpServer) -> MailEnv:
+    """The agent with the real mail servers (the SMTP server delivers into dovecot)."""
+    return MailEnv(runtime, email_settings, addrs, dovecot)
 
 
 async def answer(rt: AgentRuntime, email: EmailSettings, mail: EmailMessage) -> dict[str, Any]:
@@ -41,15 +59,18 @@ async def start(rt: AgentRuntime, email: EmailSettings, addrs: Addresses, doveco
     return contact, outreach
 
 
+def astuple_env(env: MailEnv) -> tuple[AgentRuntime, EmailSettings, Addresses, Dovecot]:
+    return env.runtime, env.email_settings, env.addrs, env.dovecot
+
+
 def plain(mail: EmailMessage) -> str:
     body = mail.get_body(preferencelist=("plain",))
     assert body is not None
     return str(body.get_content())
 
 
-async def test_the_reply_and_the_follow_ups_go_to_the_new_mailbox(
-        runtime: AgentRuntime, email_settings: EmailSettings, addrs: Addresses, dovecot: Dovecot,
-        smtp: SmtpServer) -> None:
+async def test_the_reply_and_the_follow_ups_go_to_the_new_mailbox(mail_env: MailEnv) -> None:
+    runtime, email_settings, addrs, dovecot = astuple_env(mail_env)
     new = addrs.client.replace("ivan-", "anna-new-")
     contact, outreach = await start(runtime, email_settings, addrs, dovecot)
     text = f"Больше не пишите на этот адрес, пишите на новый: {new}"
@@ -75,9 +96,8 @@ async def test_the_reply_and_the_follow_ups_go_to_the_new_mailbox(
     assert len(await wait_for_mail(dovecot, addrs.client, 2, timeout=0.5)) == 1  # only the outreach
 
 
-async def test_the_deck_goes_to_the_personal_address_and_the_old_one_is_not_suppressed(
-        runtime: AgentRuntime, email_settings: EmailSettings, addrs: Addresses, dovecot: Dovecot,
-        smtp: SmtpServer) -> None:
+async def test_the_deck_goes_to_the_personal_address_and_the_old_one_is_not_suppressed(mail_env: MailEnv) -> None:
+    runtime, email_settings, addrs, dovecot = astuple_env(mail_env)
     personal = addrs.client.replace("ivan-", "olga-home-")
     contact, outreach = await start(runtime, email_settings, addrs, dovecot)
     text = f"Отправьте описание в PDF на мой личный адрес {personal} — рабочий режет вложения."
@@ -91,9 +111,8 @@ async def test_the_deck_goes_to_the_personal_address_and_the_old_one_is_not_supp
     assert (await runtime.store.contacts.require(contact["_id"]))["email"] == personal
 
 
-async def test_an_address_of_another_contact_sends_nothing_and_asks_a_person(
-        runtime: AgentRuntime, email_settings: EmailSettings, addrs: Addresses, dovecot: Dovecot,
-        smtp: SmtpServer) -> None:
+async def test_an_address_of_another_contact_sends_nothing_and_asks_a_person(mail_env: MailEnv) -> None:
+    runtime, email_settings, addrs, dovecot = astuple_env(mail_env)
     taken = addrs.client.replace("ivan-", "boss-")
     await add_contact(runtime.store, runtime.settings, runtime.clock,
                       {"name": "Пётр Сидоров", "email": taken}, start=False)
@@ -111,9 +130,8 @@ async def test_an_address_of_another_contact_sends_nothing_and_asks_a_person(
     assert taken in note["text"] and "другого контакта" in note["text"]
 
 
-async def test_a_suppressed_new_address_is_never_written_to(
-        runtime: AgentRuntime, email_settings: EmailSettings, addrs: Addresses, dovecot: Dovecot,
-        smtp: SmtpServer) -> None:
+async def test_a_suppressed_new_address_is_never_written_to(mail_env: MailEnv) -> None:
+    runtime, email_settings, addrs, dovecot = astuple_env(mail_env)
     blocked = addrs.client.replace("ivan-", "stopped-")
     await runtime.store.suppressions.add([f"email:{blocked}"], "someone", "opt_out", runtime.clock.now())
     contact, outreach = await start(runtime, email_settings, addrs, dovecot)
@@ -126,9 +144,8 @@ async def test_a_suppressed_new_address_is_never_written_to(
     assert (stored["email"], stored["stage"]) == (addrs.client, "address_refused")
 
 
-async def test_beside_a_stop_word_a_person_decides_and_moves_it_with_one_command(
-        runtime: AgentRuntime, email_settings: EmailSettings, addrs: Addresses, dovecot: Dovecot,
-        smtp: SmtpServer) -> None:
+async def test_beside_a_stop_word_a_person_decides_and_moves_it_with_one_command(mail_env: MailEnv) -> None:
+    runtime, email_settings, addrs, dovecot = astuple_env(mail_env)
     new = addrs.client.replace("ivan-", "anna-new-")
     contact, outreach = await start(runtime, email_settings, addrs, dovecot)
     text = f"Сюда больше не пишите — ящик скоро закроют. Мой новый адрес: {new}, продолжим там."
