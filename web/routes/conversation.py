@@ -1,4 +1,5 @@
-"""One conversation: the timeline, drafts, timers; reply, take over, give back, restart, opt out."""
+"""One conversation: the timeline, drafts, timers; reply, take over, give back, restart, move to a
+new email, opt out."""
 
 from __future__ import annotations
 
@@ -34,10 +35,15 @@ async def conversation(request: Request, contact_id: str, user: Viewer, desk: De
 
 
 async def _act(request: Request, contact_id: str, user: User, desk: Desk, store: Store, action: str,
-               text: str = "") -> Response:
+               text: str = "", stop_old: bool = False) -> Response:
     clock = desk.clock
     try:
-        if action == "reply":
+        if action == "move-email":
+            moved = await operations.move_contact_email(store, clock, contact_id, text, stop_old, user.name,
+                                                        desk.settings.sender_email)
+            done = (f"Later messages go to {moved['email']}"
+                    f"{'; the old address is on the suppression list' if stop_old else ''}.")
+        elif action == "reply":
             await operations.send_as_person(store, clock, contact_id, text, user.name)
             done = "Your message is queued; it goes out in the contact's thread."
         elif action == "take":
@@ -65,6 +71,14 @@ async def _act(request: Request, contact_id: str, user: User, desk: Desk, store:
 async def reply(request: Request, contact_id: str, user: Operator, desk: DeskDep, store: StoreDep,
                 text: Annotated[str, Form(max_length=20_000)] = "") -> Response:
     return await _act(request, contact_id, user, desk, store, "reply", text)
+
+
+@router.post("/contacts/{contact_id}/move-email", dependencies=[CSRF])
+async def move_email(request: Request, contact_id: str, user: Operator, desk: DeskDep, store: StoreDep,
+                     email: Annotated[str, Form(max_length=254)] = "",
+                     stop_old: Annotated[bool, Form()] = False) -> Response:
+    """The client's own new email («мой новый адрес: …»): later messages go there."""
+    return await _act(request, contact_id, user, desk, store, "move-email", email, stop_old)
 
 
 @router.post("/contacts/{contact_id}/{action}", dependencies=[CSRF])
