@@ -110,10 +110,11 @@ def suppress_and_refer(state: ConversationState, ctx: AgentContext, people: list
     suppressed or the sender's own), or the message names several people (one of them may be the
     writer at another address), a person decides, as for any possible stop."""
     reason = reading_of(state).opt_out_redirect or ""
-    if not people:
-        return held(state, f"{reason}; адрес того, кого назвали, использовать нельзя")
-    if len(people) > 1:
-        return held(state, f"{reason}; названо несколько адресов, кому писать — решает человек")
+    if not people or len(people) > 1:  # what was checked is recorded either way
+        why = "адрес того, кого назвали, использовать нельзя" if not people else \
+            "названо несколько адресов, кому писать — решает человек"
+        hold = held(state, f"{reason}; {why}")
+        return {**hold, "effects": [*hold["effects"], *facts]}
     return {
         "actions": ["opt_out", "create_contact"],
         "effects": [

@@ -61,6 +61,8 @@ async def test_a_named_address_that_cannot_be_used_is_held_for_a_person(runtime:
     assert "использовать нельзя" in stored["handoff_reason"]
     assert await runtime.store.contacts.find_by_address("email", "m.kovaleva@teplyhleb.ru") is None
     assert [m.kind for m in channel.sent[sent_before:]] == ["team"]
+    [checked] = [e for e in await runtime.store.events.for_contact(contact["_id"]) if e["type"] == "referral_checked"]
+    assert checked["data"]["created"] == 0 and checked["data"]["refused"] == [["m.kovaleva@teplyhleb.ru", "suppressed"]]
 
 
 async def test_several_addresses_are_held_for_a_person(runtime: AgentRuntime) -> None:
