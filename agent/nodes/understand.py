@@ -45,7 +45,7 @@ async def understand(state: ConversationState, runtime: Runtime[AgentContext]) -
             reading, handoff_reason = by_rules.model_copy(update={"opt_out_redirect": redirect}), None
         elif by_rules is not None and contact.get("status") not in ("handoff", "opted_out") and (
                 moved := own_new_address(text, by_rules, verdict, contact.get("email"))):
-            reading = reading.model_copy(update=moved_or_held(moved, verdict, contact["_id"]))
+            reading, handoff_reason = to_new_address(reading, moved, verdict, contact, handoff_reason)
         elif verdict.band != "none":  # possible: send nothing, a person decides
             reading = reading.model_copy(update={"opt_out_possible": verdict.reason})
     # one detector for the whole conversation: a short «ok» keeps the language the client writes in
@@ -57,15 +57,27 @@ async def understand(state: ConversationState, runtime: Runtime[AgentContext]) -
     return update
 
 
-def moved_or_held(moved: NewAddress, verdict: StopVerdict, contact_id: str) -> dict[str, Any]:
+def to_new_address(reading: Understanding, moved: NewAddress, verdict: StopVerdict, contact: dict[str, Any],
+                   handoff_reason: str | None) -> tuple[Understanding, str | None]:
     """The client's own new email («мой новый адрес: …»): with no stop signal the conversation moves
-    there; beside a live stop signal («сюда больше не пишите») a person decides, as for any possible
-    stop, and is told the one command that moves it."""
+    there, once; beside a live stop signal («сюда больше не пишите») it is a possible stop and a
+    person decides, as does a second move. The person is given the one command that moves it."""
+    if verdict.band == "none" and not contact.get("former_emails"):
+        return reading.model_copy(update={"new_address": moved.email, "new_address_stop_here": moved.stop_here}), \
+            handoff_reason
+    command = move_command(contact["_id"], moved)
     if verdict.band == "none":
-        return {"new_address": moved.email, "new_address_stop_here": moved.stop_here}
-    command = f"sales-agent contacts move-email {contact_id} {moved.email}{' --stop-old' if moved.stop_here else ''}"
-    return {"opt_out_possible": f"{verdict.reason}; клиент дал свой новый адрес {moved.email}. Если это не отказ: "
-                                f"{command}, затем sales-agent contacts give-back {contact_id}"}
+        former = ", ".join(contact["former_emails"])
+        return reading, f"клиент снова даёт новый адрес {moved.email} (прежние: {former}). {command}"
+    why = f"{verdict.reason}; клиент дал свой новый адрес {moved.email}. Если это не отказ: {command}"
+    return reading.model_copy(update={"opt_out_possible": why}), handoff_reason
+
+
+def move_command(contact_id: str, moved: NewAddress) -> str:
+    """What a person runs to move the conversation to the client's own new email."""
+    stop_old = " --stop-old" if moved.stop_here else ""
+    return (f"Перевести на него: sales-agent contacts move-email {contact_id} {moved.email}{stop_old}, "
+            f"затем sales-agent contacts give-back {contact_id}")
 
 
 def settled_without_model(reading: Understanding) -> bool:

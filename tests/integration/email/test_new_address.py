@@ -95,6 +95,15 @@ async def test_the_reply_and_the_follow_ups_go_to_the_new_mailbox(mail_env: Mail
     assert [m["To"] for m in mails] == [new, new]
     assert len(await wait_for_mail(dovecot, addrs.client, 2, timeout=0.5)) == 1  # only the outreach
 
+    # a second move is a person's call (the agent is not a relay to any address a sender names)
+    third = addrs.client.replace("ivan-", "third-")
+    again = client_mail(new, addrs.agent, "Адрес", f"Мой новый адрес теперь {third}, пишите туда.")
+    await answer(runtime, email_settings, again)
+    stored = await runtime.store.contacts.require(contact["_id"])
+    assert (stored["email"], stored["status"]) == (new, "handoff")
+    assert f"sales-agent contacts move-email {contact['_id']} {third}" in stored["handoff_reason"]
+    assert len(await wait_for_mail(dovecot, third, 1, timeout=0.5)) == 0
+
 
 async def test_the_deck_goes_to_the_personal_address_and_the_old_one_is_not_suppressed(mail_env: MailEnv) -> None:
     runtime, email_settings, addrs, dovecot = astuple_env(mail_env)
