@@ -1,8 +1,9 @@
-"""moved: the client gave their own new email («Этот ящик отключат, пишите мне на новый: …»), with no
-stop signal beside it (`understand` decides; beside one a person does). The conversation moves there: `deliver` changes the contact's address before the reply is queued (the
-old one is kept in `former_emails`, and suppressed when the client asked us to stop writing there),
-so this turn's reply and everything after it go to the new address. A short thanks says so; the
-cadence goes on as it was, and any other wish of the message is answered beside it."""
+"""moved: the client gave their own new email («Этот ящик отключат, пишите мне на новый: …»), with
+no stop signal beside it (`understand` decides; beside one a person does). The conversation moves
+there: `deliver` changes the contact's address before the reply is queued (the old one is kept in
+`former_emails`, and suppressed when the client asked us to stop writing there), so this turn's
+reply and everything after it go to the new address. A short thanks says so; the cadence goes on
+as it was, and any other wish of the message is answered beside it."""
 
 from __future__ import annotations
 
