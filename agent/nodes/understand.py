@@ -11,13 +11,14 @@ from agent.nodes.compose import reply_language
 from agent.state import ConversationState
 from agent.tools import effects
 from agent.understanding import learned, rules
-from agent.understanding.new_address import NewAddress, own_new_address
+from agent.understanding.new_address import NewAddress, own_new_address, without_move
 from agent.understanding.reading import read_with_model
 from agent.understanding.redirect import stop_and_refer
 from agent.understanding.schema import Understanding
 from agent.understanding.stop_signal import StopVerdict, stop_outcome
 
 RULES_ENOUGH = {"presentation", "demo", "pause", "not_interested", "referral"}
+MOVABLE = {"interested", "question", "presentation", "demo", "other"}  # what the rest of a move message may ask
 
 
 async def understand(state: ConversationState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
@@ -45,6 +46,10 @@ async def understand(state: ConversationState, runtime: Runtime[AgentContext]) -
             reading, handoff_reason = by_rules.model_copy(update={"opt_out_redirect": redirect}), None
         elif by_rules is not None and contact.get("status") not in ("handoff", "opted_out") and (
                 moved := own_new_address(text, by_rules, verdict, contact.get("email"))):
+            if reading is by_rules and reading.wants_pause and verdict.band == "none":
+                # «ящик в декабре отключат, пишите мне на новый: …» is not «write in December»
+                rest = without_move(text, moved.email)
+                reading = without_false_pause(reading, learned.refine(rules.classify(rest, now, tz, flags), rest, now, tz))
             reading, handoff_reason = to_new_address(reading, moved, verdict, contact, handoff_reason)
         elif verdict.band != "none":  # possible: send nothing, a person decides
             reading = reading.model_copy(update={"opt_out_possible": verdict.reason})
@@ -52,7 +57,8 @@ async def understand(state: ConversationState, runtime: Runtime[AgentContext]) -
     reading = reading.model_copy(update={"language": reply_language(state)})
     dumped = reading.model_dump(mode="json")
     update: dict[str, Any] = {"understanding": dumped, "handoff_reason": handoff_reason}
-    if reading.source == "llm" or handoff_reason:  # deliver caches it on the inbox event
+    # deliver caches it on the inbox event (before the move: a replay must not re-read against the moved contact)
+    if reading.source == "llm" or handoff_reason or reading.new_address:
         update["effects"] = [effects.RememberReading(reading=dumped, handoff_reason=handoff_reason)]
     return update
 
@@ -71,6 +77,15 @@ def to_new_address(reading: Understanding, moved: NewAddress, verdict: StopVerdi
         return reading, f"клиент снова даёт новый адрес {moved.email} (прежние: {former}). {command}"
     why = f"{verdict.reason}; клиент дал свой новый адрес {moved.email}. Если это не отказ: {command}"
     return reading.model_copy(update={"opt_out_possible": why}), handoff_reason
+
+
+def without_false_pause(reading: Understanding, rest: Understanding) -> Understanding:
+    """The rules' reading without a pause that only the words giving the new address made (their
+    «пишите» beside a date); `rest` is the reading of the message without those words."""
+    if rest.wants_pause:
+        return reading
+    intent = reading.intent if reading.intent != "pause" else rest.intent if rest.intent in MOVABLE else "other"
+    return reading.model_copy(update={"wants_pause": False, "pause_until": None, "intent": intent})
 
 
 def move_command(contact_id: str, moved: NewAddress) -> str:

@@ -79,3 +79,15 @@ def own_new_address(text: str, reading: Understanding, verdict: StopVerdict, cur
         if not _PLACE.search(clause) or (_PERSON_WORDS.search(clause) and not re.search(r"сюда|here", clause)):
             return None
     return NewAddress(emails[0], stop_here=True)
+
+
+def without_move(text: str, email: str) -> str:
+    """The message without the words that give the new address («пишите мне на новый адрес: …»), so
+    the rest is read on its own: that «пишите» asks for the move, not for a letter later («ящик в
+    декабре отключат, пишите мне на новый…» is not a pause until December)."""
+    at = text.lower().find(email)
+    if at < 0:
+        return text
+    said = list(_MINE.finditer(text[:at]))
+    start = said[-1].start() if said else at
+    return (text[:start] + " " + text[at + len(email):]).strip(" \t\n:—–-,.")

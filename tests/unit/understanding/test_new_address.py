@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.understanding.new_address import own_new_address
+from agent.understanding.new_address import own_new_address, without_move
 from agent.understanding.schema import Person, Understanding
 from agent.understanding.stop_signal import StopVerdict, stop_outcome
 from evals.phrases_report import rules_reading
@@ -78,3 +78,14 @@ def test_a_certain_stop_or_a_possible_one_for_another_reason_is_not_a_move() -> 
     assert own_new_address(text, reading, StopVerdict("possible", "classifier opt_out probability 0.40"), OLD) is None
     place = StopVerdict("possible", "stop word", beside_address=("сюда больше не пишите",))
     assert own_new_address(text, reading, place, OLD) is not None
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    # «пишите мне на …» asks for the move, not for a letter later: the date is the mailbox's
+    ("Этот ящик в декабре отключат, пишите мне на новый адрес: anna@lavka.ru", "other"),
+    ("Отправьте описание в PDF на мой личный адрес anna@lavka.ru — рабочий режет вложения.", "presentation"),
+    ("С января ящик закроют, мой новый адрес anna@lavka.ru. А созвониться давайте в четверг в 11.", "demo"),
+])
+def test_the_rest_of_the_message_is_read_on_its_own(text: str, intent: str) -> None:
+    assert rules_reading(without_move(text, "anna@lavka.ru")).intent == intent
+    assert "anna@lavka.ru" not in without_move(text, "anna@lavka.ru")
