@@ -122,13 +122,19 @@ def _clause_opt_out(clause: str, whole_text: str) -> bool:
 
 def is_opt_out(text: str) -> bool:
     """True when the message asks to stop contacting the client (unsubscribe, «не пишите мне больше»)."""
+    return bool(opt_out_phrases(text))
+
+
+def opt_out_phrases(text: str) -> list[str]:
+    """The words of the message that ask to stop (the whole message, a stop phrase, or the clauses
+    that are a request to stop); empty when it does not ask."""
     norm = normalize(text).replace("’", "'")
     bare = " ".join(_tokens(norm))
     if bare in _WHOLE:
-        return True
+        return [bare]
     plain = re.sub(r"\s+", " ", re.sub(r",|\bпожалуйста\b|\bplease\b", " ", norm))
-    if _ANYWHERE.search(plain):
-        return True
-    if _UNSUBSCRIBE_ANYWHERE.search(norm) and not _BLOCKERS.search(norm):
-        return True  # «отписаться» — unless «нажал отписаться по ошибке, верните»
-    return any(_clause_opt_out(clause, norm) for clause in _SPLIT.split(norm) if clause.strip())
+    if found := _ANYWHERE.search(plain):
+        return [found.group(0)]
+    if (found := _UNSUBSCRIBE_ANYWHERE.search(norm)) and not _BLOCKERS.search(norm):
+        return [found.group(0)]  # «отписаться» — unless «нажал отписаться по ошибке, верните»
+    return [clause.strip() for clause in _SPLIT.split(norm) if clause.strip() and _clause_opt_out(clause, norm)]

@@ -28,7 +28,7 @@ from typing import Literal
 from agent.understanding import classifier
 from agent.understanding.layout import as_russian_layout
 from agent.understanding.morphology import Word, as_imperative, fuzzy_lookup, normalize, sentences, words
-from agent.understanding.opt_out import is_opt_out
+from agent.understanding.opt_out import is_opt_out, opt_out_phrases
 
 Band = Literal["certain", "possible", "none"]
 
@@ -476,12 +476,27 @@ def _rules_verdict(text: str) -> StopVerdict | None:
         why = "next to an address of another person" if has_address else "a weak stop signal"
         return StopVerdict("possible", f"stop word «{live[0].lemma}» in «{live[0].clause}» ({why})",
                            beside_address=tuple(s.clause for s in live) if has_address else ())
+    # beside an address, the clauses that ask to stop are kept for `redirect.stop_and_refer` to read
     phrase = _POSSIBLE_PHRASES.search(norm)
     if phrase and not any(s.defused_by for s in found):
-        return StopVerdict("possible", f"a stop phrase «{phrase.group(0)}»")
-    if not found and is_opt_out(text):
-        return StopVerdict("possible", "a certain rule of opt_out.py matched without a stop signal")
+        return StopVerdict("possible", f"a stop phrase «{phrase.group(0)}»",
+                           beside_address=_clauses_with(norm, [phrase.group(0)]) if has_address else ())
+    if not found and (asked := opt_out_phrases(text)):
+        return StopVerdict("possible", "a certain rule of opt_out.py matched without a stop signal",
+                           beside_address=_clauses_with(norm, asked) if has_address else ())
     return None
+
+
+def _clauses_with(norm: str, phrases: list[str]) -> tuple[str, ...]:
+    """The clauses of the message that hold these stop phrases («take us off your list», not just
+    «off your list»: who is to be dropped is in the clause); a phrase across clauses stays as it is."""
+    clauses = [c.strip() for sentence in sentences(norm) or [norm] for c in _CLAUSE_SPLIT.split(sentence) if c.strip()]
+    return tuple(dict.fromkeys(next((c for c in clauses if p in c or p in _squeezed(c)), p) for p in phrases))
+
+
+def _squeezed(clause: str) -> str:
+    """A clause as the phrase rules match it (commas and «пожалуйста»/"please" left out)."""
+    return re.sub(r"\s+", " ", re.sub(r",|\bпожалуйста\b|\bplease\b", " ", clause)).strip()
 
 
 def stop_outcome(text: str) -> StopVerdict:

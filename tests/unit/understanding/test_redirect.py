@@ -48,3 +48,25 @@ def test_the_stop_analysis_gives_the_clauses_next_to_an_address(text: str) -> No
     verdict = stop_outcome(text)
     assert verdict.band == "possible" and verdict.beside_address
     assert stop_and_refer(verdict, REFERRAL)
+
+
+@pytest.mark.parametrize("text", [
+    "Please take me off this thread and loop in Priya, our CX lead: priya@harborgyms.com",
+    "Забудьте этот адрес — я тут больше не работаю. Отзывами занимается Семён, semen.k@avtodom-nord.ru",
+])
+def test_a_stop_phrased_only_by_the_phrase_rules_gives_its_words_too(text: str) -> None:
+    """No stop-word clause here ("take me off", «забудьте этот адрес»): the phrase itself is what
+    the redirect reads."""
+    verdict = stop_outcome(text)
+    assert verdict.band == "possible" and verdict.beside_address
+    assert stop_and_refer(verdict, REFERRAL)
+
+
+def test_a_phrase_stop_for_a_group_next_to_an_address_is_for_a_person() -> None:
+    verdict = stop_outcome("Take us off your list. For reviews write to Priya: priya@harborgyms.com")
+    assert verdict.band == "possible" and verdict.beside_address
+    assert stop_and_refer(verdict, REFERRAL) is None
+
+
+def test_a_phrase_stop_without_an_address_gives_no_clauses() -> None:
+    assert stop_outcome("Please take me off this thread.").beside_address == ()

@@ -128,8 +128,10 @@ def test_analyzer_is_lazy():
 # budget lowered the possible threshold 0.20 → 0.15 on train CV (recall 1,123 → 1,124 of 1,133; the
 # reader, which counts a hold as opt-out, 0.905 → 0.902), and four stop-reading changes chosen on
 # train made 11 more held-out stops certain (662 → 673, none false) for 4 more held (reader 0.901).
+# Stop 23: a stop phrased only by the phrase rules ("take me off this thread") next to a referral is
+# a redirect too (44 held-out referrals followed instead of 39; reader 0.9009 → 0.9018).
 FLOORS = {"intent_accuracy": 0.928, "opt_out_recall": 0.992, "certain_precision": 0.910,
-          "agent_intent_accuracy": 0.900, "agent_certain_share": 0.59}
+          "agent_intent_accuracy": 0.901, "agent_certain_share": 0.59}
 EARLIER_FLOORS = {"intent_accuracy": 0.936, "opt_out_recall": 0.996, "agent_certain_precision": 0.997,
                   "agent_intent_accuracy": 0.932}
 # The issue's targets not reached yet (strict: they fail the build the day they pass). Its other
@@ -189,8 +191,8 @@ def test_what_the_agent_acts_on_meets_the_certain_precision_and_ordinary_targets
 def test_stop_writing_to_me_write_to_x_is_followed_without_a_person(heldout):
     """Held-out referrals whose writer also asked us to stop writing to them are followed (the
     sender suppressed) instead of held; a message labelled opt-out lands there rarely (measured 1
-    of 1,133: its sender is suppressed, so it still counts for recall)."""
-    assert heldout["agent_redirects"] >= 35
+    of 1,133: its sender is suppressed, so it still counts for recall). Measured 44 referrals."""
+    assert heldout["agent_redirects"] >= 42
     assert heldout["agent_stops_redirected"] <= 2
 
 
