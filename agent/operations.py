@@ -14,7 +14,7 @@ from agent.pacing import plan_outreach
 from agent.settings import Settings
 from agent.store import Store
 from agent.store.errors import StoreError
-from agent.store.suppressions import contact_addresses
+from agent.store.suppressions import opt_out_addresses
 from agent.tools.calendar import zone
 from agent.tools.contacts import move_email
 
@@ -47,7 +47,7 @@ async def opt_out(store: Store, clock: Clock, contact_id: str, reason: str = "op
     """Suppress every address of the contact now; returns how many queued messages were stopped."""
     contact = await store.contacts.require(contact_id)
     now = clock.now()
-    await store.suppressions.add(contact_addresses(contact), contact_id, reason, now)
+    await store.suppressions.add(opt_out_addresses(contact), contact_id, reason, now)
     await store.timers.cancel_for_contact(contact_id, now)
     stopped = await store.outbox.suppress_pending_for(contact_id, now, reason)
     if draft := await store.drafts.pending_for(contact_id):  # a waiting draft is never sent now

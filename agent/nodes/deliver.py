@@ -20,7 +20,7 @@ from agent.contracts import OutboundMessage
 from agent.nodes.compose import outbound_channel
 from agent.state import PROCESSED_KEEP, ConversationState, with_turn
 from agent.store.contacts import ADDRESS_FIELDS, normalise_address
-from agent.store.suppressions import contact_addresses
+from agent.store.suppressions import opt_out_addresses
 from agent.tools import effects as fx
 from agent.tools.calendar import next_in_window
 from agent.tools.contacts import MOVE_REFUSED, create_referred, move_email
@@ -59,7 +59,7 @@ async def remember_reading(effect: fx.RememberReading, turn: Turn) -> None:
 
 async def suppress(effect: fx.Suppress, turn: Turn) -> None:
     store, contact = turn.ctx.store, turn.contact
-    await store.suppressions.add(contact_addresses(contact), contact["_id"], "opt_out", turn.now)
+    await store.suppressions.add(opt_out_addresses(contact), contact["_id"], "opt_out", turn.now)
     await store.outbox.suppress_pending_for(contact["_id"], turn.now, "opted out")
     turn.suppressed = True
 

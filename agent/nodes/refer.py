@@ -15,7 +15,7 @@ from agent.nodes.hold import held
 from agent.nodes.understand import reading_of
 from agent.state import ConversationState
 from agent.store.contacts import ADDRESS_FIELDS, normalise_address
-from agent.store.suppressions import contact_addresses
+from agent.store.suppressions import opt_out_addresses
 from agent.tools import effects
 from agent.tools.cadence import cadence_timer
 from agent.tools.contacts import plan_referral
@@ -38,7 +38,7 @@ async def refer(state: ConversationState, runtime: Runtime[AgentContext]) -> dic
         room = 0  # a closed or opted-out conversation creates no one
     plan = plan_referral(text, person, sender_email=settings.sender_email, room=room)
     # a writer who asked us to stop is never a new contact under an address they already have
-    own = set(contact_addresses(contact)) if reading.opt_out_redirect else set()
+    own = set(opt_out_addresses(contact)) if reading.opt_out_redirect else set()
     people = []
     for fields in plan.people:  # a read, not a write: deliver checks the suppression list again
         keys = [f"{f}:{normalise_address(f, fields[f])}" for f in ADDRESS_FIELDS if fields.get(f)]

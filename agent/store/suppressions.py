@@ -22,6 +22,13 @@ def contact_addresses(contact: dict[str, Any]) -> list[str]:
     return keys
 
 
+def opt_out_addresses(contact: dict[str, Any]) -> list[str]:
+    """What an opt-out suppresses: every address of the contact and every email it moved away from
+    (`former_emails`: the same person, who asked us to stop)."""
+    former = [f"email:{normalise_address('email', e)}" for e in contact.get("former_emails") or []]
+    return [*contact_addresses(contact), *former]
+
+
 def address_key(channel: str, to: str) -> str:
     field = {"email": "email", "telegram": "telegram_chat_id", "console": "contact"}.get(channel, channel)
     value = normalise_address(field, to) if field != "contact" else to

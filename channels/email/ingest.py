@@ -24,7 +24,7 @@ from agent.clock import Clock
 from agent.contracts import domain_of
 from agent.settings import Settings
 from agent.store import Store
-from agent.store.suppressions import contact_addresses
+from agent.store.suppressions import opt_out_addresses
 from channels.email.compose import normalise_id, unsubscribe_address
 from channels.email.parsing import EmailParseError, ParsedEmail, parse_message, to_inbound
 from channels.email.settings import EmailSettings
@@ -151,7 +151,7 @@ class EmailIngest:
         keys = [f"email:{sender.lower()}"] if sender else []
         contact = await self.store.contacts.get(contact_id) if contact_id else None
         if contact:
-            keys += contact_addresses(contact)
+            keys += opt_out_addresses(contact)
             await self.store.outbox.suppress_pending_for(contact["_id"], now, "opted out (List-Unsubscribe)")
         if keys:
             await self.store.suppressions.add(keys, contact_id or "", "opt_out: List-Unsubscribe", now)

@@ -140,6 +140,9 @@ def test_move_email_keeps_the_old_address_findable_and_refuses_what_cannot_be_us
     assert db.events.find_one({"contact_id": contact_id, "type": "address_moved"})["data"]["to"] == "anna@new.ru"
     assert "email: anna@new.ru (before: anna@old.ru)" in cli("contacts", "show", contact_id).output
     assert cli("contacts", "move-email", contact_id, "anna@new.ru").exit_code == 0  # the same address again: a no-op
+    assert cli("contacts", "opt-out", contact_id).exit_code == 0  # both addresses, the old one included
+    assert {d["_id"] for d in db.suppressions.find({"_id": {"$regex": "^email:"}})} == {"email:anna@old.ru",
+                                                                                    "email:anna@new.ru"}
     # the old address is the same contact still: it cannot be given to someone else
     again = cli("contacts", "add", "--name", "Другая", "--email", "anna@old.ru")
     assert again.exit_code == 1 and "its former address" in again.output

@@ -20,7 +20,7 @@ from channels.email.ingest import EmailIngest, store_raw
 from channels.email.sender import EmailChannel
 from channels.email.settings import EmailSettings
 from tests.integration.email.conftest import SAMPLE_PDF, Addresses
-from tests.integration.email.mail import client_mail, quoted_reply, wait_for_mail
+from tests.integration.email.mail import client_mail, fetch_all, quoted_reply, wait_for_mail
 from tests.support.dovecot import Dovecot
 from tests.support.smtp_server import SmtpServer
 
@@ -82,6 +82,9 @@ async def test_the_reply_and_the_follow_ups_go_to_the_new_mailbox(mail_env: Mail
     assert reply["To"] == new and reply["In-Reply-To"] == mail["Message-ID"]
     assert outreach["Message-ID"] in reply["References"].split()  # the same thread, in the new mailbox
     assert f"Дальше пишем Вам на {new}" in plain(reply)
+    [raw] = await fetch_all(dovecot, new)  # as bytes on the wire, not as Python's parser reads them back
+    headers = raw.replace(b"\r\n", b"\n").split(b"\n\n", 1)[0].split(b"\n")
+    assert f"To: {new}".encode() in headers  # the whole header line: the new address and nothing else
     stored = await runtime.store.contacts.require(contact["_id"])
     assert (stored["email"], stored["former_emails"], stored["status"]) == (new, [addrs.client], "active")
     assert await runtime.store.suppressions.any_suppressed([f"email:{addrs.client}"])  # «сюда больше не пишите»
@@ -118,6 +121,12 @@ async def test_the_deck_goes_to_the_personal_address_and_the_old_one_is_not_supp
     assert plain(reply).index(personal) < plain(reply).index(runtime.settings.presentation_url)  # the ack first
     assert not await runtime.store.suppressions.any_suppressed([f"email:{addrs.client}"])  # not asked to stop
     assert (await runtime.store.contacts.require(contact["_id"]))["email"] == personal
+
+    # an opt-out later stops the address the client moved away from too: the same person
+    await answer(runtime, email_settings, client_mail(personal, addrs.agent, "Re", "Отпишите меня от рассылки."))
+    assert (await runtime.store.contacts.require(contact["_id"]))["status"] == "opted_out"
+    for address in (personal, addrs.client):
+        assert await runtime.store.suppressions.any_suppressed([f"email:{address}"]), address
 
 
 async def test_an_address_of_another_contact_sends_nothing_and_asks_a_person(mail_env: MailEnv) -> None:
