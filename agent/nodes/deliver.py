@@ -81,8 +81,7 @@ async def move_address(effect: fx.MoveAddress, turn: Turn) -> None:
                               values={"reason": reason, "last_message": str(turn.state["event"].get("text") or "")[:1000]},
                               sink=turn.outbox)
         return
-    former = sorted({*contact.get("former_emails", []), *([old] if old and old != new else [])})
-    turn.contact = {**contact, "email": new, "former_emails": former}
+    turn.contact = await turn.ctx.store.contacts.require(contact["_id"])  # as moved: the reply goes there
     turn.record("address_moved", {"from": old, "to": new, "old_suppressed": bool(effect.stop_old and old)})
 
 

@@ -138,7 +138,7 @@ class ContactRepo:
             return await self.col.find_one({"$or": [{"email": address}, {"former_emails": address}]})
         return await self.col.find_one({field: address})
 
-    async def move_email(self, contact_id: str, email: str, now: datetime) -> bool:
+    async def replace_email(self, contact_id: str, email: str, now: datetime) -> bool:
         """The contact's own new email; the old one is kept in `former_emails`. False (nothing
         changed) when another contact has the address."""
         current = await self.require(contact_id)

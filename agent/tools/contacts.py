@@ -54,7 +54,7 @@ async def move_email(store: Store, contact: dict[str, Any], email: str, now: dat
         return "suppressed"
     if stop_old and old:  # before the move: a replay after a crash finds the contact moved already
         await store.suppressions.add([address_key("email", old)], contact["_id"], "moved", now)
-    return None if await store.contacts.move_email(contact["_id"], new, now) else "taken"
+    return None if await store.contacts.replace_email(contact["_id"], new, now) else "taken"
 
 
 async def create_referred(store: Store, event_key: str, fields: dict[str, Any], now: datetime

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from agent.understanding.entities import find_emails, find_person_name, find_phones, find_telegram
+from agent.understanding.entities import EMAIL_RE, find_emails, find_person_name, find_phones, find_telegram
 from agent.understanding.schema import Understanding
 from agent.understanding.stop_signal import ANOTHER_CHANNEL, StopVerdict, own_words, signals
 
@@ -45,7 +45,6 @@ _PLACE = re.compile(
     r"(?<!\w)(?:сюда|здесь|тут|эт[оуаи]\w*|стар\w+|общ\w+|прежн\w+|рабоч\w+|личн\w+|приходск\w+|"
     r"почт\w*|адрес\w*|ящик\w*|e-?mail|имейл|номер\w*|here|this|that|old|address|inbox)(?!\w)", re.IGNORECASE)
 _PERSON_WORDS = re.compile(r"(?<!\w)(?:меня|нас|нам|me|us)(?!\w)", re.IGNORECASE)
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 NOT_MOVED = frozenset({"opt_out", "not_interested", "bounce", "auto_reply", "restart"})
 
 
@@ -65,7 +64,7 @@ def own_new_address(text: str, reading: Understanding, verdict: StopVerdict, cur
     emails = find_emails(mine)
     if len(emails) != 1 or find_telegram(mine) or find_phones(mine) or emails[0] == (current or "").lower():
         return None
-    words = EMAIL.sub(" ", mine)
+    words = EMAIL_RE.sub(" ", mine)
     if not _MINE.search(words) or _SOMEONE_ELSE.search(words) or find_person_name(mine):
         return None
     if reading.referral is not None and reading.referral.name:
@@ -75,7 +74,7 @@ def own_new_address(text: str, reading: Understanding, verdict: StopVerdict, cur
     if not verdict.beside_address:
         return None  # possible for another reason (the classifier, a stop phrase): a person decides
     for clause in verdict.beside_address:
-        clause = EMAIL.sub(" ", clause)
+        clause = EMAIL_RE.sub(" ", clause)
         if not _PLACE.search(clause) or (_PERSON_WORDS.search(clause) and not re.search(r"сюда|here", clause)):
             return None
     return NewAddress(emails[0], stop_here=True)

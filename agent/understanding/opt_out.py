@@ -125,6 +125,11 @@ def is_opt_out(text: str) -> bool:
     return bool(opt_out_phrases(text))
 
 
+def squeezed(norm: str) -> str:
+    """A normalised text as the stop phrases are matched on it (commas and «пожалуйста»/"please" left out)."""
+    return re.sub(r"\s+", " ", re.sub(r",|\bпожалуйста\b|\bplease\b", " ", norm))
+
+
 def opt_out_phrases(text: str) -> list[str]:
     """The words of the message that ask to stop (the whole message, a stop phrase, or the clauses
     that are a request to stop); empty when it does not ask."""
@@ -132,8 +137,7 @@ def opt_out_phrases(text: str) -> list[str]:
     bare = " ".join(_tokens(norm))
     if bare in _WHOLE:
         return [bare]
-    plain = re.sub(r"\s+", " ", re.sub(r",|\bпожалуйста\b|\bplease\b", " ", norm))
-    if found := _ANYWHERE.search(plain):
+    if found := _ANYWHERE.search(squeezed(norm)):
         return [found.group(0)]
     if (found := _UNSUBSCRIBE_ANYWHERE.search(norm)) and not _BLOCKERS.search(norm):
         return [found.group(0)]  # «отписаться» — unless «нажал отписаться по ошибке, верните»

@@ -28,7 +28,7 @@ from typing import Literal
 from agent.understanding import classifier
 from agent.understanding.layout import as_russian_layout
 from agent.understanding.morphology import Word, as_imperative, fuzzy_lookup, normalize, sentences, words
-from agent.understanding.opt_out import is_opt_out, opt_out_phrases
+from agent.understanding.opt_out import is_opt_out, opt_out_phrases, squeezed
 
 Band = Literal["certain", "possible", "none"]
 
@@ -239,23 +239,22 @@ def _defuse(lemma: str, clause: str, sentence: str, text: str, analysed: list[Wo
         return "a question"
     if ("можно" in lemmas or "can" in lemmas) and not personal:
         return "a question"
-    if not intensified and (
-        (lemma in CONTACT and (_TIME.search(sentence) or re.search(r"\bсейчас\b", sentence)))
-        or (lemma in {"прекратить", "стоп", "stop", "хватит", "перестать"} and _TIME.search(sentence))
-        or (lemma in {"удалить", "убрать"} and re.search(r"\bпока\b", sentence))
-    ):
+    if not intensified and _time_limited(lemma, sentence):
         return "a time limit (pause)"
-    if not intensified and (
-        (lemma in CONTACT and (_TIME.search(text) or re.search(r"\bсейчас\b", text)))
-        or (lemma in {"прекратить", "стоп", "stop", "хватит", "перестать"} and _TIME.search(text))
-        or (lemma in {"удалить", "убрать"} and re.search(r"\bпока\b", text))
-    ):
+    if not intensified and _time_limited(lemma, text):
         return ELSEWHERE
     if lemma in CONTACT and _MANNER.search(sentence):
         return "a manner or time-of-day preference"
     if lemma in CONTACT and _OTHER_CHANNEL.search(text) and not intensified:
         return ANOTHER_CHANNEL
     return None
+
+
+def _time_limited(lemma: str, scope: str) -> bool:
+    """A time limit on this stop word within `scope` («не пишите до января», «пока удалите»)."""
+    return bool((lemma in CONTACT and (_TIME.search(scope) or re.search(r"\bсейчас\b", scope)))
+                or (lemma in {"прекратить", "стоп", "stop", "хватит", "перестать"} and _TIME.search(scope))
+                or (lemma in {"удалить", "убрать"} and re.search(r"\bпока\b", scope)))
 
 
 _QUOTED = re.compile(r"[«\"“„]([^«»\"“”„]{1,60})[»\"”“]")
@@ -491,12 +490,7 @@ def _clauses_with(norm: str, phrases: list[str]) -> tuple[str, ...]:
     """The clauses of the message that hold these stop phrases («take us off your list», not just
     «off your list»: who is to be dropped is in the clause); a phrase across clauses stays as it is."""
     clauses = [c.strip() for sentence in sentences(norm) or [norm] for c in _CLAUSE_SPLIT.split(sentence) if c.strip()]
-    return tuple(dict.fromkeys(next((c for c in clauses if p in c or p in _squeezed(c)), p) for p in phrases))
-
-
-def _squeezed(clause: str) -> str:
-    """A clause as the phrase rules match it (commas and «пожалуйста»/"please" left out)."""
-    return re.sub(r"\s+", " ", re.sub(r",|\bпожалуйста\b|\bplease\b", " ", clause)).strip()
+    return tuple(dict.fromkeys(next((c for c in clauses if p in c or p in squeezed(c)), p) for p in phrases))
 
 
 def stop_outcome(text: str) -> StopVerdict:
