@@ -62,3 +62,19 @@ def test_numpy_prediction_equals_sklearn(retrained):
         np.testing.assert_allclose(exact.probabilities(text), row, atol=1e-9)
         np.testing.assert_allclose(committed.probabilities(text), row, atol=1e-4)  # float32 artefact
         assert committed.probabilities(text).argmax() == row.argmax()
+
+
+def test_the_vocabulary_cut_breaks_ties_by_name_so_every_machine_keeps_the_same_features(monkeypatch):
+    # scikit-learn's max_features cut orders ties by an unstable argsort whose result depends on the
+    # CPU's SIMD (AVX2 and AVX-512 machines kept different features); ours must depend on nothing
+    import random
+
+    from evals import train_classifier
+
+    monkeypatch.setattr(train_classifier, "features", str.split)
+    texts = ["e a b", "a d e", "b c", "d e c", "x", "e"]
+    expected = {"a": 0, "b": 1, "e": 2}  # e (4) first, then the ties at 2 by name; x is in one text only
+    for seed in range(5):
+        random.Random(seed).shuffle(texts)
+        assert train_classifier.stable_vocabulary(texts, min_df=2, limit=3) == expected
+    assert set(train_classifier.stable_vocabulary(texts, min_df=2, limit=100)) == {"a", "b", "c", "d", "e"}

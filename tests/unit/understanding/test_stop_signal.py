@@ -130,10 +130,13 @@ def test_analyzer_is_lazy():
 # train made 11 more held-out stops certain (662 → 673, none false) for 4 more held (reader 0.901).
 # Stop 23: a stop phrased only by the phrase rules ("take me off this thread") next to a referral is
 # a redirect too (44 held-out referrals followed instead of 39; reader 0.9009 → 0.9018).
-FLOORS = {"intent_accuracy": 0.928, "opt_out_recall": 0.992, "certain_precision": 0.910,
+# Stop 24: the classifier's vocabulary cut is the same on every CPU (retrained: classifier 0.928 →
+# 0.931, 0.936 → 0.941 on the earlier set), and with that model the train-CV rule gives the possible
+# threshold 0.12 (recall 1,124 → 1,125 of 1,133; ordinary held 4.3 → 4.6 %; reader 0.9034 → 0.9011).
+FLOORS = {"intent_accuracy": 0.931, "opt_out_recall": 0.992, "certain_precision": 0.910,
           "agent_intent_accuracy": 0.901, "agent_certain_share": 0.59}
-EARLIER_FLOORS = {"intent_accuracy": 0.936, "opt_out_recall": 0.996, "agent_certain_precision": 0.997,
-                  "agent_intent_accuracy": 0.932}
+EARLIER_FLOORS = {"intent_accuracy": 0.941, "opt_out_recall": 0.996, "agent_certain_precision": 0.997,
+                  "agent_intent_accuracy": 0.933}
 # The targets not reached yet (strict: they fail the build the day they pass). Its other
 # two, certain precision ≥ 99 % and ordinary messages held ≤ 5 %, are met by what the agent acts
 # on and asserted below; the stop-word band alone (`certain_precision` above) is only a floor.
