@@ -48,7 +48,12 @@ async def book_demo(state: ConversationState, runtime: Runtime[AgentContext]) ->
                                   slots_text=_slots_text(slots, tz, words))
     else:
         slots = propose_slots(now, tz, ctx.settings, day=reading.demo_day) or propose_slots(now, tz, ctx.settings)
-        text = ctx.prompts.render("book_demo_propose", lang, slots_text=_slots_text(slots, tz, words))
+        slots_text = _slots_text(slots, tz, words)
+        if previous is None:
+            text = ctx.prompts.render("book_demo_propose", lang, slots_text=slots_text)
+        else:  # a move to a day with no time: the booking stands until a new time is agreed, and says so
+            text = ctx.prompts.render("book_demo_propose_move", lang, slots_text=slots_text,
+                                      previous_text=format_when(previous, tz, words))
     proposed = [s.isoformat() for s in slots]
     turn_effects: list[Any] = [effects.fact("replied", intent="demo")]
     if previous is None:

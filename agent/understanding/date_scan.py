@@ -87,7 +87,10 @@ _DAY_MONTH = re.compile(
 )
 _ORD_MONTH = re.compile(rf"\b({ORDINAL_RE})\s+({MONTH_RE})(?:\s+(\d{{4}}))?")
 _MONTH_DAY = re.compile(rf"\b({EN_MONTH_RE})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}}))?")
-_DAY_OF_MONTH = re.compile(rf"\b(?:(\d{{1,2}})\s*-?\s*(?:го|ого)\b|(\d{{1,2}}|{ORDINAL_RE})\s+числа\b)")
+_DAY_OF_MONTH = re.compile(
+    rf"\b(?:(\d{{1,2}})\s*-?\s*(?:го|ого)\b|(\d{{1,2}}|{ORDINAL_RE})\s+числа\b|(?<=на\s)(\d{{1,2}})\s*-\s*(?:е|ое)\b"
+    r"(?=\s*(?:$|[^\w\s]|(?:в|во|на|с|со|к|или|и|а|но|число|числа)\b)))"
+)
 
 _AT_PREP = r"(?:в|во|к|около|примерно\s+в|где-то\s+в|at|around)"
 _OPEN_PREP = {"с", "со", "до", "после", "from", "until", "till", "after", "before", "between"}
@@ -96,6 +99,9 @@ _CLOCK = re.compile(
     r"(?<![\d.:])(?P<h>[01]?\d|2[0-3])(?P<sep>[:.\-])(?P<m>[0-5]\d)(?![\d]|[.\-/]\d)"
 )
 _BARE_HOUR = re.compile(rf"\b{_AT_PREP}\s+(?P<h>\d{{1,2}})(?!\d|[:.,]\d)")
+# «на пятницу на 11», «давайте на 11 утра»: «на» + an hour; «на 15 салонов», «на 2 часа» are not times
+_ON_HOUR = re.compile(r"\bна\s+(?P<h>\d{1,2})(?!\d|[:.,]\d)")
+_ORDINAL_TAIL = re.compile(r"^\s*-?\s*(?:го|ого|м|ой|е)\b")
 _WORD_HOUR = re.compile(
     rf"\b{_AT_PREP}\s+(?P<w>час|два|три|четыре|пять|шесть|семь|восемь|девять|десять|одиннадцать|двенадцать)\b"
 )
@@ -277,12 +283,13 @@ def _scan_times(scan: Scan) -> None:
             word = found.group("h") if pattern is _BARE_HOUR else found.group("w")
             number = int(word) if word.isdigit() else _HOUR_WORDS.index(word) + 1
             tail = text[found.end() : found.end() + 40]
-            if re.match(r"^\s*-?\s*(?:го|ого|м|ой|е)\b", tail):
+            if _ORDINAL_TAIL.match(tail):
                 continue
             hour, zone, used = _tail_time(tail, number, force=False)
             if hour is not None:
                 scan.times.append(TimeRef(found.start(), time(hour, 0), True, zone))
                 text = _blank(text, found.start(), found.end() + used)
+    text = _scan_on_hour(scan, text)
     for found in list(_HALF.finditer(text)):
         tail = text[found.end() : found.end() + 40]
         hour, zone, used = _tail_time(tail, _HALF_WORDS.index(found.group("o")), force=True)
@@ -294,6 +301,24 @@ def _scan_times(scan: Scan) -> None:
         scan.times.append(TimeRef(found.start(), time(12, 0), True))
         text = _blank(text, found.start(), found.end())
     scan.text = text
+
+
+def _scan_on_hour(scan: Scan, text: str) -> str:
+    """«на пятницу на 11», «на 11 утра»: an hour after «на» is a time only with a part of the day, or
+    beside a named day and followed by nothing that makes it a count («на 15 салонов»). «на 2 часа»
+    is a duration and «на 11-е» a date, so neither is read here."""
+    named_day = bool(scan.days or _WEEKDAY.search(text) or _RELATIVE.search(text) or _DAY_OF_MONTH.search(text))
+    for found in list(_ON_HOUR.finditer(text)):
+        tail = text[found.end() : found.end() + 40]
+        unit = _UNIT.match(tail)
+        part = _PART.match(tail[unit.end() if unit else 0 :])
+        if _ORDINAL_TAIL.match(tail) or (unit and not part) or not (part or named_day):
+            continue
+        hour, zone, used = _tail_time(tail, int(found.group("h")), force=False)
+        if hour is not None:
+            scan.times.append(TimeRef(found.start(), time(hour, 0), True, zone))
+            text = _blank(text, found.start(), found.end() + used)
+    return text
 
 
 def _weekday_day(today: date, weekday: int, mode: str, clock: time | None, now_time: time) -> date:
@@ -336,7 +361,7 @@ def _scan_relative(scan: Scan, now_local: datetime) -> None:
     if week and found_weekday:  # «в четверг на следующей неделе» names a day, not a period
         text = _blank(text, week.start(), week.end())
     for found in list(_DAY_OF_MONTH.finditer(text)):
-        raw = found.group(1) or found.group(2)
+        raw = found.group(1) or found.group(2) or found.group(3)
         number = int(raw) if raw.isdigit() else ordinal_value(raw)
         month_day = _next_day_of_month(today, number)
         if month_day:

@@ -98,3 +98,38 @@ async def test_a_reschedule_cancels_the_old_time_and_updates_the_one_event(
     stored = await store.contacts.get(contact["_id"]) or {}
     assert stored["stage"] == "demo_booked"
     assert stored["demo_at"].replace(tzinfo=None) == datetime(2026, 11, 27, 6, 0)  # one booking: the new time (UTC)
+
+
+async def test_a_move_to_a_day_without_a_time_keeps_the_booking_until_a_new_time_is_agreed(
+        runtime: AgentRuntime, email_settings: EmailSettings, addrs: Addresses, dovecot: Dovecot) -> None:
+    store, settings = runtime.store, runtime.settings
+    channel = EmailChannel(store, settings, email_settings, runtime.clock)
+    contact, _ = await add_contact(store, settings, runtime.clock, {
+        "name": "Ольга Смирнова", "company": "Отель «Волна»", "email": addrs.client,
+        "timezone": "Asia/Yekaterinburg"})
+    await pump(runtime, [channel])
+    for n, text in enumerate(("Давайте созвонимся завтра в 15:00",
+                              "Не успеваю завтра, можно перенести на пятницу?",
+                              "Тогда давайте на пятницу на 11")):
+        now = runtime.clock.now()
+        await store.inbox.ingest(InboundMessage(
+            key=f"email:<day-{n}@volna.test>", channel="email", contact_id=contact["_id"], sender=addrs.client,
+            text=text, received_at=now, meta={"message_id": f"<day-{n}@volna.test>"}), now)
+        await pump(runtime, [channel])
+        if n == 1:  # slots offered; the booked time stands, and the reply says so
+            mails = await wait_for_mail(dovecot, addrs.client, 3)
+            body = mails[2].get_body(("plain",)).get_content()
+            assert "Пока за Вами остаётся прежнее время" in body and "26 ноября" in body
+            assert "27 ноября" in body  # the slots are on the Friday asked for
+            assert not [p for p in mails[2].iter_attachments() if p.get_content_type() == "text/calendar"]
+            stored = await store.contacts.get(contact["_id"]) or {}
+            assert stored["stage"] == "demo_booked"
+            assert stored["demo_at"].replace(tzinfo=None) == datetime(2026, 11, 26, 10, 0)  # 15:00 YEKT in UTC
+
+    mails = await wait_for_mail(dovecot, addrs.client, 4)
+    parts = {p.get_filename(): p for p in mails[3].iter_attachments() if p.get_content_type() == "text/calendar"}
+    assert list(parts) == ["cancel.ics", "invite.ics"]  # «на пятницу на 11» is a time: the booking moves
+    [new] = Calendar.from_ical(parts["invite.ics"].get_payload(decode=True)).walk("VEVENT")
+    assert new.decoded("dtstart") == datetime(2026, 11, 27, 11, 0, tzinfo=YEKATERINBURG)
+    stored = await store.contacts.get(contact["_id"]) or {}
+    assert stored["demo_at"].replace(tzinfo=None) == datetime(2026, 11, 27, 6, 0)

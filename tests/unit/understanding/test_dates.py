@@ -248,12 +248,36 @@ def test_deterministic() -> None:
         ("вторник 15.12 в 14:30", msk(12, 15, 14, 30)),
         ("Можно перенести на пятницу в 11?", msk(11, 27, 11)),
         ("Давайте перенесём встречу на 3 декабря в 16:00", msk(12, 3, 16)),
+        ("Слушайте, а можно перенести на пятницу на 11?", msk(11, 27, 11)),
+        ("давайте в пятницу на 11", msk(11, 27, 11)),
+        ("Давайте на пятницу на 5 вечера", msk(11, 27, 17)),
+        ("давайте завтра на 3", msk(11, 26, 15)),
+        ("перенесём на 30-е на 11", msk(11, 30, 11)),
+        ("давайте на 11-е в 15:00", msk(12, 11, 15)),
         ("вчера в 10", msk(11, 24, 10)),  # returned as said: the booking refuses a past moment
         ("завтра в 3 ночи", msk(11, 26, 3)),
     ],
 )
 def test_weekday_date_time_in_any_order(text: str, expected: datetime) -> None:
     assert resolve_when(text, NOW, MSK).at == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "завтра на 15 салонов посчитайте",  # a count, not an hour
+        "в пятницу на 2 часа",  # a duration
+        "в пятницу на 10 минут позже",
+        "перенесём на 11",  # the 11th or 11:00: no day named, so not a time
+    ],
+)
+def test_an_hour_after_na_needs_a_named_day_and_no_count(text: str) -> None:
+    assert resolve_when(text, NOW, MSK).at is None
+
+
+def test_na_with_an_ordinal_is_a_day_of_the_month() -> None:
+    assert resolve_when("перенесём на 11-е", NOW, MSK).day == date(2026, 12, 11)
+    assert resolve_when("на 2-е место", NOW, MSK).day is None
 
 
 @pytest.mark.parametrize(
