@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import typer
@@ -13,7 +14,23 @@ from channels.safe_text import shown
 from cli.common import console, err_console, run, settings_or_exit
 from cli.wiring import open_app
 
-HELP = "Type as the client. Commands: /wait P3D (let simulated time pass), /start, /quit."
+HELP = "Type as the client. Commands: /wait 3d (let simulated time pass: 2h, 1w, 1d12h or ISO P3D), /start, /quit."
+_SHORT = re.compile(r"(?:(\d+)\s*w)?\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?", re.IGNORECASE)
+
+
+def wait_duration(text: str) -> timedelta:
+    """What `/wait` takes: shorthand («3d», «2h», «1w», «1d12h», «90m») or ISO 8601 («P3D», «PT2H»)."""
+    from cli.demo_script.runner import parse_duration
+
+    text = text.strip() or "1d"
+    short = _SHORT.fullmatch(text)
+    if short and any(short.groups()):
+        weeks, days, hours, minutes = (int(g or 0) for g in short.groups())
+        return timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes)
+    try:
+        return parse_duration(text.upper())
+    except ValueError:
+        raise ValueError(f"not a duration: {text!r} (try /wait 3d, /wait 2h, /wait 1w or /wait P1DT2H)") from None
 
 
 def chat(
@@ -25,7 +42,6 @@ def chat(
     follow-ups and pause reminders. Uses a separate database (`<MONGODB_DB>_chat`)."""
     from agent.operations import add_contact
     from agent.pump import pump
-    from cli.demo_script.runner import parse_duration
 
     settings = settings_or_exit(llm_provider=llm)
     settings = settings.model_copy(update={"mongodb_db": settings.mongodb_db + "_chat"})
@@ -55,7 +71,7 @@ def chat(
                     break
                 if line.startswith("/wait"):
                     try:
-                        clock.advance(parse_duration(line.removeprefix("/wait").strip() or "P1D"))
+                        clock.advance(wait_duration(line.removeprefix("/wait")))
                     except ValueError as exc:
                         err_console.print(shown(exc))
                         continue

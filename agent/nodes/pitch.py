@@ -12,6 +12,7 @@ from agent.nodes.understand import reading_of
 from agent.state import ConversationState
 from agent.tools import effects
 from agent.tools.cadence import cadence_timer
+from agent.understanding.rules import unanswered_questions
 
 
 async def pitch(state: ConversationState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
@@ -19,6 +20,8 @@ async def pitch(state: ConversationState, runtime: Runtime[AgentContext]) -> dic
     reading, lang = reading_of(state), reply_language(state)
     parts: list[dict[str, Any]] = []
     answer, topics = reading.answer, reading.topics
+    text = state["event"].get("text", "") or ""
+    unanswered: list[str] = []
     overview = reading.intent == "interested" and not set(topics) - {"unknown"}  # «tell me more»
     if answer:
         parts.append(effects.part(answer, "answer", source="llm"))
@@ -28,6 +31,10 @@ async def pitch(state: ConversationState, runtime: Runtime[AgentContext]) -> dic
     else:
         for topic in topics or ["unknown"]:
             parts.append(effects.part(ctx.prompts.render(f"answers/{topic}", lang), "answer"))
+        unanswered = unanswered_questions(text) if topics and "unknown" not in topics else []
+        if unanswered:  # a question no template covers, beside ones that do: promised to a specialist
+            parts.append(effects.part(ctx.prompts.render("answers/unknown_rest", lang), "answer"))
+            topics = [*topics, "unknown"]
     committing = reading.wants_presentation or reading.wants_demo  # their parts end the reply
     if not committing and not answer and not overview:  # interested.md ends with its own offer
         name, rank = (("answers/closing_call", effects.CLOSING_CALL) if "price" in topics
@@ -39,6 +46,6 @@ async def pitch(state: ConversationState, runtime: Runtime[AgentContext]) -> dic
         effects.fact("replied", intent=reading.intent),
     ]
     if not answer and "unknown" in topics:  # answers/unknown.md promises a specialist's answer
-        text = state["event"].get("text", "") or ""
-        turn_effects.append(effects.notify_team("question_team", question=(reading.question or text)[:1000]))
+        question = " ".join(unanswered) or reading.question or text
+        turn_effects.append(effects.notify_team("question_team", question=question[:1000]))
     return {"parts": parts, "effects": turn_effects}

@@ -108,6 +108,23 @@ def _questions(text: str, norm: str, wishes: set[str]) -> tuple[str | None, list
     return " ".join(asked), topics
 
 
+def unanswered_questions(text: str) -> list[str]:
+    """Question sentences (with «?», four words or more) that name no known topic and ask for nothing
+    the agent does (deck, demo, pause, referral): beside questions answered from templates, these
+    still need a person («Отчёты можно выгружать в Excel? И есть ли мобильное приложение?»)."""
+    found: list[str] = []
+    for sentence in (s.strip() for s in _SENTENCE_END.split(text)):
+        low = normalize(sentence)
+        if "?" not in sentence or sentence.startswith(">") or len(low.split()) < 4 or p.NOT_A_QUESTION.match(low):
+            continue
+        if topics_in(sentence, low):
+            continue
+        if any(pattern.search(low) for pattern in (p.DEMO, p.DECK, p.PAUSE, p.REFERRAL, p.SCHEDULING, p.SLOT_AGREEMENT)):
+            continue
+        found.append(sentence)
+    return found
+
+
 def classify(text: str, now: datetime, tz: ZoneInfo, flags: Sequence[str] = ()) -> Understanding:
     """The complete rules-mode classification of one client message (no LLM)."""
     settled = detect_certain(text, flags, now, tz)

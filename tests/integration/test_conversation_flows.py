@@ -147,6 +147,27 @@ async def test_question_about_price_names_no_figure(runtime: AgentRuntime) -> No
     assert "руб" not in reply and "₽" not in reply and "демо" in reply.lower()
 
 
+async def test_a_question_no_template_covers_beside_one_that_does_is_promised_and_sent_to_the_team(
+        runtime: AgentRuntime) -> None:
+    contact, channel = await start(runtime)
+    before = len(channel.sent)
+    await client_says(runtime, contact, "А отчёты можно выгружать в Excel? И есть ли мобильное приложение?", channel)
+    [reply] = [m for m in channel.sent[before:] if m.kind != "team"]
+    assert "В отчётах видна динамика рейтинга" in reply.text  # the known question is answered
+    assert "Остальное уточню у специалиста" in reply.text  # the other one is not dropped
+    [team] = [m for m in channel.sent[before:] if m.kind == "team"]
+    assert "И есть ли мобильное приложение?" in team.text and "выгружать в Excel" not in team.text
+    assert (await runtime.store.contacts.require(contact["_id"]))["status"] == "active"
+
+
+async def test_questions_all_covered_by_templates_promise_nothing(runtime: AgentRuntime) -> None:
+    contact, channel = await start(runtime)
+    before = len(channel.sent)
+    await client_says(runtime, contact, "Сколько стоит? И с какими площадками работаете?", channel)
+    assert not any(m.kind == "team" for m in channel.sent[before:])
+    assert "специалист" not in channel.sent[-1].text
+
+
 async def test_other_hands_off_and_agent_stops_replying(runtime: AgentRuntime) -> None:
     contact, channel = await start(runtime)
     await client_says(runtime, contact, "Нам нужна разработка мобильного приложения, с кем обсудить?", channel)

@@ -1,0 +1,23 @@
+"""`unanswered_questions`: question sentences beside template-answered ones that still need a person."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.understanding.rules import unanswered_questions
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("А отчёты можно выгружать в Excel? И есть ли мобильное приложение?", ["И есть ли мобильное приложение?"]),
+        ("Работаете ли вы с ресторанами в Казани? И сколько стоит?", ["Работаете ли вы с ресторанами в Казани?"]),
+        ("Сколько стоит? Можно подробнее?", []),  # too short to be a question of its own
+        ("Сколько стоит и с какими площадками работаете?", []),
+        ("Сколько стоит? А можно созвониться в четверг на этой неделе?", []),  # a demo request, not a question
+        ("Сколько стоит?\n> Есть ли у вас вопросы по нашему сервису?", []),  # our quoted letter
+        ("Do you integrate with Bitrix? And is there a mobile app for managers?", ["And is there a mobile app for managers?"]),
+    ],
+)
+def test_unanswered_questions(text: str, expected: list[str]) -> None:
+    assert unanswered_questions(text) == expected
