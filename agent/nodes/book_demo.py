@@ -16,6 +16,7 @@ from agent.state import ConversationState
 from agent.tools import effects
 from agent.tools.cadence import cadence_timer
 from agent.tools.calendar import Words, demo_problem, format_clock, format_slot, format_when, propose_slots
+from agent.understanding.dates import against_booking
 
 
 def booked_demo(contact: dict[str, Any], now: datetime) -> datetime | None:
@@ -34,8 +35,9 @@ async def book_demo(state: ConversationState, runtime: Runtime[AgentContext]) ->
     tz, now = ctx.tz(contact), ctx.now()
     lang = reply_language(state)
     words = ctx.prompts.words(lang)
-    demo_at: datetime | None = reading.demo_at
     previous = booked_demo(contact, now)
+    text = state["event"].get("text", "") or ""
+    demo_at = against_booking(text, reading.demo_at, reading.demo_day, previous, now, tz)
     problem = "no_such_date" if reading.demo_invalid else None
     if demo_at is not None and problem is None:
         problem = demo_problem(demo_at, now, tz, ctx.settings)

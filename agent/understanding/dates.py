@@ -49,6 +49,7 @@ from agent.understanding.calendar_ru import (
     upcoming_month,
 )
 from agent.understanding.date_scan import NEXT_WEEK, DayRef, TimeRef, scan
+from agent.understanding.morphology import normalize
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +146,31 @@ def resolve_when(text: str, now: datetime, tz: ZoneInfo) -> When:
 _FILLER = frozenset(
     ["в", "во", "на", "и", "а", "ну", "ок", "ok", "okay", "давайте", "тогда", "к", "около", "примерно", "где-то", "at", "on", "in", "the", "so", "then", "please", "пожалуйста"]
 )
+
+
+_SAME_TIME = re.compile(
+    r"\bsame\s+time\b|\b(?:в|во)\s+(?:то\s+же|это\s+же|то\s+же\s+самое|тоже)\s+(?:самое\s+)?время\b|"
+    r"\bво\s+столько\s+же\b|\bв\s+тот\s+же\s+час\b"
+)
+
+
+def against_booking(text: str, at: datetime | None, day: date | None, booked: datetime | None,
+                    now: datetime, tz: ZoneInfo) -> datetime | None:
+    """The demo time a message names, read against the call already booked (None: no time):
+    - «Перенесём на 14:00?», "2pm same day?": a clock time with no day named keeps the booked day;
+    - «на среду в то же время», "Wednesday, same time": the named day at the booked clock time.
+    Without a booking, `at` as read."""
+    if booked is None:
+        return at
+    local = booked.astimezone(tz)
+    if at is None:
+        if day is None or not _SAME_TIME.search(normalize(text)):
+            return None
+        return datetime.combine(day, local.time().replace(tzinfo=None), tzinfo=tz)
+    found = scan(text, _local_now(now, tz))
+    if found.days or found.duration is not None:
+        return at
+    return datetime.combine(local.date(), at.astimezone(tz).time().replace(tzinfo=None), tzinfo=tz)
 
 
 def only_a_moment(text: str, now: datetime, tz: ZoneInfo) -> bool:

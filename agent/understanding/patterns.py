@@ -108,6 +108,13 @@ SLOT_AGREEMENT = re.compile(
     r"\b(?:удобно|неудобно|подойд\w*|подходит|устроит|давайте|можно|могу|можем|свобод\w*|works|suits|"
     r"available|free)\b"
 )
+# Moving a call is a request about the demo, not a product question («can we move it to Wednesday?»);
+# narrower than RESCHEDULE below, which needs a named day: «перенести наши отзывы» stays a question.
+MOVE_CALL = re.compile(
+    r"\bперенес\w*\s+(?:на|встречу|звонок|демо|созвон\w*|время)\b|\bперенест\w*\s+(?:на|встречу|звонок|демо|"
+    r"созвон\w*|время)\b|\bсдвин\w*\s+(?:на|встречу|звонок|демо)\b|\breschedul\w*|"
+    r"\b(?:move|push|shift|bump)\s+(?:it|this|that|our\s+(?:call|demo|meeting)|the\s+(?:call|demo|meeting))\b"
+)
 # Scheduling questions belong to the demo wish, not to product questions.
 SCHEDULING = re.compile(
     r"\bкогда\s+(?:вам\s+|тебе\s+)?(?:будет\s+)?удобно|\bво\s+сколько\b|\bв\s+какое\s+время\b|\bкакое\s+время\b|"
@@ -254,5 +261,6 @@ def is_acknowledgement(norm: str) -> bool:
 PAUSE_VERB = re.compile(rf"\b{_PAUSE_VERB}\b")
 # «перенесите на пятницу», «можно перенести встречу», «давайте сдвинем»: a booked call moved
 RESCHEDULE = re.compile(
-    r"\b(?:перенес\w*|перенест\w*|перенос\w*|сдвин\w*|сдвинуть|подвин\w*|reschedul\w*|move\s+(?:the|our)\s+(?:call|demo|meeting))"
+    r"\b(?:перенес\w*|перенест\w*|перенос\w*|сдвин\w*|сдвинуть|подвин\w*|reschedul\w*|move\s+(?:the|our)\s+(?:call|demo|meeting)|"
+    r"(?:move|push|shift|bump)\s+(?:it|this|that)\b)"
 )

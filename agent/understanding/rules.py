@@ -95,6 +95,7 @@ def _questions(text: str, norm: str, wishes: set[str]) -> tuple[str | None, list
                 or p.PAUSE.search(low)
                 or p.REFERRAL.search(low)
                 or p.SCHEDULING.search(low)
+                or p.MOVE_CALL.search(low)
                 or ("demo" in wishes and p.SLOT_AGREEMENT.search(low))
             )
             if not request_only:
@@ -119,7 +120,8 @@ def unanswered_questions(text: str) -> list[str]:
             continue
         if topics_in(sentence, low):
             continue
-        if any(pattern.search(low) for pattern in (p.DEMO, p.DECK, p.PAUSE, p.REFERRAL, p.SCHEDULING, p.SLOT_AGREEMENT)):
+        if any(pattern.search(low) for pattern in (p.DEMO, p.DECK, p.PAUSE, p.REFERRAL, p.SCHEDULING, p.MOVE_CALL,
+                                                p.SLOT_AGREEMENT)):
             continue
         found.append(sentence)
     return found

@@ -306,3 +306,34 @@ def test_a_weekday_that_disagrees_with_the_date_is_not_a_booking() -> None:
 
 def test_ranges_of_days_stay_pauses() -> None:
     assert pause_until("в отпуске с 10 до 20 декабря", NOW, MSK) == date(2026, 12, 21)
+
+
+BOOKED = msk(11, 26, 11)  # Thursday 11:00, booked on Wednesday
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Приглашение пришло, но в 11 не могу. Перенесём на 14:00?", msk(11, 26, 14)),  # the booked day kept
+        ("Could we move it to 2pm same day?", msk(11, 26, 14)),
+        ("Можно перенести на пятницу в то же время?", msk(11, 27, 11)),  # the booked clock kept
+        ("Actually, can we move it to Friday same time?", msk(11, 27, 11)),
+        ("давайте в пятницу в 15", msk(11, 27, 15)),  # both named: as read
+        ("Давайте завтра в 16", msk(11, 26, 16)),
+        ("давайте через час", msk(11, 25, 13)),  # a duration from now, not from the booking
+    ],
+)
+def test_a_time_is_read_against_the_booked_call(text: str, expected: datetime) -> None:
+    from agent.understanding.dates import against_booking
+
+    when = resolve_when(text, NOW, MSK)
+    assert against_booking(text, when.at, when.day, BOOKED, NOW, MSK) == expected
+
+
+def test_without_a_booking_the_time_is_as_read() -> None:
+    from agent.understanding.dates import against_booking
+
+    text = "Перенесём на 14:00?"
+    assert against_booking(text, msk(11, 25, 14), None, None, NOW, MSK) == msk(11, 25, 14)
+    assert against_booking("на пятницу в то же время", None, date(2026, 11, 27), None, NOW, MSK) is None
+    assert against_booking("на пятницу", None, date(2026, 11, 27), BOOKED, NOW, MSK) is None  # slots, not a booking
