@@ -38,7 +38,7 @@ from agent.nodes.thank import thank
 from agent.nodes.understand import understand
 from agent.state import ConversationState, InputState
 from agent.understanding.calendar_ru import normalize
-from agent.understanding.patterns import is_acknowledgement, is_thanks
+from agent.understanding.patterns import DECK_SEND, is_acknowledgement, is_thanks
 from agent.understanding.promise import promises_reply
 from agent.understanding.schema import Understanding
 
@@ -96,12 +96,18 @@ def plain_thanks(state: ConversationState, reading: Understanding) -> bool:
 
 def promised_reply(state: ConversationState, reading: Understanding) -> bool:
     """«Посмотрю и отпишусь», «I'll get back to you»: nothing asked, nothing wished but to write
-    again later; a short answer and the usual cadence, not a hand-off and not another pitch."""
-    if (reading.question or reading.topics or reading.wants_demo or reading.wants_presentation
-            or reading.wants_pause or reading.referral or reading.demo_at or reading.demo_day or reading.demo_invalid):
-        return False
+    again later; a short answer and the usual cadence, not a hand-off and not another pitch. After
+    the deck was sent, «посмотрю презентацию и вернусь с вопросами» is such a promise too, not a
+    request for the deck again (unless it asks to send something: «пришлите ещё раз»)."""
     text = str((state.get("event") or {}).get("text") or "")
-    return reading.intent in ("other", "interested") and promises_reply(text)
+    deck_in_hand = (reading.wants_presentation and bool(state["contact"].get("deck_sent_at"))
+                    and not DECK_SEND.search(normalize(text)))
+    undated_pause = reading.wants_pause and reading.pause_until is None and deck_in_hand  # «вернусь с вопросами»
+    if (reading.question or reading.topics or reading.wants_demo or (reading.wants_presentation and not deck_in_hand)
+            or (reading.wants_pause and not undated_pause) or reading.referral or reading.demo_at or reading.demo_day
+            or reading.demo_invalid):
+        return False
+    return (reading.intent in ("other", "interested") or deck_in_hand) and promises_reply(text)
 
 
 def route_after_understand(state: ConversationState) -> list[ActionNode]:

@@ -77,3 +77,19 @@ def test_route_after_load_context(event: dict[str, Any], skip: str | None, targe
 def test_a_plain_thanks_is_thanked_at_any_stage(text: str, reading: dict[str, Any], nodes: list[str]) -> None:
     current = {**state(**reading), "event": {"text": text}}
     assert route_after_understand(current) == nodes
+
+
+PROMISE_ABOUT_DECK = {"intent": "presentation", "wants_presentation": True, "wants_pause": True}
+
+
+@pytest.mark.parametrize(("text", "deck_sent", "nodes"), [
+    ("Спасибо, посмотрю презентацию и вернусь с вопросами", True, ["thank"]),  # not the deck again
+    ("Спасибо, посмотрю презентацию и вернусь с вопросами", False, ["present"]),  # no deck yet: send it
+    ("Пришлите ещё раз презентацию, посмотрю и вернусь", True, ["present"]),  # asks to send it again
+])
+def test_a_promise_to_read_the_sent_deck_is_not_a_request_for_it(text: str, deck_sent: bool,
+                                                                   nodes: list[str]) -> None:
+    current = {**state(**PROMISE_ABOUT_DECK), "event": {"text": text}}
+    if deck_sent:
+        current["contact"]["deck_sent_at"] = "2026-11-25T10:00:00+00:00"
+    assert sorted(route_after_understand(current)) == sorted(nodes)
