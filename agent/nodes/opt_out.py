@@ -1,4 +1,6 @@
-"""opt_out: suppress every address of the contact on every channel; send nothing, ever again."""
+"""opt_out: suppress every address of the contact on every channel; send nothing, ever again. A demo
+still booked is dropped from the contact, and the team is told to take it out of the calendar
+(the client gets no cancellation: nothing more is sent to them)."""
 
 from __future__ import annotations
 
@@ -7,16 +9,27 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agent.context import AgentContext
+from agent.nodes.book_demo import booked_demo
 from agent.state import ConversationState
 from agent.tools import effects
+from agent.tools.calendar import format_when
 
 
 async def opt_out(state: ConversationState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
+    ctx = runtime.context
+    contact, now = state["contact"], ctx.now()
+    update: dict[str, Any] = {"status": "opted_out", "stage": "opted_out", "opted_out_at": now}
+    turn_effects: list[Any] = [effects.suppress()]
+    booked = booked_demo(contact, now)
+    if booked is not None:
+        update.update(demo_at=None, cancelled_demo_at=booked)
+        turn_effects.append(effects.notify_team("demo_team_cancelled", when_text=format_when(booked, ctx.tz(contact))))
+        turn_effects.append(effects.fact("demo_cancelled", demo_at=booked.isoformat(), reason="opt_out"))
     return {
         "actions": ["opt_out"],
         "effects": [
-            effects.suppress(),
-            effects.contact_update(order=9, status="opted_out", stage="opted_out", opted_out_at=runtime.context.now()),
+            *turn_effects,
+            effects.contact_update(order=9, **update),
             effects.fact("opted_out", text=state["event"].get("text", "")[:500]),
             effects.no_timer(),
         ],

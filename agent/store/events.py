@@ -17,6 +17,7 @@ EVENT_TYPES = (
     "replied",
     "deck_sent",
     "demo_booked",
+    "demo_cancelled",
     "referral_created",
     "paused",
     "opted_out",

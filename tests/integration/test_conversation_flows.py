@@ -77,6 +77,28 @@ async def test_demo_in_words_is_booked_at_the_right_aware_time(runtime: AgentRun
     assert "15:00" in [m for m in channel.sent if m.kind != "team"][-1].text
 
 
+async def test_an_opt_out_with_a_booked_demo_tells_the_team_and_sends_the_client_nothing(
+        runtime: AgentRuntime) -> None:
+    contact, channel = await start(runtime)
+    await client_says(runtime, contact, "Давайте созвонимся завтра в три часа дня", channel)
+    before = len(channel.sent)
+    await client_says(runtime, contact, "Передумали, больше нам не пишите.", channel)
+    after = channel.sent[before:]
+    assert [m.kind for m in after] == ["team"]  # the client gets nothing, the team is told
+    assert "не состоится" in after[0].text and "26 ноября" in after[0].text and "15:00" in after[0].text
+    stored = await runtime.store.contacts.require(contact["_id"])
+    assert stored["status"] == "opted_out" and stored["demo_at"] is None
+    assert stored["cancelled_demo_at"] == datetime(2026, 11, 26, 15, 0, tzinfo=MSK)
+    assert (await runtime.store.events.count_by_type())["demo_cancelled"] == 1
+
+
+async def test_an_opt_out_with_no_booking_tells_the_team_nothing(runtime: AgentRuntime) -> None:
+    contact, channel = await start(runtime)
+    before = len(channel.sent)
+    await client_says(runtime, contact, "Больше нам не пишите.", channel)
+    assert channel.sent[before:] == []
+
+
 async def test_vague_demo_proposes_slots(runtime: AgentRuntime) -> None:
     contact, channel = await start(runtime)
     doc = await client_says(runtime, contact, "Давайте созвонимся на следующей неделе", channel)
