@@ -39,7 +39,7 @@ def chat(
     llm: Annotated[str, typer.Option(help="auto | rules | ollama")] = "auto",
 ) -> None:
     """Talk to the agent as a client. It writes first; time can be moved with /wait to see
-    follow-ups and pause reminders. Uses a separate database (`<MONGODB_DB>_chat`)."""
+    follow-ups and pause reminders. Uses a separate database (`<MONGODB_DB>_chat`), emptied first."""
     from agent.operations import add_contact
     from agent.pump import pump
 
@@ -51,6 +51,11 @@ def chat(
         async with open_app(settings, clock=clock) as rt:
             if rt.notice:
                 err_console.print(rt.notice, highlight=False)
+            # a fresh conversation each time: an earlier session's contacts would fire their own
+            # follow-ups into this one when /wait moves the clock
+            for collection in await rt.store.db.list_collection_names():
+                await rt.store.db.drop_collection(collection)
+            await rt.store.init()
             contact, _ = await add_contact(rt.store, settings, clock,
                                            {"name": name, "company": company, "channel": "console"}, start=False)
             await rt.store.timers.schedule(f"t:chat:{contact['_id']}", contact["_id"], "outreach", clock.now(),

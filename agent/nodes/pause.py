@@ -14,6 +14,7 @@ from agent.nodes.understand import reading_of
 from agent.state import ConversationState
 from agent.tools import effects
 from agent.tools.calendar import format_date, start_of_day
+from agent.understanding.calendar_ru import next_working_day
 
 
 async def pause(state: ConversationState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
@@ -24,6 +25,8 @@ async def pause(state: ConversationState, runtime: Runtime[AgentContext]) -> dic
     until = reading.pause_until
     if until is None:  # "later" with no date: the ordinary cadence, a polite nudge in a week
         until = (now.astimezone(tz) + timedelta(days=ctx.settings.follow_up_2_days)).date()
+    if not isinstance(until, datetime) and not ctx.settings.send_on_weekends:
+        until = next_working_day(until)  # «после 15 января» (a Saturday): we write, and say, Monday the 18th
     due = until if isinstance(until, datetime) else start_of_day(until, tz, ctx.settings)
     day = until.date() if isinstance(until, datetime) else until
     parts = []

@@ -99,6 +99,15 @@ async def test_an_opt_out_with_no_booking_tells_the_team_nothing(runtime: AgentR
     assert channel.sent[before:] == []
 
 
+async def test_a_pause_to_a_weekend_day_is_moved_to_the_next_working_day(runtime: AgentRuntime) -> None:
+    contact, channel = await start(runtime)
+    await client_says(runtime, contact, "Сейчас не до этого, напишите после 15 января", channel)
+    assert "18 января" in channel.sent[-1].text  # 16 January 2027 is a Saturday
+    stored = await runtime.store.contacts.require(contact["_id"])
+    assert stored["paused_until"].astimezone(MSK).date().isoformat() == "2027-01-18"
+    assert stored["next_timer"]["due_at"].astimezone(MSK).date().isoformat() == "2027-01-18"
+
+
 async def test_vague_demo_proposes_slots(runtime: AgentRuntime) -> None:
     contact, channel = await start(runtime)
     doc = await client_says(runtime, contact, "Давайте созвонимся на следующей неделе", channel)
