@@ -4,6 +4,7 @@ contact's zone, and the sales team's address receives the same invite."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
@@ -21,20 +22,32 @@ from tests.support.dovecot import Dovecot
 YEKATERINBURG = ZoneInfo("Asia/Yekaterinburg")
 
 
-async def test_demo_booking_sends_an_ics_invite_in_the_contacts_zone(
-        runtime: AgentRuntime, email_settings: EmailSettings, addrs: Addresses, dovecot: Dovecot) -> None:
-    store, settings = runtime.store, runtime.settings
-    channel = EmailChannel(store, settings, email_settings, runtime.clock)
-    contact, _ = await add_contact(store, settings, runtime.clock, {
+async def hotel_contact(runtime: AgentRuntime, email_settings: EmailSettings,
+                        addrs: Addresses) -> tuple[EmailChannel, dict[str, Any]]:
+    """A lead in Yekaterinburg, with the outreach sent."""
+    channel = EmailChannel(runtime.store, runtime.settings, email_settings, runtime.clock)
+    contact, _ = await add_contact(runtime.store, runtime.settings, runtime.clock, {
         "name": "Ольга Смирнова", "company": "Отель «Волна»", "email": addrs.client,
         "timezone": "Asia/Yekaterinburg"})
     await pump(runtime, [channel])
+    return channel, contact
+
+
+async def client_writes(runtime: AgentRuntime, channel: EmailChannel, contact: dict[str, Any], addrs: Addresses,
+                        message_id: str, text: str) -> None:
+    """The client's email `<message_id@volna.test>` arrives and the agent's turn runs."""
     now = runtime.clock.now()
-    await store.inbox.ingest(InboundMessage(
-        key="email:<demo-1@volna.test>", channel="email", contact_id=contact["_id"], sender=addrs.client,
-        text="Давайте созвонимся завтра в 15:00", received_at=now,
-        meta={"message_id": "<demo-1@volna.test>"}), now)
+    await runtime.store.inbox.ingest(InboundMessage(
+        key=f"email:<{message_id}@volna.test>", channel="email", contact_id=contact["_id"], sender=addrs.client,
+        text=text, received_at=now, meta={"message_id": f"<{message_id}@volna.test>"}), now)
     await pump(runtime, [channel])
+
+
+async def test_demo_booking_sends_an_ics_invite_in_the_contacts_zone(
+        runtime: AgentRuntime, email_settings: EmailSettings, addrs: Addresses, dovecot: Dovecot) -> None:
+    settings = runtime.settings
+    channel, contact = await hotel_contact(runtime, email_settings, addrs)
+    await client_writes(runtime, channel, contact, addrs, "demo-1", "Давайте созвонимся завтра в 15:00")
 
     mails = await wait_for_mail(dovecot, addrs.client, 2)
     confirmation = mails[1]
@@ -59,19 +72,11 @@ async def test_demo_booking_sends_an_ics_invite_in_the_contacts_zone(
 
 async def test_a_reschedule_cancels_the_old_time_and_updates_the_one_event(
         runtime: AgentRuntime, email_settings: EmailSettings, addrs: Addresses, dovecot: Dovecot) -> None:
-    store, settings = runtime.store, runtime.settings
-    channel = EmailChannel(store, settings, email_settings, runtime.clock)
-    contact, _ = await add_contact(store, settings, runtime.clock, {
-        "name": "Ольга Смирнова", "company": "Отель «Волна»", "email": addrs.client,
-        "timezone": "Asia/Yekaterinburg"})
-    await pump(runtime, [channel])
+    store = runtime.store
+    channel, contact = await hotel_contact(runtime, email_settings, addrs)
     for n, text in enumerate(("Давайте созвонимся завтра в 15:00",
                               "Не успеваю, можно перенести встречу на пятницу, 27 ноября, в 11:00?")):
-        now = runtime.clock.now()
-        await store.inbox.ingest(InboundMessage(
-            key=f"email:<move-{n}@volna.test>", channel="email", contact_id=contact["_id"], sender=addrs.client,
-            text=text, received_at=now, meta={"message_id": f"<move-{n}@volna.test>"}), now)
-        await pump(runtime, [channel])
+        await client_writes(runtime, channel, contact, addrs, f"move-{n}", text)
 
     mails = await wait_for_mail(dovecot, addrs.client, 3)
     first, moved = mails[1], mails[2]
@@ -102,20 +107,12 @@ async def test_a_reschedule_cancels_the_old_time_and_updates_the_one_event(
 
 async def test_a_move_to_a_day_without_a_time_keeps_the_booking_until_a_new_time_is_agreed(
         runtime: AgentRuntime, email_settings: EmailSettings, addrs: Addresses, dovecot: Dovecot) -> None:
-    store, settings = runtime.store, runtime.settings
-    channel = EmailChannel(store, settings, email_settings, runtime.clock)
-    contact, _ = await add_contact(store, settings, runtime.clock, {
-        "name": "Ольга Смирнова", "company": "Отель «Волна»", "email": addrs.client,
-        "timezone": "Asia/Yekaterinburg"})
-    await pump(runtime, [channel])
+    store = runtime.store
+    channel, contact = await hotel_contact(runtime, email_settings, addrs)
     for n, text in enumerate(("Давайте созвонимся завтра в 15:00",
                               "Не успеваю завтра, можно перенести на пятницу?",
                               "Тогда давайте на пятницу на 11")):
-        now = runtime.clock.now()
-        await store.inbox.ingest(InboundMessage(
-            key=f"email:<day-{n}@volna.test>", channel="email", contact_id=contact["_id"], sender=addrs.client,
-            text=text, received_at=now, meta={"message_id": f"<day-{n}@volna.test>"}), now)
-        await pump(runtime, [channel])
+        await client_writes(runtime, channel, contact, addrs, f"day-{n}", text)
         if n == 1:  # slots offered; the booked time stands, and the reply says so
             mails = await wait_for_mail(dovecot, addrs.client, 3)
             body = mails[2].get_body(("plain",)).get_content()
