@@ -19,13 +19,16 @@ from agent.tools.calendar import Words, demo_problem, format_clock, format_slot,
 from agent.understanding.dates import against_booking
 
 
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def booked_demo(contact: dict[str, Any], now: datetime) -> datetime | None:
     """The contact's booked demo still ahead, if any (one booking per contact)."""
     value = contact.get("demo_at")
     if contact.get("stage") != "demo_booked" or value is None:
         return None
-    at = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    at = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+    at = _aware(value if isinstance(value, datetime) else datetime.fromisoformat(str(value)))
     return at if at > now else None
 
 
@@ -36,8 +39,9 @@ async def book_demo(state: ConversationState, runtime: Runtime[AgentContext]) ->
     lang = reply_language(state)
     words = ctx.prompts.words(lang)
     previous = booked_demo(contact, now)
-    text = state["event"].get("text", "") or ""
-    demo_at = against_booking(text, reading.demo_at, reading.demo_day, previous, now, tz)
+    said = state["event"].get("text", "") or ""
+    offered = [_aware(datetime.fromisoformat(str(v))) for v in contact.get("proposed_slots") or []]
+    demo_at = against_booking(said, reading.demo_at, reading.demo_day, previous, now, tz, offered)
     problem = "no_such_date" if reading.demo_invalid else None
     if demo_at is not None and problem is None:
         problem = demo_problem(demo_at, now, tz, ctx.settings)
@@ -90,7 +94,8 @@ def _confirm(ctx: AgentContext, state: ConversationState, demo_at: datetime, pre
         head, _, rest = text.partition("\n\n")
         text = f"{head}\n\n{note}\n\n{rest}" if rest else f"{head}\n\n{note}"
     fact: dict[str, Any] = {"demo_at": demo_at.isoformat(), "when_text": when_text}
-    update: dict[str, Any] = {"status": "active", "stage": "demo_booked", "demo_at": demo_at}
+    update: dict[str, Any] = {"status": "active", "stage": "demo_booked", "demo_at": demo_at,
+                              "proposed_slots": []}  # agreed: earlier proposals no longer stand
     team: dict[str, Any] = {"when_text": format_when(demo_at, tz), "meeting_link": ctx.settings.meeting_link}
     if moved and previous is not None:
         fact["previous_demo_at"] = previous.isoformat()

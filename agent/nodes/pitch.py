@@ -31,7 +31,8 @@ async def pitch(state: ConversationState, runtime: Runtime[AgentContext]) -> dic
     else:
         for topic in topics or ["unknown"]:
             parts.append(effects.part(ctx.prompts.render(f"answers/{topic}", lang), "answer"))
-        unanswered = unanswered_questions(text) if topics and "unknown" not in topics else []
+        if topics and "unknown" not in topics:
+            unanswered = unanswered_questions(text, ctx.now(), ctx.tz(state["contact"]))
         if unanswered:  # a question no template covers, beside ones that do: promised to a specialist
             parts.append(effects.part(ctx.prompts.render("answers/unknown_rest", lang), "answer"))
             topics = [*topics, "unknown"]

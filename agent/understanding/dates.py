@@ -35,6 +35,7 @@ on the machine's clock, locale or library version. Conventions:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -155,22 +156,29 @@ _SAME_TIME = re.compile(
 
 
 def against_booking(text: str, at: datetime | None, day: date | None, booked: datetime | None,
-                    now: datetime, tz: ZoneInfo) -> datetime | None:
-    """The demo time a message names, read against the call already booked (None: no time):
+                    now: datetime, tz: ZoneInfo, proposed: Sequence[datetime] = ()) -> datetime | None:
+    """The demo time a message names, read against the slots we proposed and the call already booked
+    (None: no time):
+    - «Давайте в 15» after slots were proposed: the proposed slot at that clock time (the earliest);
     - «Перенесём на 14:00?», "2pm same day?": a clock time with no day named keeps the booked day;
     - «на среду в то же время», "Wednesday, same time": the named day at the booked clock time.
-    Without a booking, `at` as read."""
-    if booked is None:
+    Otherwise `at` as read."""
+    if at is not None and not _names_a_day(text, now, tz):
+        clock = at.astimezone(tz).time().replace(tzinfo=None)
+        matching = sorted(s for s in proposed if s > now and s.astimezone(tz).time().replace(tzinfo=None) == clock)
+        if matching:
+            return matching[0].astimezone(tz)
+        if booked is not None:
+            return datetime.combine(booked.astimezone(tz).date(), clock, tzinfo=tz)
         return at
-    local = booked.astimezone(tz)
-    if at is None:
-        if day is None or not _SAME_TIME.search(normalize(text)):
-            return None
-        return datetime.combine(day, local.time().replace(tzinfo=None), tzinfo=tz)
+    if at is None and booked is not None and day is not None and _SAME_TIME.search(normalize(text)):
+        return datetime.combine(day, booked.astimezone(tz).time().replace(tzinfo=None), tzinfo=tz)
+    return at
+
+
+def _names_a_day(text: str, now: datetime, tz: ZoneInfo) -> bool:
     found = scan(text, _local_now(now, tz))
-    if found.days or found.duration is not None:
-        return at
-    return datetime.combine(local.date(), at.astimezone(tz).time().replace(tzinfo=None), tzinfo=tz)
+    return bool(found.days) or found.duration is not None
 
 
 def only_a_moment(text: str, now: datetime, tz: ZoneInfo) -> bool:

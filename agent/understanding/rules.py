@@ -109,10 +109,10 @@ def _questions(text: str, norm: str, wishes: set[str]) -> tuple[str | None, list
     return " ".join(asked), topics
 
 
-def unanswered_questions(text: str) -> list[str]:
+def unanswered_questions(text: str, now: datetime, tz: ZoneInfo) -> list[str]:
     """Question sentences (with «?», four words or more) that name no known topic and ask for nothing
-    the agent does (deck, demo, pause, referral): beside questions answered from templates, these
-    still need a person («Отчёты можно выгружать в Excel? И есть ли мобильное приложение?»)."""
+    the agent does (deck, demo, a time, pause, referral): beside questions answered from templates,
+    these still need a person («Отчёты можно выгружать в Excel? И есть ли мобильное приложение?»)."""
     found: list[str] = []
     for sentence in (s.strip() for s in _SENTENCE_END.split(text)):
         low = normalize(sentence)
@@ -120,8 +120,10 @@ def unanswered_questions(text: str) -> list[str]:
             continue
         if topics_in(sentence, low):
             continue
-        if any(pattern.search(low) for pattern in (p.DEMO, p.DECK, p.PAUSE, p.REFERRAL, p.SCHEDULING, p.MOVE_CALL,
-                                                p.SLOT_AGREEMENT)):
+        if any(pattern.search(low) for pattern in (p.DEMO, p.DECK, p.PAUSE, p.REFERRAL, p.SCHEDULING, p.MOVE_CALL)):
+            continue
+        when = resolve_when(sentence, now, tz)  # «А можно в четверг в 15?»: a time, not a question
+        if when.at or when.day or when.vague or when.invalid:
             continue
         found.append(sentence)
     return found

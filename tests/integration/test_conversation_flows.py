@@ -108,6 +108,17 @@ async def test_a_pause_to_a_weekend_day_is_moved_to_the_next_working_day(runtime
     assert stored["next_timer"]["due_at"].astimezone(MSK).date().isoformat() == "2027-01-18"
 
 
+async def test_a_move_to_a_day_then_a_time_books_the_proposed_slot_on_that_day(runtime: AgentRuntime) -> None:
+    contact, channel = await start(runtime)
+    await client_says(runtime, contact, "Давайте созвонимся в четверг в 11:00", channel)  # Thu 26.11
+    await client_says(runtime, contact, "Не успеваю в четверг, можно перенести на понедельник?", channel)
+    assert "Пока за Вами остаётся прежнее время" in channel.sent[-1].text and "30 ноября" in channel.sent[-1].text
+    await client_says(runtime, contact, "Давайте в 15", channel)  # a proposed Monday slot, not Thursday 15:00
+    stored = await runtime.store.contacts.require(contact["_id"])
+    assert stored["demo_at"] == datetime(2026, 11, 30, 15, 0, tzinfo=MSK) and stored["proposed_slots"] == []
+    assert "Перенесли" in [m for m in channel.sent if m.kind != "team"][-1].text
+
+
 async def test_vague_demo_proposes_slots(runtime: AgentRuntime) -> None:
     contact, channel = await start(runtime)
     doc = await client_says(runtime, contact, "Давайте созвонимся на следующей неделе", channel)

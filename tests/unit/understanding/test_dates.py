@@ -337,3 +337,19 @@ def test_without_a_booking_the_time_is_as_read() -> None:
     assert against_booking(text, msk(11, 25, 14), None, None, NOW, MSK) == msk(11, 25, 14)
     assert against_booking("на пятницу в то же время", None, date(2026, 11, 27), None, NOW, MSK) is None
     assert against_booking("на пятницу", None, date(2026, 11, 27), BOOKED, NOW, MSK) is None  # slots, not a booking
+
+
+def test_a_clock_time_picks_the_proposed_slot_at_that_time() -> None:
+    from agent.understanding.dates import against_booking
+
+    proposed = [msk(11, 27, 11), msk(11, 27, 15), msk(11, 30, 11)]  # Friday 11 and 15, Monday 11
+    when = resolve_when("Давайте в 15", NOW, MSK)  # read alone: today, Wednesday, 15:00
+    assert against_booking("Давайте в 15", when.at, when.day, None, NOW, MSK, proposed) == msk(11, 27, 15)
+    assert against_booking("Давайте в 15", when.at, when.day, BOOKED, NOW, MSK, proposed) == msk(11, 27, 15)
+    when = resolve_when("давайте в 11", NOW, MSK)
+    assert against_booking("давайте в 11", when.at, when.day, None, NOW, MSK, proposed) == msk(11, 27, 11)  # earliest
+    when = resolve_when("в понедельник в 15", NOW, MSK)  # a day named: as read, whatever was proposed
+    assert against_booking("в понедельник в 15", when.at, when.day, None, NOW, MSK, proposed) == msk(11, 30, 15)
+    stale = [msk(11, 24, 15)]  # a proposal already past counts for nothing
+    when = resolve_when("Давайте в 15", NOW, MSK)
+    assert against_booking("Давайте в 15", when.at, when.day, None, NOW, MSK, stale) == msk(11, 25, 15)

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from agent.understanding.rules import unanswered_questions
+
+MSK = ZoneInfo("Europe/Moscow")
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=MSK)
 
 
 @pytest.mark.parametrize(
@@ -15,9 +21,11 @@ from agent.understanding.rules import unanswered_questions
         ("Сколько стоит? Можно подробнее?", []),  # too short to be a question of its own
         ("Сколько стоит и с какими площадками работаете?", []),
         ("Сколько стоит? А можно созвониться в четверг на этой неделе?", []),  # a demo request, not a question
+        ("Сколько стоит? А можно в четверг в 15?", []),  # a time
+        ("Сколько стоит? Можно ли дать доступ франчайзи к их точкам?", ["Можно ли дать доступ франчайзи к их точкам?"]),
         ("Сколько стоит?\n> Есть ли у вас вопросы по нашему сервису?", []),  # our quoted letter
         ("Do you integrate with Bitrix? And is there a mobile app for managers?", ["And is there a mobile app for managers?"]),
     ],
 )
 def test_unanswered_questions(text: str, expected: list[str]) -> None:
-    assert unanswered_questions(text) == expected
+    assert unanswered_questions(text, NOW, MSK) == expected
