@@ -40,6 +40,23 @@ def db_name() -> str:
 
 
 @pytest.fixture
+def cli_env(monkeypatch: pytest.MonkeyPatch, mongo_uri: str, db_name: str, tmp_path) -> Iterator[None]:
+    """The CLI's environment: this test's database and data directory, run from an empty folder (no
+    stray .env); the database and its `_chat` twin are dropped afterwards."""
+    from pymongo import MongoClient
+
+    monkeypatch.setenv("MONGODB_URI", mongo_uri)
+    monkeypatch.setenv("MONGODB_DB", db_name)
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.chdir(tmp_path)
+    yield
+    client: MongoClient = MongoClient(mongo_uri)
+    for name in (db_name, db_name + "_chat"):
+        client.drop_database(name)
+    client.close()
+
+
+@pytest.fixture
 def settings(mongo_uri: str, db_name: str, tmp_path) -> Settings:
     return Settings(
         _env_file=None,  # type: ignore[call-arg]

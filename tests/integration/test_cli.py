@@ -16,21 +16,14 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch, mongo_uri: str, db_name: str, tmp_path: Path):
-    monkeypatch.setenv("MONGODB_URI", mongo_uri)
-    monkeypatch.setenv("MONGODB_DB", db_name)
-    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+def cli(cli_env: None, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("LLM_PROVIDER", "rules")
-    monkeypatch.chdir(tmp_path)  # no stray .env
     runner = CliRunner()
 
     def invoke(*args: str) -> Any:
         return runner.invoke(app, list(args), catch_exceptions=False, env={"COLUMNS": "200"})
 
-    yield invoke
-    client: MongoClient = MongoClient(mongo_uri)
-    client.drop_database(db_name)
-    client.close()
+    return invoke
 
 
 @pytest.fixture

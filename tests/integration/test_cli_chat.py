@@ -3,27 +3,12 @@ fresh, and `/wait` takes shorthand durations."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from pymongo import MongoClient
 from typer.testing import CliRunner
 
 from cli.app import app
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def chat_env(monkeypatch: pytest.MonkeyPatch, mongo_uri: str, db_name: str, tmp_path: Path):
-    monkeypatch.setenv("MONGODB_URI", mongo_uri)
-    monkeypatch.setenv("MONGODB_DB", db_name)
-    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.chdir(tmp_path)
-    yield
-    client: MongoClient = MongoClient(mongo_uri)
-    client.drop_database(db_name + "_chat")
-    client.close()
 
 
 def chat(*lines: str, name: str) -> str:
@@ -34,14 +19,14 @@ def chat(*lines: str, name: str) -> str:
     return result.output
 
 
-def test_a_new_session_does_not_replay_an_earlier_sessions_follow_ups(chat_env: None) -> None:
+def test_a_new_session_does_not_replay_an_earlier_sessions_follow_ups(cli_env: None) -> None:
     chat("Интересно, расскажите подробнее", name="Анна Первая")  # a conversation left mid-cadence
     second = chat("Сейчас не до этого, напишите через месяц", "/wait 50d", name="Борис Второй")
     assert "Анна" not in second  # the first contact's nudges would fire when the clock moves on
     assert "Вы просили написать позже" in second  # the reminder fired in this session
 
 
-def test_wait_takes_shorthand_and_says_what_it_does_not_understand(chat_env: None) -> None:
+def test_wait_takes_shorthand_and_says_what_it_does_not_understand(cli_env: None) -> None:
     output = chat("/wait 3x", "/wait 2h", name="Анна Третья")
     assert "not a duration: '3x'" in output and "try /wait 3d" in output
     assert "time is now" in output

@@ -24,19 +24,11 @@ ROWS = "name;company;email\nМария Иванова;ООО «Ёлка»;maria@
 
 
 @pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch, mongo_uri: str, db_name: str, tmp_path: Path):
-    monkeypatch.setenv("MONGODB_URI", mongo_uri)
-    monkeypatch.setenv("MONGODB_DB", db_name)
-    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.chdir(tmp_path)
-
+def cli(cli_env: None):
     def invoke(*args: str) -> Any:
         return CliRunner().invoke(app, list(args), catch_exceptions=False, env={"COLUMNS": "200"})
 
-    yield invoke
-    client: MongoClient = MongoClient(mongo_uri)
-    client.drop_database(db_name)
-    client.close()
+    return invoke
 
 
 @pytest.fixture
