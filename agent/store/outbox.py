@@ -143,8 +143,11 @@ class OutboxRepo:
         )
 
     async def suppress_pending_for(self, contact_id: str, now: datetime, reason: str) -> int:
+        """Stop every message still waiting to go to this contact. The team's notes about the contact
+        are not the contact's and still go out (a replayed opt-out turn would otherwise silence its
+        own note that a booked demo is off)."""
         result = await self.col.update_many(
-            {"contact_id": contact_id, "status": PENDING},
+            {"contact_id": contact_id, "status": PENDING, "kind": {"$ne": "team"}},
             {"$set": {"status": SUPPRESSED, "error": reason, "finished_at": now}},
         )
         return result.modified_count
