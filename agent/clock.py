@@ -7,6 +7,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 
+def aware(value: datetime | str) -> datetime:
+    """A stored moment as an aware datetime: an ISO string is parsed, a naive value read as UTC (what
+    MongoDB gives back without `tz_aware`)."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 class Clock(Protocol):
     def now(self) -> datetime:
         """An aware datetime (UTC)."""

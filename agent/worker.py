@@ -15,13 +15,14 @@ import logging
 import os
 import socket
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.types import Command
 
 from agent.checkpoints import TurnSaver
+from agent.clock import aware
 from agent.context import AgentContext
 from agent.contracts import InboundMessage
 from agent.graph import ConversationGraph
@@ -51,10 +52,6 @@ def model_outage(exc: BaseException) -> LlmUnavailable | None:
             return seen
         seen = seen.__cause__ or seen.__context__
     return None
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def worker_id() -> str:
@@ -140,7 +137,7 @@ class Worker:
                     # keep the order of arrival (also behind an event of this contact that waits for the model)
                     await self.store.inbox.postpone(key, ctx.now(), BUSY_RETRY_S, claimed)
                     return True
-                since = _aware(doc["llm_wait_since"]) if doc.get("llm_wait_since") else None
+                since = aware(doc["llm_wait_since"]) if doc.get("llm_wait_since") else None
                 waited_out = since is not None and (ctx.now() - since).total_seconds() >= settings.llm_outage_max_wait_s
                 final = doc["attempts"] >= settings.worker_max_attempts or waited_out
                 try:

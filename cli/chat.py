@@ -53,9 +53,7 @@ def chat(
                 err_console.print(rt.notice, highlight=False)
             # a fresh conversation each time: an earlier session's contacts would fire their own
             # follow-ups into this one when /wait moves the clock
-            for collection in await rt.store.db.list_collection_names():
-                await rt.store.db.drop_collection(collection)
-            await rt.store.init()
+            await rt.store.empty()
             contact, _ = await add_contact(rt.store, settings, clock,
                                            {"name": name, "company": company, "channel": "console"}, start=False)
             await rt.store.timers.schedule(f"t:chat:{contact['_id']}", contact["_id"], "outreach", clock.now(),

@@ -55,9 +55,7 @@ def demo(
         async with open_app(settings, clock=SimulatedClock(begin)) as rt:
             if rt.notice:
                 err_console.print(rt.notice, highlight=False)
-            for name in await rt.store.db.list_collection_names():
-                await rt.store.db.drop_collection(name)
-            await rt.store.init()
+            await rt.store.empty()
             console.rule(f"demo campaign from {fmt_time(begin)} · model: {rt.provider}")
             report = await run_demo(rt, console, days=days)
             console.rule("outcomes")

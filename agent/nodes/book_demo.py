@@ -3,33 +3,29 @@ impossible. A contact has one booking: a new time replaces (reschedules) the boo
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from langgraph.runtime import Runtime
 
+from agent.clock import aware
 from agent.context import AgentContext
 from agent.nodes.compose import outbound_channel, reply_language
 from agent.nodes.understand import reading_of
 from agent.state import ConversationState
 from agent.tools import effects
 from agent.tools.cadence import cadence_timer
-from agent.tools.calendar import Words, demo_problem, format_clock, format_slot, format_when, propose_slots
+from agent.tools.calendar import (
+    Words,
+    booked_demo,
+    demo_problem,
+    format_clock,
+    format_slot,
+    format_when,
+    propose_slots,
+)
 from agent.understanding.dates import against_booking
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def booked_demo(contact: dict[str, Any], now: datetime) -> datetime | None:
-    """The contact's booked demo still ahead, if any (one booking per contact)."""
-    value = contact.get("demo_at")
-    if contact.get("stage") != "demo_booked" or value is None:
-        return None
-    at = _aware(value if isinstance(value, datetime) else datetime.fromisoformat(str(value)))
-    return at if at > now else None
 
 
 async def book_demo(state: ConversationState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
@@ -40,7 +36,7 @@ async def book_demo(state: ConversationState, runtime: Runtime[AgentContext]) ->
     words = ctx.prompts.words(lang)
     previous = booked_demo(contact, now)
     said = state["event"].get("text", "") or ""
-    offered = [_aware(datetime.fromisoformat(str(v))) for v in contact.get("proposed_slots") or []]
+    offered = [aware(v) for v in contact.get("proposed_slots") or []]
     demo_at = against_booking(said, reading.demo_at, reading.demo_day, previous, now, tz, offered)
     problem = "no_such_date" if reading.demo_invalid else None
     if demo_at is not None and problem is None:

@@ -9,10 +9,9 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agent.context import AgentContext
-from agent.nodes.book_demo import booked_demo
 from agent.state import ConversationState
 from agent.tools import effects
-from agent.tools.calendar import format_when
+from agent.tools.calendar import booked_demo, format_when
 
 
 async def opt_out(state: ConversationState, runtime: Runtime[AgentContext]) -> dict[str, Any]:

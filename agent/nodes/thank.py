@@ -3,11 +3,11 @@ pitch, not the deck again); after a booked demo it names the demo. It changes no
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from langgraph.runtime import Runtime
 
+from agent.clock import aware
 from agent.context import AgentContext
 from agent.nodes.compose import reply_language
 from agent.state import ConversationState
@@ -28,8 +28,6 @@ async def thank(state: ConversationState, runtime: Runtime[AgentContext]) -> dic
         promise = promises_reply(said) and not is_thanks(normalize(said))  # a thanks is answered as one
         text = ctx.prompts.render("will_reply" if promise else "thanks", lang)
     else:
-        at = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-        at = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
         text = ctx.prompts.render("thanks_after_demo", lang,
-                                  when_text=format_when(at, ctx.tz(contact), ctx.prompts.words(lang)))
+                                  when_text=format_when(aware(value), ctx.tz(contact), ctx.prompts.words(lang)))
     return {"actions": [], "parts": [effects.part(text, "answer")], "effects": [effects.fact("replied", intent="thanks")]}

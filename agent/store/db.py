@@ -61,6 +61,13 @@ class Store:
                      self.team_actions, self.llm_requests, self.users, self.pacing, self.workers):
             await repo.ensure_indexes()
 
+    async def empty(self) -> None:
+        """Drop every collection of this database (checkpoints included) and create the indexes
+        again: for the sandbox databases of `demo` and `chat` only."""
+        for name in await self.db.list_collection_names():
+            await self.db.drop_collection(name)
+        await self.init()
+
     async def close(self) -> None:
         await self.client.close()
 

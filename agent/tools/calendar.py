@@ -5,8 +5,10 @@ from __future__ import annotations
 import string
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from agent.clock import aware
 from agent.settings import Settings
 from agent.understanding import calendar_ru
 
@@ -15,6 +17,15 @@ MONTHS_GENITIVE = ("января", "февраля", "марта", "апреля
 WEEKDAYS_ACCUSATIVE = ("в понедельник", "во вторник", "в среду", "в четверг", "в пятницу", "в субботу",
                        "в воскресенье")
 MOSCOW = ZoneInfo("Europe/Moscow")
+
+
+def booked_demo(contact: Mapping[str, Any], now: datetime) -> datetime | None:
+    """The contact's booked demo still ahead, if any (one booking per contact)."""
+    value = contact.get("demo_at")
+    if contact.get("stage") != "demo_booked" or value is None:
+        return None
+    at = aware(value)
+    return at if at > now else None
 
 
 def zone(name: str | None, settings: Settings) -> ZoneInfo:

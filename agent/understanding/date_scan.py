@@ -307,8 +307,11 @@ def _scan_on_hour(scan: Scan, text: str) -> str:
     """«на пятницу на 11», «на 11 утра»: an hour after «на» is a time only with a part of the day, or
     beside a named day and followed by nothing that makes it a count («на 15 салонов»). «на 2 часа»
     is a duration and «на 11-е» a date, so neither is read here."""
+    candidates = list(_ON_HOUR.finditer(text))
+    if not candidates:  # most messages: no day lookups
+        return text
     named_day = bool(scan.days or _WEEKDAY.search(text) or _RELATIVE.search(text) or _DAY_OF_MONTH.search(text))
-    for found in list(_ON_HOUR.finditer(text)):
+    for found in candidates:
         tail = text[found.end() : found.end() + 40]
         unit = _UNIT.match(tail)
         part = _PART.match(tail[unit.end() if unit else 0 :])

@@ -110,10 +110,10 @@ SLOT_AGREEMENT = re.compile(
 )
 # Moving a call is a request about the demo, not a product question («can we move it to Wednesday?»);
 # narrower than RESCHEDULE below, which needs a named day: «перенести наши отзывы» stays a question.
+_MOVE_IT = r"(?:move|push|shift|bump)\s+(?:it|this|that)\b"  # "can we move it to Wednesday?"
 MOVE_CALL = re.compile(
-    r"\bперенес\w*\s+(?:на|встречу|звонок|демо|созвон\w*|время)\b|\bперенест\w*\s+(?:на|встречу|звонок|демо|"
-    r"созвон\w*|время)\b|\bсдвин\w*\s+(?:на|встречу|звонок|демо)\b|\breschedul\w*|"
-    r"\b(?:move|push|shift|bump)\s+(?:it|this|that|our\s+(?:call|demo|meeting)|the\s+(?:call|demo|meeting))\b"
+    r"\b(?:перенес|перенест)\w*\s+(?:на|встречу|звонок|демо|созвон\w*|время)\b|\bсдвин\w*\s+(?:на|встречу|звонок|демо)\b|"
+    rf"\breschedul\w*|\b{_MOVE_IT}|\b(?:move|push|shift|bump)\s+(?:our|the)\s+(?:call|demo|meeting)\b"
 )
 # Scheduling questions belong to the demo wish, not to product questions.
 SCHEDULING = re.compile(
@@ -262,5 +262,5 @@ PAUSE_VERB = re.compile(rf"\b{_PAUSE_VERB}\b")
 # «перенесите на пятницу», «можно перенести встречу», «давайте сдвинем»: a booked call moved
 RESCHEDULE = re.compile(
     r"\b(?:перенес\w*|перенест\w*|перенос\w*|сдвин\w*|сдвинуть|подвин\w*|reschedul\w*|move\s+(?:the|our)\s+(?:call|demo|meeting)|"
-    r"(?:move|push|shift|bump)\s+(?:it|this|that)\b)"
+    rf"{_MOVE_IT})"
 )

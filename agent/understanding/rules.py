@@ -81,6 +81,15 @@ def _referral(text: str, norm: str) -> Person | None:
     return person
 
 
+_ACTIONS = (p.DEMO, p.DECK, p.PAUSE, p.REFERRAL, p.SCHEDULING, p.MOVE_CALL)
+
+
+def _asks_for_an_action(low: str) -> bool:
+    """A sentence that asks for something the agent does (a call, the deck, a pause, a referral, a
+    time, a move), not for an answer."""
+    return any(pattern.search(low) for pattern in _ACTIONS)
+
+
 def _questions(text: str, norm: str, wishes: set[str]) -> tuple[str | None, list[str]]:
     """The question sentences (client's words) and their topics; requests alone are not questions."""
     asked: list[str] = []
@@ -90,14 +99,7 @@ def _questions(text: str, norm: str, wishes: set[str]) -> tuple[str | None, list
             continue
         if "?" in sentence or p.QUESTION_START.match(low) or (p.ASK_INSIDE.search(low) and topics_in(sentence, low)):
             request_only = not topics_in(sentence, low) and (
-                p.DEMO.search(low)
-                or p.DECK.search(low)
-                or p.PAUSE.search(low)
-                or p.REFERRAL.search(low)
-                or p.SCHEDULING.search(low)
-                or p.MOVE_CALL.search(low)
-                or ("demo" in wishes and p.SLOT_AGREEMENT.search(low))
-            )
+                _asks_for_an_action(low) or ("demo" in wishes and p.SLOT_AGREEMENT.search(low)))
             if not request_only:
                 asked.append(sentence)
     if not asked:
@@ -120,7 +122,7 @@ def unanswered_questions(text: str, now: datetime, tz: ZoneInfo) -> list[str]:
             continue
         if topics_in(sentence, low):
             continue
-        if any(pattern.search(low) for pattern in (p.DEMO, p.DECK, p.PAUSE, p.REFERRAL, p.SCHEDULING, p.MOVE_CALL)):
+        if _asks_for_an_action(low):
             continue
         when = resolve_when(sentence, now, tz)  # «А можно в четверг в 15?»: a time, not a question
         if when.at or when.day or when.vague or when.invalid:

@@ -45,6 +45,16 @@ async def client_says(rt: AgentRuntime, contact: dict[str, Any], text: str, chan
     return await rt.store.inbox.get(key)
 
 
+async def until_done(rt: AgentRuntime, doc: dict[str, Any], channel: Recorder, tries: int = 3) -> dict[str, Any]:
+    """Pump again until the inbox event is done (a failed try is retried), at most `tries` times."""
+    for _ in range(tries):
+        if doc["status"] == "done":
+            break
+        await pump(rt, [channel])
+        doc = await rt.store.inbox.get(doc["_id"])
+    return doc
+
+
 async def test_outreach_goes_out_in_the_send_window(runtime: AgentRuntime) -> None:
     contact, channel = await start(runtime)
     assert len(channel.sent) == 1

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from agent.pump import pump
 from agent.runtime import AgentRuntime
 from agent.store.outbox import OutboxRepo
-from tests.integration.test_conversation_flows import client_says, start
+from tests.integration.test_conversation_flows import client_says, start, until_done
 
 pytestmark = pytest.mark.integration
 
@@ -31,11 +30,7 @@ async def test_a_crash_between_the_move_and_the_reply_sends_once_to_the_new_addr
     monkeypatch.setattr(OutboxRepo, "enqueue_many", crash_once)
     sent_before = len(channel.sent)
     doc = await client_says(runtime, contact, TEXT, channel)
-    for _ in range(3):  # the failed try is retried
-        if doc["status"] == "done":
-            break
-        await pump(runtime, [channel])
-        doc = await runtime.store.inbox.get(doc["_id"])
+    doc = await until_done(runtime, doc, channel)  # the failed try is retried
 
     assert crashed and doc["status"] == "done"
     stored = await runtime.store.contacts.require(contact["_id"])

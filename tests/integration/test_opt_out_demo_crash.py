@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from agent.pump import pump
 from agent.runtime import AgentRuntime
 from agent.store.events import EventRepo
-from tests.integration.test_conversation_flows import client_says, start
+from tests.integration.test_conversation_flows import client_says, start, until_done
 
 pytestmark = pytest.mark.integration
 
@@ -30,11 +29,7 @@ async def test_a_crash_after_the_note_was_queued_still_tells_the_team_once(
     monkeypatch.setattr(EventRepo, "record_many", crash_once)
     before = len(channel.sent)
     doc = await client_says(runtime, contact, "Передумали, больше нам не пишите.", channel)
-    for _ in range(3):  # the failed try is retried
-        if doc["status"] == "done":
-            break
-        await pump(runtime, [channel])
-        doc = await runtime.store.inbox.get(doc["_id"])
+    doc = await until_done(runtime, doc, channel)  # the failed try is retried
 
     assert crashed and doc["status"] == "done"
     after = channel.sent[before:]
