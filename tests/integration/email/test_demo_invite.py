@@ -126,7 +126,10 @@ async def test_a_move_to_a_day_without_a_time_keeps_the_booking_until_a_new_time
     mails = await wait_for_mail(dovecot, addrs.client, 4)
     parts = {p.get_filename(): p for p in mails[3].iter_attachments() if p.get_content_type() == "text/calendar"}
     assert list(parts) == ["cancel.ics", "invite.ics"]  # «на пятницу на 11» is a time: the booking moves
-    [new] = Calendar.from_ical(parts["invite.ics"].get_payload(decode=True)).walk("VEVENT")
+    invite, cancel = parts["invite.ics"].get_payload(decode=True), parts["cancel.ics"].get_payload(decode=True)
+    assert b"DTSTART;TZID=Asia/Yekaterinburg:20261127T110000" in invite  # as the calendar client reads it
+    assert b"DTSTART;TZID=Asia/Yekaterinburg:20261126T150000" in cancel and b"METHOD:CANCEL" in cancel
+    [new] = Calendar.from_ical(invite).walk("VEVENT")
     assert new.decoded("dtstart") == datetime(2026, 11, 27, 11, 0, tzinfo=YEKATERINBURG)
     stored = await store.contacts.get(contact["_id"]) or {}
     assert stored["demo_at"].replace(tzinfo=None) == datetime(2026, 11, 27, 6, 0)
