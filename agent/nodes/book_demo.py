@@ -19,6 +19,7 @@ from agent.tools.cadence import cadence_timer
 from agent.tools.calendar import (
     Words,
     booked_demo,
+    day_problem,
     demo_problem,
     format_clock,
     format_slot,
@@ -41,10 +42,13 @@ async def book_demo(state: ConversationState, runtime: Runtime[AgentContext]) ->
     problem = "no_such_date" if reading.demo_invalid else None
     if demo_at is not None and problem is None:
         problem = demo_problem(demo_at, now, tz, ctx.settings)
+    elif demo_at is None and problem is None and reading.demo_day is not None:
+        problem = day_problem(reading.demo_day, now, tz)  # «в субботу после обеда»: no day for a demo
     if demo_at is not None and problem is None:
         return _confirm(ctx, state, demo_at, previous, reading.demo_until, tz)
     if problem is not None:  # a counter-proposal: the nearest good slots, never a booking
-        start_day = demo_at.astimezone(tz).date() if demo_at is not None and problem != "past" else None
+        named_day = demo_at.astimezone(tz).date() if demo_at is not None else reading.demo_day
+        start_day = named_day if problem != "past" else None
         slots = propose_slots(now, tz, ctx.settings, day=start_day)
         text = ctx.prompts.render("book_demo_unavailable", lang, reason=ctx.prompts.render(f"demo_reasons/{problem}", lang),
                                   slots_text=_slots_text(slots, tz, words))

@@ -92,6 +92,17 @@ def demo_problem(moment: datetime, now: datetime, tz: ZoneInfo, settings: Settin
     return None
 
 
+def day_problem(day: date, now: datetime, tz: ZoneInfo) -> str | None:
+    """Why no demo can be on `day` (contact's zone): past, weekend, holiday — or None."""
+    if day < now.astimezone(tz).date():
+        return "past"
+    if day.weekday() >= 5:
+        return "weekend"
+    if calendar_ru.is_holiday(day):
+        return "holiday"
+    return None
+
+
 def propose_slots(now: datetime, tz: ZoneInfo, settings: Settings, day: date | None = None, count: int = 3
                   ) -> list[datetime]:
     """Demo slots at the configured hours on working days (production calendar), at least two

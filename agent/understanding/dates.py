@@ -159,7 +159,8 @@ def against_booking(text: str, at: datetime | None, day: date | None, booked: da
                     now: datetime, tz: ZoneInfo, proposed: Sequence[datetime] = ()) -> datetime | None:
     """The demo time a message names, read against the slots we proposed and the call already booked
     (None: no time):
-    - «Давайте в 15» after slots were proposed: the proposed slot at that clock time (the earliest);
+    - «Давайте в 15» after slots were proposed: the proposed slot at that clock time (the earliest),
+      else that clock time on the first proposed day;
     - «Перенесём на 14:00?», "2pm same day?": a clock time with no day named keeps the booked day;
     - «на среду в то же время», "Wednesday, same time": the named day at the booked clock time.
     Otherwise `at` as read."""
@@ -170,10 +171,20 @@ def against_booking(text: str, at: datetime | None, day: date | None, booked: da
             return matching[0].astimezone(tz)
         if booked is not None:
             return datetime.combine(booked.astimezone(tz).date(), clock, tzinfo=tz)
+        on_proposed_days = sorted(m for m in {datetime.combine(s.astimezone(tz).date(), clock, tzinfo=tz)
+                                              for s in proposed} if m > now)
+        if on_proposed_days:  # «давайте в 15:30» after Monday slots at 11 and 15: Monday 15:30, not tomorrow
+            return on_proposed_days[0]
         return at
     if at is None and booked is not None and day is not None and _SAME_TIME.search(normalize(text)):
         return datetime.combine(day, booked.astimezone(tz).time().replace(tzinfo=None), tzinfo=tz)
     return at
+
+
+def names_a_time(text: str, now: datetime, tz: ZoneInfo) -> bool:
+    """The text names a moment, a day, a vague time («после обеда») or an impossible date."""
+    when = resolve_when(text, now, tz)
+    return bool(when.at or when.day or when.vague or when.invalid)
 
 
 def _names_a_day(text: str, now: datetime, tz: ZoneInfo) -> bool:
@@ -181,12 +192,24 @@ def _names_a_day(text: str, now: datetime, tz: ZoneInfo) -> bool:
     return bool(found.days) or found.duration is not None
 
 
+_PART_OF_DAY = re.compile(
+    r"\b(?:(?:после|до)\s+обеда|в\s+обед|с\s+утра|утром|днем|вечером|"
+    r"in\s+the\s+(?:morning|afternoon|evening))\b"
+)
+
+
 def only_a_moment(text: str, now: datetime, tz: ZoneInfo) -> bool:
-    """True when the message names a moment and (almost) nothing else: «15 декабря вторник 14:30»."""
+    """True when the message names a moment and (almost) nothing else: «15 декабря вторник 14:30»,
+    «а в пятницу после обеда?» (a day and a part of it)."""
     found = scan(text, _local_now(now, tz))
-    if not found.days or found.clock() is None:
+    if not found.days:
         return False
-    words = re.findall(r"[a-zа-я]+(?:-[a-zа-я]+)?", found.text)
+    rest = found.text
+    if found.clock() is None:
+        rest, parts = _PART_OF_DAY.subn(" ", rest)
+        if not parts:
+            return False
+    words = re.findall(r"[a-zа-я]+(?:-[a-zа-я]+)?", rest)
     return all(word in _FILLER for word in words)
 
 

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from agent.understanding import classifier
 from agent.understanding import patterns as p
 from agent.understanding.calendar_ru import normalize
-from agent.understanding.dates import pause_until, resolve_when
+from agent.understanding.dates import names_a_time, pause_until, resolve_when
 from agent.understanding.morphology import sentences
 from agent.understanding.schema import Understanding
 
@@ -103,6 +103,9 @@ def refine(reading: Understanding, text: str, now: datetime, tz: ZoneInfo) -> Un
         when = resolve_when(text, now, tz)
         update.update(wants_demo=True, demo_at=when.at, demo_day=when.day if not when.at else None,
                       demo_until=when.until, demo_invalid=when.invalid)
+        if reading.topics == ["unknown"] and reading.question:  # «а послезавтра после обеда?» asks for a time
+            asked = [s for s in sentences(reading.question) if not names_a_time(s, now, tz)]
+            update.update(question=" ".join(asked) or None, topics=["unknown"] if asked else [])
     elif label == "pause" and not reading.wants_pause:
         update.update(wants_pause=True, pause_until=pause_until(text, now, tz))
     elif label == "question" and not reading.topics:

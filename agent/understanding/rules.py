@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from agent.understanding import patterns as p
 from agent.understanding.calendar_ru import normalize
-from agent.understanding.dates import only_a_moment, pause_until, resolve_when
+from agent.understanding.dates import names_a_time, only_a_moment, pause_until, resolve_when
 from agent.understanding.entities import (
     EMAIL_RE,
     PHONE_RE,
@@ -90,8 +90,9 @@ def _asks_for_an_action(low: str) -> bool:
     return any(pattern.search(low) for pattern in _ACTIONS)
 
 
-def _questions(text: str, norm: str, wishes: set[str]) -> tuple[str | None, list[str]]:
-    """The question sentences (client's words) and their topics; requests alone are not questions."""
+def _questions(text: str, norm: str, wishes: set[str], now: datetime, tz: ZoneInfo) -> tuple[str | None, list[str]]:
+    """The question sentences (client's words) and their topics; requests alone are not questions
+    («а послезавтра после обеда?» beside a wish for a call asks for a time, not an answer)."""
     asked: list[str] = []
     for sentence in (s.strip() for s in _SENTENCE_END.split(text)):
         low = normalize(sentence)
@@ -99,7 +100,8 @@ def _questions(text: str, norm: str, wishes: set[str]) -> tuple[str | None, list
             continue
         if "?" in sentence or p.QUESTION_START.match(low) or (p.ASK_INSIDE.search(low) and topics_in(sentence, low)):
             request_only = not topics_in(sentence, low) and (
-                _asks_for_an_action(low) or ("demo" in wishes and p.SLOT_AGREEMENT.search(low)))
+                _asks_for_an_action(low) or ("demo" in wishes and (
+                    p.SLOT_AGREEMENT.search(low) or names_a_time(sentence, now, tz))))
             if not request_only:
                 asked.append(sentence)
     if not asked:
@@ -124,8 +126,7 @@ def unanswered_questions(text: str, now: datetime, tz: ZoneInfo) -> list[str]:
             continue
         if _asks_for_an_action(low):
             continue
-        when = resolve_when(sentence, now, tz)  # «А можно в четверг в 15?»: a time, not a question
-        if when.at or when.day or when.vague or when.invalid:
+        if names_a_time(sentence, now, tz):  # «А можно в четверг в 15?»: a time, not a question
             continue
         found.append(sentence)
     return found
@@ -161,7 +162,7 @@ def classify(text: str, now: datetime, tz: ZoneInfo, flags: Sequence[str] = ()) 
     call_period = "demo" in wishes and soon and not p.PAUSE_VERB.search(norm)
     if (p.PAUSE.search(norm) or write_later) and not same_moment and not call_period:
         wishes.add("pause")
-    question, topics = _questions(text, norm, wishes)
+    question, topics = _questions(text, norm, wishes, now, tz)
     if question is not None:
         wishes.add("question")
     if p.OTHER.search(norm) and (set(topics) <= {"company", "unknown"} or p.JOB.search(norm)):

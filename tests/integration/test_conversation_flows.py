@@ -129,6 +129,20 @@ async def test_a_move_to_a_day_then_a_time_books_the_proposed_slot_on_that_day(r
     assert "Перенесли" in [m for m in channel.sent if m.kind != "team"][-1].text
 
 
+async def test_a_weekend_day_with_a_part_of_it_gets_working_days_then_a_time_books_the_first(
+        runtime: AgentRuntime) -> None:
+    contact, channel = await start(runtime)
+    doc = await client_says(runtime, contact, "Ок, а можно созвониться в субботу после обеда?", channel)
+    assert doc["result"]["intent"] == "demo" and doc["result"]["actions"] == []
+    assert "В выходные мы демо не проводим" in channel.sent[-1].text and "30 ноября" in channel.sent[-1].text
+    doc = await client_says(runtime, contact, "а в воскресенье вечером?", channel)  # a time, not an off-topic question
+    assert doc["result"]["intent"] == "demo" and "В выходные" in channel.sent[-1].text
+    assert [m for m in channel.sent if m.kind == "team"] == []
+    await client_says(runtime, contact, "давайте в 15:30", channel)  # no slot at 15:30: the first proposed day
+    stored = await runtime.store.contacts.require(contact["_id"])
+    assert stored["demo_at"] == datetime(2026, 11, 30, 15, 30, tzinfo=MSK)
+
+
 async def test_vague_demo_proposes_slots(runtime: AgentRuntime) -> None:
     contact, channel = await start(runtime)
     doc = await client_says(runtime, contact, "Давайте созвонимся на следующей неделе", channel)

@@ -353,3 +353,32 @@ def test_a_clock_time_picks_the_proposed_slot_at_that_time() -> None:
     stale = [msk(11, 24, 15)]  # a proposal already past counts for nothing
     when = resolve_when("Давайте в 15", NOW, MSK)
     assert against_booking("Давайте в 15", when.at, when.day, None, NOW, MSK, stale) == msk(11, 25, 15)
+
+
+def test_a_clock_time_no_slot_has_lands_on_the_first_proposed_day() -> None:
+    from agent.understanding.dates import against_booking
+
+    proposed = [msk(11, 30, 11), msk(11, 30, 15), msk(12, 1, 11)]  # Monday 11 and 15, Tuesday 11
+    when = resolve_when("давайте в 15:30", NOW, MSK)  # read alone: today, Wednesday, 15:30
+    assert against_booking("давайте в 15:30", when.at, when.day, None, NOW, MSK, proposed) == msk(11, 30, 15, 30)
+    today_slots = [msk(11, 25, 15), msk(11, 26, 11)]  # today 15:00 and Thursday 11:00; now is 12:00
+    when = resolve_when("давайте в 10", NOW, MSK)
+    assert against_booking("давайте в 10", when.at, when.day, None, NOW, MSK, today_slots) == msk(11, 26, 10)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("а в воскресенье вечером?", True),
+        ("в пятницу после обеда", True),
+        ("завтра с утра", True),
+        ("15 декабря вторник 14:30", True),
+        ("в пятницу", False),  # a day alone may be a pause or a deadline
+        ("напишите в пятницу утром", False),
+        ("в пятницу утром у нас планёрка", False),
+    ],
+)
+def test_only_a_moment_takes_a_day_with_a_part_of_it(text: str, expected: bool) -> None:
+    from agent.understanding.dates import only_a_moment
+
+    assert only_a_moment(text, NOW, MSK) is expected
