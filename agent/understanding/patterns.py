@@ -178,6 +178,12 @@ ASK_INSIDE = re.compile(
 NOT_A_QUESTION = re.compile(r"^\s*(?:расскажите\s+(?:подробнее|поподробнее|больше)|как\s+дела)\W*$")
 
 TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("why_us", re.compile(
+        r"\bчем\s+(?:(?:вы|ваш\w*|это|этот|сервис\w*|он|оно)\s+)?(?:лучше|отлича\w*|выгодн\w*|удобн\w*)|"
+        r"\bв\s+чем\s+(?:(?:ваше?|его|их)\s+)?(?:преимуществ|отличи|плюс|фишк|выгод)\w*|\bпреимуществ\w*|"
+        r"\bзачем\s+(?:это\s+)?(?:нам|мне)\b|\bwhat\s+makes\s+(?:you|it|your\s+\w+)\s+(?:different|better|special)|"
+        r"\bwhy\s+(?:should\s+(?:we|i)|would\s+(?:we|i)\s+need)\b|\bhow\s+(?:are\s+you|is\s+(?:it|this|yours))\s+"
+        r"(?:different|better)\b|\badvantages?\b")),
     ("platforms", re.compile(
         r"\bяндекс\w*|\b2\s*гис\w*|\bдубль\s*гис|\bgoogle\b|\bгугл\w*|\bотзовик\w*|\birecommend|\bайрекоменд|"
         r"\bflamp\b|\bфламп\w*|\bплощадк\w*|\bплатформ(?:ах|ами|ы)\b|\bкарт(?:ах|ами)\b|\btripadvisor\b|"

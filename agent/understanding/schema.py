@@ -55,6 +55,7 @@ INTENT_PRIORITY: tuple[str, ...] = (
 
 # Question topics the rules layer recognises; templates in prompts/answers/ exist for each.
 Topic = Literal[
+    "why_us",
     "platforms",
     "features",
     "price",

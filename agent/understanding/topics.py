@@ -2,7 +2,9 @@
 (`topic_lexicon.yaml`, pymorphy3 lemmas per sentence, groups in order), so «по деньгам во сколько обойдётся» and
 «какой ценник» are price questions in any word form. `features` is the general topic: when a more
 specific one is asked too, its answer covers the question and the general paragraph is not added
-(nothing unasked), unless a feature was named («уведомления», «QR»)."""
+(nothing unasked), unless a feature was named («уведомления», «QR»). `why_us` («чем вы лучше, чем
+отвечать в Яндекс Бизнесе самим?») answers with the one-window value and names the platforms, so a
+platform named in passing adds no platforms paragraph."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from agent.understanding.morphology import lemmas, sentences
 LEXICON_PATH = Path(__file__).with_name("topic_lexicon.yaml")
 ORDER = tuple(name for name, _ in p.TOPICS)
 MAX_GAP = 2  # words allowed between the lemmas of a `together` group («во что нам это встанет»)
+_PLATFORM_WORDS = frozenset({"площадка", "платформа", "platform", "platforms"})
 _NAMED_FEATURES = frozenset({"уведомление", "оповещение", "мониторинг", "qr", "notification", "notifications",
                              "alert", "alerts"})
 
@@ -62,4 +65,6 @@ def topics_in(text: str, norm: str) -> list[str]:
     found = set(p.topics_in(norm)) | lexicon_topics(text)
     if "features" in found and len(found) > 1 and not (set(lemmas(text)) & _NAMED_FEATURES):
         found.discard("features")
+    if "why_us" in found and not (set(lemmas(text)) & _PLATFORM_WORDS):  # its answer names the platforms
+        found.discard("platforms")
     return [topic for topic in ORDER if topic in found]

@@ -28,6 +28,10 @@ NOW = datetime(2026, 12, 2, 12, 0, tzinfo=TZ)
     ("Что умеет сервис?", ["features"]),
     ("What's the pricing for 30 locations? And can it reply to reviews automatically?", ["price", "ai_replies"]),
     ("Для кого этот сервис?", ["who_for"]),
+    ("У нас всего две точки, есть смысл подключаться?", ["who_for"]),  # whether it fits them
+    ("Чем вы лучше, чем просто отвечать в Яндекс Бизнесе самим?", ["why_us"]),  # Яндекс in passing
+    ("В чём ваше преимущество? И с какими площадками работаете?", ["why_us", "platforms"]),
+    ("How are you different from Birdeye?", ["why_us"]),
 ])
 def test_topics(text: str, expected: list[str]) -> None:
     assert topics_in(text, normalize(text)) == expected
