@@ -38,7 +38,7 @@ from agent.nodes.thank import thank
 from agent.nodes.understand import understand
 from agent.state import ConversationState, InputState
 from agent.understanding.calendar_ru import normalize
-from agent.understanding.patterns import DECK_SEND, is_acknowledgement, is_thanks
+from agent.understanding.patterns import DECK_SEND, is_acknowledgement, is_positive_reaction, is_thanks
 from agent.understanding.promise import promises_reply
 from agent.understanding.schema import Understanding
 
@@ -81,7 +81,29 @@ def thanks_after_booking(state: ConversationState, reading: Understanding) -> bo
     if reading.wants_presentation or reading.wants_pause or reading.referral or reading.question:
         return False
     text = str(state["event"].get("text") or "")
-    return reading.intent in ("other", "interested", "demo") and is_acknowledgement(normalize(text))
+    return reading.intent in ("other", "interested", "demo") and _acknowledges(text)
+
+
+def _acknowledges(text: str) -> bool:
+    return is_acknowledgement(normalize(text)) or is_positive_reaction(text)
+
+
+def acknowledged_just_now(state: ConversationState) -> bool:
+    """This message only acknowledges, and so did the client's previous one, which the agent answered
+    last: «спасибо» → our answer → 👍 ends there, without a reply (no ping-pong of thanks)."""
+    history = state.get("history") or []
+    if len(history) < 3 or [h.get("role") for h in history[-3:]] != ["client", "agent", "client"]:
+        return False
+    return _acknowledges(str(history[-1].get("text") or "")) and _acknowledges(str(history[-3].get("text") or ""))
+
+
+def bare_acknowledgement(state: ConversationState, reading: Understanding) -> bool:
+    """«Ок», «понял», 👍 read as `other`, with nothing asked or wished: a short answer (the deck and
+    the demo offered again if the deck has not gone out) and the usual cadence, not a hand-off."""
+    if (reading.intent != "other" or reading.question or reading.topics or reading.wants_demo
+            or reading.wants_presentation or reading.wants_pause or reading.referral or reading.demo_day):
+        return False
+    return _acknowledges(str((state.get("event") or {}).get("text") or ""))
 
 
 def plain_thanks(state: ConversationState, reading: Understanding) -> bool:
@@ -142,8 +164,8 @@ def action_nodes(state: ConversationState, reading: Understanding) -> list[Actio
     """What the message asks for, for a contact the agent may answer."""
     intent = reading.intent
     if not state.get("handoff_reason") and (thanks_after_booking(state, reading) or plain_thanks(state, reading)
-                                              or promised_reply(state, reading)):
-        return ["thank"]
+                                              or promised_reply(state, reading) or bare_acknowledgement(state, reading)):
+        return ["deliver"] if acknowledged_just_now(state) else ["thank"]
     if state.get("handoff_reason") or intent == "other":
         return ["handoff"]
     if intent == "referral":

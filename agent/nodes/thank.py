@@ -1,5 +1,6 @@
-"""thank: a plain thanks, «приглашение получил» or a promise to reply («посмотрю и отпишусь») gets a short human answer (not a hand-off, not a
-pitch, not the deck again); after a booked demo it names the demo. It changes no timer and no stage."""
+"""thank: a plain thanks, «приглашение получил», a bare «ок» or 👍, or a promise to reply («посмотрю и
+отпишусь») gets a short human answer (not a hand-off, not a pitch, not the deck again); after a booked
+demo it names the demo. It changes no timer and no stage."""
 
 from __future__ import annotations
 
@@ -25,8 +26,13 @@ async def thank(state: ConversationState, runtime: Runtime[AgentContext]) -> dic
     value = contact.get("demo_at") if contact.get("stage") == "demo_booked" else None
     if value is None:  # a thanks or a promise to reply at any other stage: the cadence goes on as it was
         said = str((state.get("event") or {}).get("text") or "")
-        promise = promises_reply(said) and not is_thanks(normalize(said))  # a thanks is answered as one
-        text = ctx.prompts.render("will_reply" if promise else "thanks", lang)
+        if is_thanks(normalize(said)):  # a thanks is answered as one, even beside a promise
+            name = "thanks"
+        elif promises_reply(said):
+            name = "will_reply"
+        else:  # «ок», 👍: the deck and the demo offered again while the deck has not gone out
+            name = "thanks" if contact.get("deck_sent_at") else "acknowledged"
+        text = ctx.prompts.render(name, lang)
     else:
         text = ctx.prompts.render("thanks_after_demo", lang,
                                   when_text=format_when(aware(value), ctx.tz(contact), ctx.prompts.words(lang)))

@@ -257,6 +257,21 @@ def is_thanks(norm: str) -> bool:
     return is_acknowledgement(norm) and bool(_THANKS & set(re.findall(r"[a-zа-я']+", norm)))
 
 
+# A reaction with no words: 👍, 👌🏻, ✅, 🙏, «)))». Negative or puzzled ones (👎, ❌, 🤔, «??») are not.
+_POSITIVE_REACTION = re.compile(r"[\U0001F44D\U0001F44C\u2705\u2714\U0001F64F\U0001F91D\U0001F642\U0001F60A\U0001F44B"
+                                r"\U0001FAE1\u270C\U0001F4AA\U0001F525\u2764\U0001F44F\U0001F609\U0001F600\U0001F603"
+                                r"\U0001F604\U0001F601\U0001F60E\u263A)]")
+_NEGATIVE_REACTION = re.compile(r"[\U0001F44E\u274C\U0001F6AB\u26D4\U0001F595\U0001F621\U0001F620\U0001F92C\U0001F4A9"
+                                r"\U0001F914\U0001F610\U0001F611\U0001F612\U0001F644\U0001F937\?(]")
+
+
+def is_positive_reaction(text: str) -> bool:
+    """Only emoji or a smiley, at least one of them approving, none negative or puzzled."""
+    stripped = text.strip()
+    return (bool(stripped) and not re.search(r"\w", stripped) and bool(_POSITIVE_REACTION.search(stripped))
+            and not _NEGATIVE_REACTION.search(stripped))
+
+
 def is_acknowledgement(norm: str) -> bool:
     """`norm` (normalised text) only thanks or confirms receipt, in at most 12 words."""
     tokens = re.findall(r"[a-zа-я']+", norm)

@@ -143,6 +143,18 @@ async def test_a_weekend_day_with_a_part_of_it_gets_working_days_then_a_time_boo
     assert stored["demo_at"] == datetime(2026, 11, 30, 15, 30, tzinfo=MSK)
 
 
+async def test_a_thumbs_up_is_answered_once_and_the_cadence_goes_on(runtime: AgentRuntime) -> None:
+    contact, channel = await start(runtime)
+    timer = contact["next_timer"]
+    await client_says(runtime, contact, "👍", channel)
+    assert [m.kind for m in channel.sent[1:]] == ["message"]  # no hand-off note to the team
+    assert "пришлю презентацию" in channel.sent[-1].text and "за рамки" not in channel.sent[-1].text
+    await client_says(runtime, contact, "ок", channel, after=timedelta(minutes=5))
+    assert len(channel.sent) == 2  # a second acknowledgement in a row gets no reply
+    stored = await runtime.store.contacts.require(contact["_id"])
+    assert stored["status"] == "active" and stored["next_timer"]["id"] == timer["id"]
+
+
 async def test_vague_demo_proposes_slots(runtime: AgentRuntime) -> None:
     contact, channel = await start(runtime)
     doc = await client_says(runtime, contact, "Давайте созвонимся на следующей неделе", channel)

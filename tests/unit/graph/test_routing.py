@@ -93,3 +93,28 @@ def test_a_promise_to_read_the_sent_deck_is_not_a_request_for_it(text: str, deck
     if deck_sent:
         current["contact"]["deck_sent_at"] = "2026-11-25T10:00:00+00:00"
     assert sorted(route_after_understand(current)) == sorted(nodes)
+
+
+@pytest.mark.parametrize(("text", "nodes"), [
+    ("👍", ["thank"]),  # a reaction, not an off-topic question handed to a person
+    ("👌🏻👌🏻", ["thank"]),
+    ("ок", ["thank"]),
+    ("Понял, хорошо", ["thank"]),
+    ("🤔", ["handoff"]),  # puzzled: a person looks
+    ("👎", ["handoff"]),
+    ("ок, а что у вас за компания такая?", ["handoff"]),  # asks something
+])
+def test_a_bare_acknowledgement_read_as_other_is_answered_not_handed_off(text: str, nodes: list[str]) -> None:
+    current = {**state(intent="other"), "event": {"text": text}}
+    assert route_after_understand(current) == nodes
+
+
+def test_a_second_acknowledgement_in_a_row_gets_no_reply() -> None:
+    turns = [{"role": "client", "text": "Спасибо!"}, {"role": "agent", "text": "Спасибо, что ответили!"},
+             {"role": "client", "text": "👍"}]
+    current = {**state(intent="other"), "event": {"text": "👍"}, "history": turns}
+    assert route_after_understand(current) == ["deliver"]  # recorded, not answered: no ping-pong of thanks
+    after_a_follow_up = [*turns[:2], {"role": "agent", "text": "Напоминаю о себе…"}, turns[2]]
+    assert route_after_understand({**current, "history": after_a_follow_up}) == ["thank"]
+    after_a_question = [{"role": "client", "text": "Сколько стоит?"}, *turns[1:]]
+    assert route_after_understand({**current, "history": after_a_question}) == ["thank"]
