@@ -15,7 +15,7 @@ from agent.settings import Settings
 from agent.store import Store
 from agent.store.errors import StoreError
 from agent.store.suppressions import opt_out_addresses
-from agent.tools.calendar import zone
+from agent.tools.calendar import booked_demo, zone
 from agent.tools.contacts import move_email
 
 
@@ -42,21 +42,33 @@ async def add_contact(store: Store, settings: Settings, clock: Clock, fields: di
     return contact, due
 
 
+@dataclass(frozen=True)
+class OptedOut:
+    stopped: int  # queued messages that will not go out
+    cancelled_demo_at: datetime | None  # the booked demo dropped, for the person to take out of the calendar
+
+
 async def opt_out(store: Store, clock: Clock, contact_id: str, reason: str = "opt-out by the sales team",
-                  by: str = "cli") -> int:
-    """Suppress every address of the contact now; returns how many queued messages were stopped."""
+                  by: str = "cli") -> OptedOut:
+    """Suppress every address of the contact now and drop a demo still booked (as the agent's own
+    opt-out does; the client is sent nothing, not even a cancellation)."""
     contact = await store.contacts.require(contact_id)
     now = clock.now()
+    booked = booked_demo(contact, now)
     await store.suppressions.add(opt_out_addresses(contact), contact_id, reason, now)
     await store.timers.cancel_for_contact(contact_id, now)
     stopped = await store.outbox.suppress_pending_for(contact_id, now, reason)
     if draft := await store.drafts.pending_for(contact_id):  # a waiting draft is never sent now
         await store.drafts.supersede(draft["_id"], now, "opt-out")
         await store.contacts.update(contact_id, now, draft_waiting=None)
+    dropped: dict[str, Any] = {"demo_at": None, "cancelled_demo_at": booked} if booked is not None else {}
     await store.contacts.update(contact_id, now, status="opted_out", stage="opted_out", next_timer=None,
-                                opted_out_at=now)
+                                opted_out_at=now, **dropped)
     await store.events.record(f"cli-opt-out:{contact_id}", contact_id, "opted_out", now, {"by": by, "reason": reason})
-    return stopped
+    if booked is not None:
+        await store.events.record(f"cli-opt-out-demo:{contact_id}", contact_id, "demo_cancelled", now,
+                                  {"demo_at": booked.isoformat(), "reason": "opt_out", "by": by})
+    return OptedOut(stopped, booked)
 
 
 async def restart(store: Store, clock: Clock, contact_id: str, by: str = "cli") -> str:

@@ -224,8 +224,12 @@ def opt_out_(contact_id: Annotated[str, typer.Argument(help="Contact id")]) -> N
 
     async def go() -> None:
         async with open_store(settings) as (store, _uri, _embedded):
-            stopped = await opt_out(store, SystemClock(), contact_id)
-        console.print(f"{contact_id} opted out; {stopped} queued message(s) stopped")
+            done = await opt_out(store, SystemClock(), contact_id)
+            tz = zone((await store.contacts.require(contact_id)).get("timezone"), settings)
+        console.print(f"{contact_id} opted out; {done.stopped} queued message(s) stopped")
+        if done.cancelled_demo_at is not None:
+            console.print(f"the demo booked for {fmt_time(done.cancelled_demo_at, tz)} is dropped; "
+                          "take it out of the manager's calendar (the client is sent nothing)")
 
     run(go)
 

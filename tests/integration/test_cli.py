@@ -113,6 +113,21 @@ def test_opt_out_then_restart_is_refused(cli, db) -> None:
     assert refused.exit_code == 1 and "opted out" in refused.output
 
 
+def test_opt_out_drops_a_booked_demo_and_says_so(cli, db) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    cli("contacts", "add", "--name", "Олеся", "--email", "o@lavka.ru", "--timezone", "Asia/Yekaterinburg")
+    contact_id = db.contacts.find_one({})["_id"]
+    demo_at = (datetime.now(UTC) + timedelta(days=3)).replace(hour=6, minute=0, second=0, microsecond=0)
+    db.contacts.update_one({"_id": contact_id}, {"$set": {"stage": "demo_booked", "demo_at": demo_at}})
+    result = cli("contacts", "opt-out", contact_id)
+    assert result.exit_code == 0
+    assert "is dropped" in result.output and f"{demo_at:%Y-%m-%d} 11:00" in result.output  # the contact's zone
+    stored = db.contacts.find_one({"_id": contact_id})
+    assert stored["demo_at"] is None and stored["cancelled_demo_at"].replace(tzinfo=UTC) == demo_at
+    assert db.events.count_documents({"contact_id": contact_id, "type": "demo_cancelled"}) == 1
+
+
 def test_move_email_keeps_the_old_address_findable_and_refuses_what_cannot_be_used(cli, db, tmp_path: Path) -> None:
     cli("contacts", "add", "--name", "Анна", "--email", "anna@old.ru", "--no-start")
     cli("contacts", "add", "--name", "Пётр", "--email", "petr@new.ru", "--no-start")

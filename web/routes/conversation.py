@@ -56,9 +56,13 @@ async def _act(request: Request, contact_id: str, user: User, desk: Desk, store:
             await operations.restart(store, clock, contact_id, by=user.name)
             done = "Restart queued; the agent starts over with this contact."
         else:
-            stopped = await operations.opt_out(store, clock, contact_id, reason=f"opted out by {user.name}",
-                                               by=user.name)
-            done = f"Opted out: nothing more is sent to this contact ({stopped} queued message(s) stopped)."
+            result = await operations.opt_out(store, clock, contact_id, reason=f"opted out by {user.name}",
+                                              by=user.name)
+            done = f"Opted out: nothing more is sent to this contact ({result.stopped} queued message(s) stopped)."
+            if result.cancelled_demo_at is not None:
+                contact = await store.contacts.require(contact_id)
+                when = result.cancelled_demo_at.astimezone(zone(contact.get("timezone"), desk.settings))
+                done += f" The demo booked for {when:%d.%m.%Y %H:%M %Z} is dropped: take it out of the manager's calendar."
     except StoreError as exc:
         return await _page(request, contact_id, user, desk, store, error=str(exc), status=409)
     if request.headers.get("HX-Request"):

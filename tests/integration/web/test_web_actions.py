@@ -116,3 +116,23 @@ async def test_a_held_contact_is_moved_to_its_new_email_at_the_desk(operator: tu
     no_token = await client.post(f"/contacts/{contact['_id']}/move-email", data={"email": "x@y.ru"},
                                  headers={"HX-Request": "true"})
     assert no_token.status_code == 403  # the CSRF check holds for this form too
+
+
+async def test_opt_out_at_the_desk_drops_a_booked_demo_and_says_when(operator: tuple[httpx.AsyncClient, str],
+                                                                     store: Store, settings: Settings,
+                                                                     clock: SimulatedClock) -> None:
+    from datetime import timedelta
+
+    client, token = operator
+    contact, _ = await add_contact(store, settings, clock, {"name": "Лид", "channel": "console",
+                                                            "timezone": "Asia/Yekaterinburg"}, start=False)
+    demo_at = (clock.now() + timedelta(days=2)).replace(hour=6, minute=0, second=0, microsecond=0)
+    await store.contacts.update(contact["_id"], clock.now(), stage="demo_booked", demo_at=demo_at)
+    done = await client.post(f"/contacts/{contact['_id']}/opt-out",
+                             headers={"X-CSRF-Token": token, "HX-Request": "true"})
+    assert done.status_code == 200
+    assert f"{demo_at:%d.%m.%Y} 11:00" in done.text and "is dropped" in done.text  # in the contact's zone
+    stored = await store.contacts.require(contact["_id"])
+    assert stored["status"] == "opted_out" and stored["demo_at"] is None
+    assert [e["data"]["by"] for e in await store.events.for_contact(contact["_id"]) if e["type"] == "demo_cancelled"] == [
+        "oleg"]
