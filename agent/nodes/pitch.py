@@ -12,6 +12,8 @@ from agent.nodes.understand import reading_of
 from agent.state import ConversationState
 from agent.tools import effects
 from agent.tools.cadence import cadence_timer
+from agent.understanding.calendar_ru import normalize
+from agent.understanding.patterns import unlisted_platforms
 from agent.understanding.rules import unanswered_questions
 
 
@@ -33,7 +35,13 @@ async def pitch(state: ConversationState, runtime: Runtime[AgentContext]) -> dic
             parts.append(effects.part(ctx.prompts.render(f"answers/{topic}", lang), "answer"))
         if topics and "unknown" not in topics:
             unanswered = unanswered_questions(text, ctx.now(), ctx.tz(state["contact"]))
-        if unanswered:  # a question no template covers, beside ones that do: promised to a specialist
+        unlisted = (unlisted_platforms(normalize(text), normalize(ctx.prompts.render("answers/platforms", lang)))
+                    if "platforms" in topics else [])
+        if unlisted:  # «а TripAdvisor поддерживаете?»: not in the facts' list, so neither yes nor no
+            names = f" {ctx.prompts.words(lang)['and']} ".join(unlisted)
+            parts.append(effects.part(ctx.prompts.render("answers/platforms_unlisted", lang, names=names), "answer"))
+            topics, unanswered = [*topics, "unknown"], [text]  # the team reads the whole message
+        elif unanswered:  # a question no template covers, beside ones that do: promised to a specialist
             parts.append(effects.part(ctx.prompts.render("answers/unknown_rest", lang), "answer"))
             topics = [*topics, "unknown"]
     committing = reading.wants_presentation or reading.wants_demo  # their parts end the reply

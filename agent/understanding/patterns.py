@@ -51,7 +51,9 @@ DECK = re.compile(
     r"\bпрезентаци\w*|\bпрезу\b|\bпрезух\w*|\bdeck\b|\bpresentation\b|\bslides\b|\bброшюр\w*|\bбуклет\w*|"
     r"\bкп\b|\bкоммерческ\w*\s+предложени\w*|\bone-pager\b|\bbrochure\b|\bpdf\b|"
     r"\b(?:пришл|присл|скин|отправ|вышл|высла|направ|send)\w*\s+(?:[\w-]+\s+){0,3}?(?:информаци\w*|инфо\b|"
-    r"подробност\w*|описани\w*|материал\w*|файл\w*|документ\w*|прайс\w*|info\b|information|details|materials)"
+    r"подробност\w*|описани\w*|материал\w*|файл\w*|документ\w*|прайс\w*|info\b|information|details|materials)|"
+    r"\b(?:пришлите|вышлите|скиньте|отправьте|направьте|пришли|вышли|скинь|отправь)\s+(?:[\w-]+\s+){0,2}?"
+    r"предложени\w*|\bsend\s+(?:us\s+|me\s+)?(?:a\s+|an\s+|your\s+)?(?:proposal|offer)\b"
 )
 DECK_REQUEST = re.compile(
     r"\bпришл\w*|\bприсл\w*|\bскин\w*|\bотправ\w*|\bвышл\w*|\bвысла\w*|\bнаправ\w*|\bдайте\b|\bподелит\w*|"
@@ -177,6 +179,10 @@ ASK_INSIDE = re.compile(
 )
 NOT_A_QUESTION = re.compile(r"^\s*(?:расскажите\s+(?:подробнее|поподробнее|больше)|как\s+дела)\W*$")
 
+# Booking.com, not «my booking» or "a booking engine": the domain, the Russian spelling, the name
+# after a preposition, beside a Russian word, or next to another site.
+_BOOKING = (r"\bbooking\.com\b|\bбукинг\w*|\b(?:на|с|в|из|on|from)\s+booking\b|(?<=[а-я] )booking\b|\bbooking(?= [а-я])|"
+            r"\bbooking\s+(?:и|или|and|or)\s+(?:островок|ostrovok|суточно|hostelworld|airbnb|expedia)")
 TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("why_us", re.compile(
         r"\bчем\s+(?:(?:вы|ваш\w*|это|этот|сервис\w*|он|оно)\s+)?(?:лучше|отлича\w*|выгодн\w*|удобн\w*)|"
@@ -188,7 +194,8 @@ TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"\bяндекс\w*|\b2\s*гис\w*|\bдубль\s*гис|\bgoogle\b|\bгугл\w*|\bотзовик\w*|\birecommend|\bайрекоменд|"
         r"\bflamp\b|\bфламп\w*|\bплощадк\w*|\bплатформ(?:ах|ами|ы)\b|\bкарт(?:ах|ами)\b|\btripadvisor\b|"
         r"\bавито\b|\bavito\b|\bпродокторов\b|\bzoon\b|\bсайт\w*\s+отзыв\w*|\breview\s+sites?\b|\bplatforms?\b|"
-        r"\bmaps\b")),
+        r"\bmaps\b|" + _BOOKING + r"|\bостров(?:ок|ка|ке|ку|ком)\b|\bostrovok\b|\btrustpilot\b|\byelp\b|"
+        r"\bwildberries\b|\bвайлдберриз\b|\bozon\b|\bозон\w*|\bпродокторов\w*")),
     ("features", re.compile(
         r"\bфункци\w*|\bфункционал\w*|\bвозможност\w*|\bчто\s+(?:умеет|умеете|может|делает)|\bкак\s+(?:это\s+|он\s+)?"
         r"работает|\bумеет\b|\bумеете\b|\bмониторинг\w*|\bуведомлени\w*|\bоповещени\w*|\bалерт\w*|\bнегатив\w*|"
@@ -231,6 +238,30 @@ TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"\bодн(?:а|ой|у)\s+(?:точк|клиник|кофейн|локац|филиал)\w*|\bwho\s+is\s+it\s+for\b|\bsuitable\s+for\b|"
         r"\ba\s+good\s+fit\b")),
 )  # fmt: skip
+
+
+# Review sites a client may ask about beyond the ones the default product facts list. A site the
+# platforms answer (`prompts/answers/platforms.md`, edited by the team) does not name is promised to a
+# specialist, never answered with a yes or a no.
+OTHER_PLATFORMS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern)) for name, pattern in (
+        ("TripAdvisor", r"\btrip\s*advisor\b|\bтрип\s*эдвайзер\w*|\bтрипадвизор\w*"),
+        ("Booking.com", _BOOKING),
+        ("Островок", r"\bостров(?:ок|ка|ке|ку|ком)\b|\bostrovok\b"),
+        ("Авито", r"\bавито\b|\bavito\b"),
+        ("ПроДокторов", r"\bпродокторов\w*|\bprodoctorov\b"),
+        ("Zoon", r"\bzoon\b"),
+        ("Trustpilot", r"\btrustpilot\b"),
+        ("Yelp", r"\byelp\b"),
+        ("Wildberries", r"\bwildberries\b|\bвайлдберриз\b|\bвб\b"),
+        ("Ozon", r"\bozon\b|\bозон\w*"),
+    )
+)
+
+
+def unlisted_platforms(norm: str, answer_norm: str) -> list[str]:
+    """Review sites `norm` asks about that the platforms answer (`answer_norm`) does not name."""
+    return [name for name, pattern in OTHER_PLATFORMS if pattern.search(norm) and not pattern.search(answer_norm)]
 
 
 def topics_in(norm: str) -> list[str]:

@@ -225,6 +225,16 @@ async def test_question_about_price_names_no_figure(runtime: AgentRuntime) -> No
     assert "руб" not in reply and "₽" not in reply and "демо" in reply.lower()
 
 
+async def test_a_review_site_the_facts_do_not_list_is_promised_to_a_specialist_not_denied(
+        runtime: AgentRuntime) -> None:
+    contact, channel = await start(runtime)
+    await client_says(runtime, contact, "А с TripAdvisor вы работаете? У нас гостиницы.", channel)
+    reply = [m for m in channel.sent if m.kind != "team"][-1].text
+    assert "Яндекс Картами" in reply and "Про TripAdvisor уточню у специалиста" in reply
+    team = [m for m in channel.sent if m.kind == "team"]
+    assert len(team) == 1 and "TripAdvisor" in team[0].text
+
+
 async def test_a_question_no_template_covers_beside_one_that_does_is_promised_and_sent_to_the_team(
         runtime: AgentRuntime) -> None:
     contact, channel = await start(runtime)

@@ -60,3 +60,14 @@ def test_an_ask_inside_a_request_is_a_question(text: str, intent: str, topics: l
 ])
 def test_off_topic_requests_are_other_whatever_words_they_share_with_topics(text: str) -> None:
     assert rules.classify(text, NOW, TZ).intent == "other"
+
+
+def test_a_review_site_the_platforms_answer_does_not_name_is_unlisted() -> None:
+    from agent.understanding.patterns import unlisted_platforms
+
+    answer = normalize("Napoleon IT Отзывы работает с Яндекс Картами, 2ГИС, Google Maps и Flamp.")
+    assert unlisted_platforms(normalize("А TripAdvisor и Booking поддерживаете?"), answer) == ["TripAdvisor", "Booking.com"]
+    assert unlisted_platforms(normalize("С Авито и Озоном работаете?"), answer) == ["Авито", "Ozon"]
+    assert unlisted_platforms(normalize("А 2ГИС есть?"), answer) == []
+    edited = normalize("Работаем с Яндекс Картами и TripAdvisor.")  # the team listed it in the facts
+    assert unlisted_platforms(normalize("Do you support TripAdvisor?"), edited) == []
