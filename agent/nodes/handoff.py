@@ -10,6 +10,9 @@ from agent.context import AgentContext
 from agent.nodes.compose import reply_language
 from agent.state import ConversationState
 from agent.tools import effects
+from agent.understanding.calendar_ru import normalize
+from agent.understanding.patterns import OTHER as OFF_TOPIC
+from agent.understanding.patterns import neutralise
 
 
 def handoff_update(ctx: AgentContext, state: ConversationState, reason: str, template: str) -> dict[str, Any]:
@@ -27,11 +30,19 @@ def handoff_update(ctx: AgentContext, state: ConversationState, reason: str, tem
 
 
 async def handoff(state: ConversationState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
+    """An off-topic request the rules name (a job, an SEO or app offer) is told it is outside the
+    service; any other message the agent cannot place («Алло, вы звонить будете?») is passed to a
+    manager without saying what it is about."""
     ctx = runtime.context
     reading = state.get("understanding") or {}
-    reason = state.get("handoff_reason") or (
-        "вопрос не про сервис отзывов" if reading.get("intent") == "other" else "агент не уверен в ответе"
-    )
-    off_topic = reading.get("intent") == "other" and not state.get("handoff_reason")  # not a model failure
-    template = "fallback_other" if off_topic else "handoff_client"
+    other = reading.get("intent") == "other" and not state.get("handoff_reason")  # not a model failure
+    named_off_topic = other and bool(OFF_TOPIC.search(neutralise(normalize(str(state["event"].get("text") or "")))))
+    if state.get("handoff_reason"):
+        reason, template = str(state["handoff_reason"]), "handoff_client"
+    elif named_off_topic:
+        reason, template = "вопрос не про сервис отзывов", "fallback_other"
+    elif other:
+        reason, template = "агент не понял, о чём сообщение", "handoff_unclear"
+    else:
+        reason, template = "агент не уверен в ответе", "handoff_client"
     return handoff_update(ctx, state, reason, template)

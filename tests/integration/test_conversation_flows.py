@@ -260,13 +260,24 @@ async def test_other_hands_off_and_agent_stops_replying(runtime: AgentRuntime) -
     contact, channel = await start(runtime)
     await client_says(runtime, contact, "Нам нужна разработка мобильного приложения, с кем обсудить?", channel)
     stored = await runtime.store.contacts.require(contact["_id"])
-    assert stored["status"] == "handoff"
+    assert stored["status"] == "handoff" and stored["handoff_reason"] == "вопрос не про сервис отзывов"
+    assert "выходит за рамки" in [m for m in channel.sent if m.kind != "team"][-1].text
     count = len(channel.sent)
     await client_says(runtime, contact, "Ну так что?", channel)
     assert len(channel.sent) == count
     await restart(runtime.store, runtime.clock, contact["_id"])
     await pump(runtime, [channel])
     assert (await runtime.store.contacts.require(contact["_id"]))["status"] == "active"
+
+
+async def test_a_message_the_agent_cannot_place_is_passed_on_without_calling_it_off_topic(
+        runtime: AgentRuntime) -> None:
+    contact, channel = await start(runtime)
+    await client_says(runtime, contact, "Алло, вы звонить будете?", channel)
+    reply = [m for m in channel.sent if m.kind != "team"][-1].text
+    assert "Передаю его менеджеру" in reply and "за рамки" not in reply
+    stored = await runtime.store.contacts.require(contact["_id"])
+    assert stored["status"] == "handoff" and stored["handoff_reason"] == "агент не понял, о чём сообщение"
 
 
 async def test_cli_opt_out_stops_queued_messages(runtime: AgentRuntime) -> None:
