@@ -26,7 +26,7 @@ from agent.tools.calendar import (
     format_when,
     propose_slots,
 )
-from agent.understanding.dates import against_booking
+from agent.understanding.dates import against_booking, preferred_window
 
 
 async def book_demo(state: ConversationState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
@@ -39,6 +39,7 @@ async def book_demo(state: ConversationState, runtime: Runtime[AgentContext]) ->
     said = state["event"].get("text", "") or ""
     offered = [aware(v) for v in contact.get("proposed_slots") or []]
     demo_at = against_booking(said, reading.demo_at, reading.demo_day, previous, now, tz, offered)
+    window = preferred_window(said, now, tz)  # «после обеда», «после 14»: slots inside it
     problem = "no_such_date" if reading.demo_invalid else None
     if demo_at is not None and problem is None:
         problem = demo_problem(demo_at, now, tz, ctx.settings)
@@ -49,11 +50,12 @@ async def book_demo(state: ConversationState, runtime: Runtime[AgentContext]) ->
     if problem is not None:  # a counter-proposal: the nearest good slots, never a booking
         named_day = demo_at.astimezone(tz).date() if demo_at is not None else reading.demo_day
         start_day = named_day if problem != "past" else None
-        slots = propose_slots(now, tz, ctx.settings, day=start_day)
+        slots = propose_slots(now, tz, ctx.settings, day=start_day, window=window)
         text = ctx.prompts.render("book_demo_unavailable", lang, reason=ctx.prompts.render(f"demo_reasons/{problem}", lang),
                                   slots_text=_slots_text(slots, tz, words))
     else:
-        slots = propose_slots(now, tz, ctx.settings, day=reading.demo_day) or propose_slots(now, tz, ctx.settings)
+        slots = (propose_slots(now, tz, ctx.settings, day=reading.demo_day, window=window)
+                 or propose_slots(now, tz, ctx.settings, window=window))
         slots_text = _slots_text(slots, tz, words)
         if previous is None:
             text = ctx.prompts.render("book_demo_propose", lang, slots_text=slots_text)

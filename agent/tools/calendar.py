@@ -103,22 +103,28 @@ def day_problem(day: date, now: datetime, tz: ZoneInfo) -> str | None:
     return None
 
 
-def propose_slots(now: datetime, tz: ZoneInfo, settings: Settings, day: date | None = None, count: int = 3
-                  ) -> list[datetime]:
+def propose_slots(now: datetime, tz: ZoneInfo, settings: Settings, day: date | None = None, count: int = 3,
+                  window: tuple[time, time] | None = None) -> list[datetime]:
     """Demo slots at the configured hours on working days (production calendar), at least two
-    hours from now, starting with `day` when it is given (a day off starts from the next working day)."""
+    hours from now, starting with `day` when it is given (a day off starts from the next working day).
+    Inside `window` when the client named a part of the day («после обеда», «после 14»: its start
+    is a slot too); without it when nothing fits there."""
     earliest = now.astimezone(tz) + timedelta(hours=2)
+    hours = sorted({time(h) for h in settings.demo_slot_hours} | ({window[0]} if window else set()))
     slots: list[datetime] = []
     current = max(day, earliest.date()) if day is not None else earliest.date()
     for _ in range(40):
         if is_demo_day(current):
-            for hour in settings.demo_slot_hours:
-                slot = datetime.combine(current, time(hour), tz)
-                if slot >= earliest and demo_problem(slot, now, tz, settings) is None:
+            for clock in hours:
+                slot = datetime.combine(current, clock, tz)
+                inside = window is None or window[0] <= clock < window[1]
+                if inside and slot >= earliest and demo_problem(slot, now, tz, settings) is None:
                     slots.append(slot)
         if len(slots) >= count:
             break
         current += timedelta(days=1)
+    if not slots and window is not None:
+        return propose_slots(now, tz, settings, day, count)
     return slots[:count]
 
 

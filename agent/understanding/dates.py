@@ -181,6 +181,51 @@ def against_booking(text: str, at: datetime | None, day: date | None, booked: da
     return at
 
 
+# The part of a day a client asks for when no exact time is named: slots are proposed inside it.
+_AFTERNOON = re.compile(r"\bпосле\s+обеда\b|\bво\s+второй\s+половине\s+дня\b|\bin\s+the\s+afternoon\b")
+_MORNING = re.compile(r"\bутром\b|\bс\s+утра\b|\bдо\s+обеда\b|\bв\s+первой\s+половине\s+дня\b|\bin\s+the\s+morning\b")
+_EVENING = re.compile(r"\bвечером\b|\bближе\s+к\s+вечеру\b|\bin\s+the\s+evening\b")
+_AFTER_HOUR = re.compile(r"\b(?:после|с|не\s+раньше)\s+(\d{1,2})(?:[:.](\d{2}))?(?:\s*(?:ч\w*))?(?!\s*(?:до|-|–))\b|"
+                         r"\bafter\s+(\d{1,2})(?::(\d{2}))?\s*(pm|am)?\b")
+_BEFORE_HOUR = re.compile(r"\b(?:до|не\s+позже)\s+(\d{1,2})(?:[:.](\d{2}))?(?:\s*(?:ч\w*))?\b|\bbefore\s+(\d{1,2})(?::(\d{2}))?\s*(pm|am)?\b")
+
+
+_UNAVAILABLE = re.compile(r"\bне\s+(?:могу|смогу|сможем|получится|выйдет|удобно|подходит)|\bзанят\w*|\bв\s+делах\b|"
+                          r"\bкроме\b|\bтолько\s+не\b|\b(?:can't|cannot|not)\b|\bbusy\b|\bexcept\b")
+
+
+def _hour(hours: str, minutes: str | None, meridiem: str | None) -> time | None:
+    hour = int(hours)
+    if (meridiem == "pm" and hour < 12) or (meridiem is None and 1 <= hour <= 7):  # «после 3» at work is 15:00
+        hour += 12
+    return time(hour, int(minutes or 0)) if 0 <= hour <= 23 and int(minutes or 0) < 60 else None
+
+
+def preferred_window(text: str, now: datetime, tz: ZoneInfo) -> tuple[time, time] | None:
+    """The part of the day a client asks for when no exact time is named: «после обеда» 13:00–24:00,
+    «утром» until 13:00, «вечером» from 17:00, «после 14» from 14:00, «до 12» until 12:00, "after 2pm"."""
+    found = scan(text, _local_now(now, tz))
+    rest = found.text
+    if found.clock() is not None or _UNAVAILABLE.search(rest):  # a time named, or «утром не могу»
+        return None
+    start, end = time(0), time(23, 59)
+    if _AFTERNOON.search(rest):
+        start = time(13)
+    elif _MORNING.search(rest):
+        end = time(13)
+    elif _EVENING.search(rest):
+        start = time(17)
+    if after := _AFTER_HOUR.search(rest):
+        h, m, mer = (after.group(1), after.group(2), None) if after.group(1) else after.group(3, 4, 5)
+        start = _hour(h, m, mer) or start
+    if before := _BEFORE_HOUR.search(rest):
+        h, m, mer = (before.group(1), before.group(2), None) if before.group(1) else before.group(3, 4, 5)
+        end = _hour(h, m, mer) or end
+    if start >= end or (start, end) == (time(0), time(23, 59)):
+        return None
+    return start, end
+
+
 def names_a_time(text: str, now: datetime, tz: ZoneInfo) -> bool:
     """The text names a moment, a day, a vague time («после обеда») or an impossible date."""
     when = resolve_when(text, now, tz)

@@ -42,3 +42,14 @@ def test_slots_skip_weekends_and_holidays_even_when_outreach_may_go_on_weekends(
     assert min(s.date() for s in saturday) == datetime(2026, 12, 7).date()
     new_year = propose_slots(datetime(2026, 12, 30, 16, 0, tzinfo=MSK), MSK, settings)
     assert new_year[0] == datetime(2027, 1, 11, 11, 0, tzinfo=MSK)
+
+
+def test_slots_stay_inside_the_part_of_the_day_asked_for() -> None:
+    from datetime import date, time
+
+    afternoon = propose_slots(NOW, MSK, SETTINGS, day=date(2026, 12, 7), window=(time(13), time(23, 59)))
+    assert [(s.day, s.hour) for s in afternoon] == [(7, 13), (7, 15), (8, 13)]  # its start is a slot too
+    after_two = propose_slots(NOW, MSK, SETTINGS, day=date(2026, 12, 3), window=(time(14), time(23, 59)))
+    assert [(s.day, s.hour) for s in after_two] == [(3, 14), (3, 15), (4, 14)]
+    night_owl = propose_slots(NOW, MSK, SETTINGS, day=date(2026, 12, 3), window=(time(20), time(23, 59)))
+    assert [(s.day, s.hour) for s in night_owl] == [(3, 11), (3, 15), (4, 11)]  # nothing fits: the usual slots

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -382,3 +382,23 @@ def test_only_a_moment_takes_a_day_with_a_part_of_it(text: str, expected: bool) 
     from agent.understanding.dates import only_a_moment
 
     assert only_a_moment(text, NOW, MSK) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "window"),
+    [
+        ("давайте в понедельник после обеда", (time(13), time(23, 59))),
+        ("лучше позвоните завтра после 14", (time(14), time(23, 59))),
+        ("в пятницу до 12", (time(0), time(12))),
+        ("в четверг утром", (time(0), time(13))),
+        ("давайте после 3", (time(15), time(23, 59))),  # an hour of the working day, not 3 at night
+        ("Днём я весь в делах. Можем завтра в 3 ночи", None),  # a time named: no window
+        ("утром не могу, давайте в пятницу", None),  # what does not suit is not a wish
+        ("созвонимся после 15 декабря", None),  # a date, not an hour
+        ("на следующей неделе", None),
+    ],
+)
+def test_the_part_of_the_day_a_client_asks_for(text: str, window: tuple[time, time] | None) -> None:
+    from agent.understanding.dates import preferred_window
+
+    assert preferred_window(text, NOW, MSK) == window
