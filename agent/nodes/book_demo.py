@@ -27,6 +27,7 @@ from agent.tools.calendar import (
     propose_slots,
 )
 from agent.understanding.dates import against_booking, preferred_window
+from agent.understanding.entities import find_phones
 
 
 async def book_demo(state: ConversationState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
@@ -40,13 +41,15 @@ async def book_demo(state: ConversationState, runtime: Runtime[AgentContext]) ->
     offered = [aware(v) for v in contact.get("proposed_slots") or []]
     demo_at = against_booking(said, reading.demo_at, reading.demo_day, previous, now, tz, offered)
     window = preferred_window(said, now, tz)  # «после обеда», «после 14»: slots inside it
+    phones = [] if reading.referral else find_phones(said)  # «позвоните мне, +7 916 …»: the client's own
+    phone = phones[0] if phones else contact.get("callback_phone") or contact.get("phone")
     problem = "no_such_date" if reading.demo_invalid else None
     if demo_at is not None and problem is None:
         problem = demo_problem(demo_at, now, tz, ctx.settings)
     elif demo_at is None and problem is None and reading.demo_day is not None:
         problem = day_problem(reading.demo_day, now, tz)  # «в субботу после обеда»: no day for a demo
     if demo_at is not None and problem is None:
-        return _confirm(ctx, state, demo_at, previous, reading.demo_until, tz)
+        return _confirm(ctx, state, demo_at, previous, reading.demo_until, tz, phone)
     if problem is not None:  # a counter-proposal: the nearest good slots, never a booking
         named_day = demo_at.astimezone(tz).date() if demo_at is not None else reading.demo_day
         start_day = named_day if problem != "past" else None
@@ -64,11 +67,12 @@ async def book_demo(state: ConversationState, runtime: Runtime[AgentContext]) ->
                                       previous_text=format_when(previous, tz, words))
     proposed = [s.isoformat() for s in slots]
     turn_effects: list[Any] = [effects.fact("replied", intent="demo")]
+    kept: dict[str, Any] = {"callback_phone": phones[0]} if phones else {}  # for the team's note at booking
     if previous is None:
         turn_effects += [effects.contact_update(order=2, status="active", stage="demo_proposed",
-                                                proposed_slots=proposed), cadence_timer(ctx, state)]
+                                                proposed_slots=proposed, **kept), cadence_timer(ctx, state)]
     else:  # the booked demo stays until a new time is agreed
-        turn_effects.append(effects.contact_update(order=2, proposed_slots=proposed))
+        turn_effects.append(effects.contact_update(order=2, proposed_slots=proposed, **kept))
     return {"parts": [effects.part(text, "demo")], "effects": turn_effects}
 
 
@@ -77,7 +81,7 @@ def _slots_text(slots: list[datetime], tz: ZoneInfo, words: Words) -> str:
 
 
 def _confirm(ctx: AgentContext, state: ConversationState, demo_at: datetime, previous: datetime | None,
-             until: datetime | None, tz: ZoneInfo) -> dict[str, Any]:
+             until: datetime | None, tz: ZoneInfo, phone: str | None) -> dict[str, Any]:
     lang = reply_language(state)
     words = ctx.prompts.words(lang)
     when_text = format_when(demo_at, tz, words)
@@ -98,7 +102,10 @@ def _confirm(ctx: AgentContext, state: ConversationState, demo_at: datetime, pre
     fact: dict[str, Any] = {"demo_at": demo_at.isoformat(), "when_text": when_text}
     update: dict[str, Any] = {"status": "active", "stage": "demo_booked", "demo_at": demo_at,
                               "proposed_slots": []}  # agreed: earlier proposals no longer stand
-    team: dict[str, Any] = {"when_text": format_when(demo_at, tz), "meeting_link": ctx.settings.meeting_link}
+    team: dict[str, Any] = {"when_text": format_when(demo_at, tz), "meeting_link": ctx.settings.meeting_link,
+                            "phone_line": f"\nТелефон клиента: {phone}" if phone else ""}
+    if phone:
+        update["callback_phone"] = phone
     if moved and previous is not None:
         fact["previous_demo_at"] = previous.isoformat()
         update["previous_demo_at"] = previous

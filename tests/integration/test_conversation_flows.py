@@ -155,6 +155,19 @@ async def test_a_thumbs_up_is_answered_once_and_the_cadence_goes_on(runtime: Age
     assert stored["status"] == "active" and stored["next_timer"]["id"] == timer["id"]
 
 
+async def test_a_call_asked_for_by_phone_after_an_hour_gets_slots_after_it_and_the_team_gets_the_number(
+        runtime: AgentRuntime) -> None:
+    contact, channel = await start(runtime)
+    await client_says(runtime, contact, "Лучше позвоните мне, +7 916 555-12-34, завтра после 14", channel)
+    offer = channel.sent[-1].text
+    assert "26 ноября, 14:00" in offer and "26 ноября, 15:00" in offer and "11:00" not in offer
+    await client_says(runtime, contact, "давайте в 15", channel)
+    stored = await runtime.store.contacts.require(contact["_id"])
+    assert stored["demo_at"] == datetime(2026, 11, 26, 15, 0, tzinfo=MSK) and stored["callback_phone"] == "+79165551234"
+    [team] = [m for m in channel.sent if m.kind == "team"]
+    assert "Телефон клиента: +79165551234" in team.text
+
+
 async def test_vague_demo_proposes_slots(runtime: AgentRuntime) -> None:
     contact, channel = await start(runtime)
     doc = await client_says(runtime, contact, "Давайте созвонимся на следующей неделе", channel)
