@@ -168,8 +168,8 @@ def action_nodes(state: ConversationState, reading: Understanding) -> list[Actio
         return ["deliver"] if acknowledged_just_now(state) else ["thank"]
     if state.get("handoff_reason") or intent == "other":
         return ["handoff"]
-    if intent == "referral":
-        return ["refer"]
+    if intent == "referral":  # «пишите Сергею @…, а мне пришлите презентацию»: the deck goes out too
+        return ["refer", "present"] if reading.wants_presentation else ["refer"]
     if intent == "not_interested":
         return ["close"]
     nodes: list[ActionNode] = []

@@ -74,7 +74,7 @@ async def refer(state: ConversationState, runtime: Runtime[AgentContext]) -> dic
         text_out += "\n\n" + ctx.prompts.render("refer_partly_refused", lang, addresses=refused)
     return {
         "actions": ["create_contact"],
-        "parts": [effects.part(text_out, "ack")],
+        "parts": [effects.part(text_out, "ack"), effects.part(ctx.prompts.render("refer_closing", lang), "close")],
         "effects": [
             *new_contacts(people, common),
             effects.contact_update(order=3, status="closed", stage="referred", outcome="referral",

@@ -25,7 +25,7 @@ _TRIGGER = re.compile(
     r"занима\w*|отвечает|ответственн\w*|обрати\w*|напиши\w*|пиши\w*|свяжи\w*|свяжут\w*|контакт\w*|"
     r"перешл\w*|передам|передал\w*|переадрес\w*|спросите|позвоните|звоните|лучше\s+к|вопрос\w*\s+к|"
     r"маркетолог\w*|директор\w*|руководител\w*|менеджер\w*|специалист\w*|управляющ\w*|заместител\w*|"
-    r"коллег\w*|ведет|курирует|решает|contact|reach\s+out|talk\s+to|speak\s+(?:to|with)|write\s+to|"
+    r"коллег\w*|ведет|курирует|решает|принимает|contact|reach\s+out|talk\s+to|speak\s+(?:to|with)|write\s+to|"
     r"handles|in\s+charge|responsible|manager|director|head\s+of|cmo|ceo",
     re.IGNORECASE,
 )
@@ -39,6 +39,7 @@ _EN_NOT_NAMES = frozenset(
     words(
         "I Hi Hello Dear Please Thanks Thank Our The We She He They This That It Our Your You Yes No Ok "
         "Regards Best Kind Mr Mrs Ms Dr Monday Tuesday Wednesday Thursday Friday Saturday Sunday "
+        "Mondays Tuesdays Wednesdays Thursdays Fridays Saturdays Sundays Christmas Easter Today Tomorrow "
         "January February March April May June July August September October November December "
         "Google Yandex Telegram Email Napoleon IT CRM API Marketing Sales Head Manager Director"
     )
@@ -144,11 +145,13 @@ def _english_name_at(words: list[re.Match[str]], index: int, text: str) -> tuple
 
 
 def find_person_name(text: str) -> str | None:
-    """The name of the person the client points to: nearest after a trigger word, outside the signature."""
+    """The name of the person the client points to: nearest after a trigger word, then nearest to an
+    address the message gives («Игорь на связи. … Дарья Кононова, d.kononova@…»), outside the signature."""
     clean = _without_addresses(text)[: _body_end(text)]
     words = list(_WORD.finditer(clean))
     triggers = [m.end() for m in _TRIGGER.finditer(clean)]
-    candidates: list[tuple[int, int, str]] = []  # (distance to the trigger before it, position, name)
+    addresses = [m.start() for pattern in (EMAIL_RE, TG_LINK_RE, TG_HANDLE_RE, PHONE_RE) for m in pattern.finditer(text)]
+    candidates: list[tuple[int, int, int, str]] = []  # (to the trigger before it, to an address, position, name)
     for index in range(len(words)):
         found = _russian_name_at(words, index, clean)
         english = False
@@ -161,10 +164,11 @@ def find_person_name(text: str) -> str | None:
         distance = start - before[-1] if before else 10_000
         if english and distance > 40:
             continue  # capitalised English words are only a name right after a trigger
-        candidates.append((distance, start, name))
+        to_address = min((abs(a - start) for a in addresses), default=0)
+        candidates.append((distance, to_address, start, name))
     if not candidates:
         return None
-    return min(candidates)[2]
+    return min(candidates)[3]
 
 
 def _plural_colleagues(found: re.Match[str]) -> bool:

@@ -16,6 +16,7 @@ from agent.understanding import classifier
 from agent.understanding import patterns as p
 from agent.understanding.calendar_ru import normalize
 from agent.understanding.dates import names_a_time, pause_until, resolve_when
+from agent.understanding.entities import extract_person
 from agent.understanding.morphology import sentences
 from agent.understanding.schema import Understanding
 
@@ -110,4 +111,6 @@ def refine(reading: Understanding, text: str, now: datetime, tz: ZoneInfo) -> Un
         update.update(wants_pause=True, pause_until=pause_until(text, now, tz))
     elif label == "question" and not reading.topics:
         update["topics"] = ["unknown"]
+    elif label == "referral" and reading.referral is None:  # the person and the addresses the message gives
+        update["referral"] = extract_person(text)
     return reading.model_copy(update=update)

@@ -190,6 +190,20 @@ async def test_referral_creates_and_contacts_the_new_person(runtime: AgentRuntim
     assert len(email_channel.sent) == 1 and "Иван Петров" in email_channel.sent[0].text
 
 
+async def test_a_referral_with_a_deck_request_sends_the_deck_too_and_still_ends_the_thread(
+        runtime: AgentRuntime) -> None:
+    contact, channel = await start(runtime)
+    text = "Этим занимается наш управляющий Сергей, его телеграм @sergey_volna_hotel. А мне пришлите презентацию"
+    doc = await client_says(runtime, contact, text, channel)
+    assert sorted(doc["result"]["actions"]) == ["create_contact", "send_presentation"]
+    reply = channel.sent[-1].text
+    assert runtime.settings.presentation_url in reply and "Сергей получит" in reply
+    assert reply.rstrip().endswith("Хорошего дня!") and "созвониться" not in reply  # one ending, no call asked
+    stored = await runtime.store.contacts.require(contact["_id"])
+    assert stored["status"] == "closed" and stored["stage"] == "referred" and stored["deck_sent_at"] is not None
+    assert stored["next_timer"] is None  # no follow-ups after a referral
+
+
 async def test_pause_then_reminder_when_it_ends(runtime: AgentRuntime) -> None:
     contact, channel = await start(runtime)
     await client_says(runtime, contact, "Сейчас не до этого, напишите через месяц", channel)

@@ -34,6 +34,8 @@ def state(status: str = "active", handoff: str | None = None, **reading: Any) ->
         ({"intent": "other"}, ["handoff"]),
         ({"intent": "restart"}, ["restart"]),
         ({"intent": "referral", "referral": Person(name="Ольга", email="o@x.ru")}, ["refer"]),
+        ({"intent": "referral", "referral": Person(name="Ольга", email="o@x.ru"), "wants_presentation": True},
+         ["refer", "present"]),
     ],
 )
 def test_route_after_understand(reading: dict[str, Any], nodes: list[str]) -> None:

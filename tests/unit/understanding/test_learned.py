@@ -89,3 +89,18 @@ def test_an_acknowledgement_with_a_question_of_its_own_keeps_the_answer(monkeypa
     assert learned.refine(rules.classify(text, NOW, TZ), text, NOW, TZ).intent == "question"
     monkeypatch.setattr(learned.classifier, "predict", lambda t: whole)  # no sentence reads as a question
     assert learned.refine(rules.classify(text, NOW, TZ), text, NOW, TZ).intent == "other"
+
+
+def test_a_referral_only_the_classifier_sees_carries_the_person_the_message_names(monkeypatch):
+    text = ("Игорь на связи. Решения по маркетингу у нас принимает Дарья Кононова, d.kononova@puls-fitness.ru — "
+            "лучше сразу к ней.")
+    reading = _refined(monkeypatch, text, "referral", 0.9)
+    assert reading.intent == "referral" and reading.referral is not None
+    assert (reading.referral.name, reading.referral.email) == ("Дарья Кононова", "d.kononova@puls-fitness.ru")
+
+
+def test_a_name_with_no_trigger_before_it_is_the_one_next_to_the_address() -> None:
+    from agent.understanding.entities import find_person_name
+
+    assert find_person_name("Игорь на связи. У нас этим Дарья Кононова заведует, d.kononova@puls.ru") == "Дарья Кононова"
+    assert find_person_name("Please don't write to me, I only volunteer on Sundays. Margaret runs it: m@x.org") == "Margaret"
