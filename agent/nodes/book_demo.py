@@ -26,8 +26,10 @@ from agent.tools.calendar import (
     format_when,
     propose_slots,
 )
+from agent.understanding.calendar_ru import normalize
 from agent.understanding.dates import against_booking, preferred_window
 from agent.understanding.entities import find_phones
+from agent.understanding.patterns import MOVE_CALL, RESCHEDULE
 
 
 async def book_demo(state: ConversationState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
@@ -50,6 +52,9 @@ async def book_demo(state: ConversationState, runtime: Runtime[AgentContext]) ->
         problem = day_problem(reading.demo_day, now, tz)  # «в субботу после обеда»: no day for a demo
     if demo_at is not None and problem is None:
         return _confirm(ctx, state, demo_at, previous, reading.demo_until, tz, phone)
+    if previous is not None and demo_at is None and problem is None and reading.demo_day is None and not (
+            MOVE_CALL.search(normalize(said)) or RESCHEDULE.search(normalize(said))):
+        return _about_the_booked_call(ctx, state, previous, tz, said)
     if problem is not None:  # a counter-proposal: the nearest good slots, never a booking
         named_day = demo_at.astimezone(tz).date() if demo_at is not None else reading.demo_day
         start_day = named_day if problem != "past" else None
@@ -74,6 +79,18 @@ async def book_demo(state: ConversationState, runtime: Runtime[AgentContext]) ->
     else:  # the booked demo stays until a new time is agreed
         turn_effects.append(effects.contact_update(order=2, proposed_slots=proposed, **kept))
     return {"parts": [effects.part(text, "demo")], "effects": turn_effects}
+
+
+def _about_the_booked_call(ctx: AgentContext, state: ConversationState, booked: datetime, tz: ZoneInfo,
+                           said: str) -> dict[str, Any]:
+    """«А можно ещё коллегу позвать на звонок?» with a demo booked and no new time or move asked: the
+    booking stands, and the question goes to the manager running the demo (not new slots)."""
+    lang = reply_language(state)
+    text = ctx.prompts.render("book_demo_booked_question", lang, meeting_link=ctx.settings.meeting_link,
+                              when_text=format_when(booked, tz, ctx.prompts.words(lang)))
+    return {"parts": [effects.part(text, "demo")],
+            "effects": [effects.fact("replied", intent="demo"),
+                        effects.notify_team("question_team", question=said[:1000])]}
 
 
 def _slots_text(slots: list[datetime], tz: ZoneInfo, words: Words) -> str:

@@ -168,6 +168,18 @@ async def test_a_call_asked_for_by_phone_after_an_hour_gets_slots_after_it_and_t
     assert "Телефон клиента: +79165551234" in team.text
 
 
+async def test_a_question_about_the_booked_call_keeps_it_and_goes_to_the_manager(runtime: AgentRuntime) -> None:
+    contact, channel = await start(runtime)
+    await client_says(runtime, contact, "Давайте созвонимся завтра в три часа дня", channel)
+    before = len(channel.sent)
+    await client_says(runtime, contact, "А можно ещё коллегу позвать на звонок?", channel)
+    reply, team = channel.sent[before:][0], channel.sent[before:][1:]
+    assert "Встреча в силе" in reply.text and "26 ноября" in reply.text and "перенес" not in reply.text
+    assert len(team) == 1 and "коллегу позвать" in team[0].text  # the manager answers it
+    stored = await runtime.store.contacts.require(contact["_id"])
+    assert stored["demo_at"] == datetime(2026, 11, 26, 15, 0, tzinfo=MSK) and not stored.get("proposed_slots")
+
+
 async def test_vague_demo_proposes_slots(runtime: AgentRuntime) -> None:
     contact, channel = await start(runtime)
     doc = await client_says(runtime, contact, "Давайте созвонимся на следующей неделе", channel)
