@@ -9,7 +9,7 @@ import random
 import signal
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,6 +17,7 @@ import pytest
 from agent.contracts import InboundMessage
 from agent.settings import Settings
 from agent.store import Store
+from agent.tools.calendar import MOSCOW, format_date, is_demo_day
 
 pytestmark = [pytest.mark.integration, pytest.mark.crash]
 
@@ -39,14 +40,24 @@ def start_worker(settings: Settings, log: Path, **extra: str) -> subprocess.Pope
     return subprocess.Popen(cli, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT, cwd=Path.cwd())
 
 
+def a_working_day_ahead(now: datetime) -> str:
+    """«7 декабря»: the first demo day after today in Moscow (the worker runs on the real clock, so
+    «завтра» would be a Saturday or a holiday on some days, and nothing would be booked)."""
+    day = now.astimezone(MOSCOW).date() + timedelta(days=1)
+    while not is_demo_day(day):
+        day += timedelta(days=1)
+    return format_date(day)
+
+
 async def seed(store: Store) -> list[str]:
     now = datetime.now(UTC)
+    demo_text = f"Давайте созвонимся {a_working_day_ahead(now)} в 15:00"
     keys = []
     for i in range(CONTACTS):
         contact = await store.contacts.create(
             {"_id": f"c-crash{i:02d}", "name": f"Клиент {i}", "company": "ООО «Тест»", "channel": "console",
              "status": "active", "outreach_sent_at": now}, now)
-        text = "Пришлите, пожалуйста, презентацию." if i % 2 else "Давайте созвонимся завтра в 15:00"
+        text = "Пришлите, пожалуйста, презентацию." if i % 2 else demo_text
         event = InboundMessage(key=f"console:crash-{i}", channel="console", contact_id=contact["_id"],
                                sender=contact["_id"], text=text, received_at=now)
         await store.inbox.ingest(event, now)
