@@ -1,4 +1,5 @@
-"""close: the conversation ends without an opt-out — a refusal, a hard bounce, or long silence."""
+"""close: the conversation ends without an opt-out — a refusal, a hard bounce, or long silence. A demo
+still booked is dropped and the team is told («мы передумали» after a booking)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from agent.context import AgentContext
 from agent.nodes.compose import reply_language
 from agent.state import ConversationState
 from agent.tools import effects
+from agent.tools.calendar import booked_demo, format_when
 
 
 async def close(state: ConversationState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
@@ -20,8 +22,19 @@ async def close(state: ConversationState, runtime: Runtime[AgentContext]) -> dic
     parts = []
     if intent == "not_interested":
         parts.append(effects.part(ctx.prompts.render("close_not_interested", reply_language(state)), "close"))
-    closing_effects = [
-        effects.contact_update(order=7, status="closed", stage="closed", outcome=reason),
+    update: dict[str, Any] = {"status": "closed", "stage": "closed", "outcome": reason}
+    closing_effects: list[Any] = []
+    booked = booked_demo(state["contact"], ctx.now())
+    if booked is not None:  # «мы передумали» after a booking: the call is off, and the manager must know
+        update.update(demo_at=None, cancelled_demo_at=booked)
+        why = "Клиент отказался" if reason == "not_interested" else "Адрес клиента недоступен"
+        closing_effects += [
+            effects.notify_team("demo_team_declined", why=why, when_text=format_when(booked, ctx.tz(state["contact"])),
+                                last_message=str(state["event"].get("text") or "")[:1000]),
+            effects.fact("demo_cancelled", demo_at=booked.isoformat(), reason=reason),
+        ]
+    closing_effects += [
+        effects.contact_update(order=7, **update),
         effects.fact("bounced" if reason == "bounce" else "closed", reason=reason),
         effects.no_timer(),
     ]

@@ -102,6 +102,21 @@ async def test_an_opt_out_with_a_booked_demo_tells_the_team_and_sends_the_client
     assert (await runtime.store.events.count_by_type())["demo_cancelled"] == 1
 
 
+async def test_a_refusal_after_a_booking_drops_the_demo_and_tells_the_team(runtime: AgentRuntime) -> None:
+    contact, channel = await start(runtime)
+    await client_says(runtime, contact, "Давайте созвонимся завтра в три часа дня", channel)
+    before = len(channel.sent)
+    await client_says(runtime, contact, "Извините, нам придётся отменить встречу, мы передумали", channel)
+    after = channel.sent[before:]
+    assert sorted(m.kind for m in after) == ["message", "team"]
+    [team] = [m for m in after if m.kind == "team"]
+    assert "не состоится" in team.text and "26 ноября" in team.text and "мы передумали" in team.text
+    stored = await runtime.store.contacts.require(contact["_id"])
+    assert stored["status"] == "closed" and stored["demo_at"] is None
+    assert stored["cancelled_demo_at"] == datetime(2026, 11, 26, 15, 0, tzinfo=MSK)
+    assert (await runtime.store.events.count_by_type())["demo_cancelled"] == 1
+
+
 async def test_an_opt_out_with_no_booking_tells_the_team_nothing(runtime: AgentRuntime) -> None:
     contact, channel = await start(runtime)
     before = len(channel.sent)
