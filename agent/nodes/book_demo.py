@@ -3,6 +3,7 @@ impossible. A contact has one booking: a new time replaces (reschedules) the boo
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -54,6 +55,8 @@ async def book_demo(state: ConversationState, runtime: Runtime[AgentContext]) ->
         return _confirm(ctx, state, demo_at, previous, reading.demo_until, tz, phone)
     if previous is not None and demo_at is None and problem is None and reading.demo_day is None and not (
             MOVE_CALL.search(normalize(said)) or RESCHEDULE.search(normalize(said))):
+        if _CANCEL.search(normalize(said)):  # «давайте отменим звонок»: not «встреча в силе»
+            return _cancel(ctx, state, previous, tz, said)
         return _about_the_booked_call(ctx, state, previous, tz, said)
     if problem is not None:  # a counter-proposal: the nearest good slots, never a booking
         named_day = demo_at.astimezone(tz).date() if demo_at is not None else reading.demo_day
@@ -79,6 +82,23 @@ async def book_demo(state: ConversationState, runtime: Runtime[AgentContext]) ->
     else:  # the booked demo stays until a new time is agreed
         turn_effects.append(effects.contact_update(order=2, proposed_slots=proposed, **kept))
     return {"parts": [effects.part(text, "demo")], "effects": turn_effects}
+
+
+_CANCEL = re.compile(r"\bотмен\w*|\bcancel\w*|\bcall\s+(?:it|the\s+\w+)\s+off\b")
+
+
+def _cancel(ctx: AgentContext, state: ConversationState, booked: datetime, tz: ZoneInfo, said: str) -> dict[str, Any]:
+    """The client cancels the booked call with no new time: the booking is dropped, the team is told,
+    and the conversation goes on (the usual cadence), so a new time can still be agreed."""
+    lang = reply_language(state)
+    text = ctx.prompts.render("book_demo_cancelled", lang, when_text=format_when(booked, tz, ctx.prompts.words(lang)))
+    return {"parts": [effects.part(text, "demo")],
+            "effects": [effects.contact_update(order=2, status="active", stage="engaged", demo_at=None,
+                                               cancelled_demo_at=booked),
+                        effects.fact("demo_cancelled", demo_at=booked.isoformat(), reason="client"),
+                        effects.notify_team("demo_team_declined", why="Клиент отменил встречу",
+                                            when_text=format_when(booked, tz), last_message=said[:1000]),
+                        cadence_timer(ctx, state)]}
 
 
 def _about_the_booked_call(ctx: AgentContext, state: ConversationState, booked: datetime, tz: ZoneInfo,

@@ -117,6 +117,18 @@ async def test_a_refusal_after_a_booking_drops_the_demo_and_tells_the_team(runti
     assert (await runtime.store.events.count_by_type())["demo_cancelled"] == 1
 
 
+async def test_a_cancelled_call_is_dropped_and_the_conversation_goes_on(runtime: AgentRuntime) -> None:
+    contact, channel = await start(runtime)
+    await client_says(runtime, contact, "Давайте созвонимся завтра в три часа дня", channel)
+    before = len(channel.sent)
+    await client_says(runtime, contact, "Давайте отменим звонок", channel)
+    [reply] = [m for m in channel.sent[before:] if m.kind != "team"]
+    assert "отменили" in reply.text and "в силе" not in reply.text and "варианты" not in reply.text
+    assert [m for m in channel.sent[before:] if m.kind == "team" and "не состоится" in m.text]
+    stored = await runtime.store.contacts.require(contact["_id"])
+    assert stored["status"] == "active" and stored["demo_at"] is None and stored["next_timer"]["kind"] == "follow_up"
+
+
 async def test_an_opt_out_with_no_booking_tells_the_team_nothing(runtime: AgentRuntime) -> None:
     contact, channel = await start(runtime)
     before = len(channel.sent)
