@@ -55,6 +55,23 @@ async def until_done(rt: AgentRuntime, doc: dict[str, Any], channel: Recorder, t
     return doc
 
 
+async def booked_then(rt: AgentRuntime, text: str) -> list[Any]:
+    """A demo booked for Thursday 26.11 15:00, then `text`: what went out after it."""
+    contact, channel = await start(rt)
+    await client_says(rt, contact, "Давайте созвонимся завтра в три часа дня", channel)
+    before = len(channel.sent)
+    await client_says(rt, contact, text, channel)
+    return channel.sent[before:]
+
+
+async def assert_demo_dropped(rt: AgentRuntime, status: str) -> dict[str, Any]:
+    [stored] = [c async for c in rt.store.contacts.col.find({})]
+    assert stored["status"] == status and stored["demo_at"] is None
+    assert stored["cancelled_demo_at"] == datetime(2026, 11, 26, 15, 0, tzinfo=MSK)
+    assert (await rt.store.events.count_by_type())["demo_cancelled"] == 1
+    return stored
+
+
 async def test_outreach_goes_out_in_the_send_window(runtime: AgentRuntime) -> None:
     contact, channel = await start(runtime)
     assert len(channel.sent) == 1
@@ -89,44 +106,27 @@ async def test_demo_in_words_is_booked_at_the_right_aware_time(runtime: AgentRun
 
 async def test_an_opt_out_with_a_booked_demo_tells_the_team_and_sends_the_client_nothing(
         runtime: AgentRuntime) -> None:
-    contact, channel = await start(runtime)
-    await client_says(runtime, contact, "Давайте созвонимся завтра в три часа дня", channel)
-    before = len(channel.sent)
-    await client_says(runtime, contact, "Передумали, больше нам не пишите.", channel)
-    after = channel.sent[before:]
+    after = await booked_then(runtime, "Передумали, больше нам не пишите.")
     assert [m.kind for m in after] == ["team"]  # the client gets nothing, the team is told
     assert "не состоится" in after[0].text and "26 ноября" in after[0].text and "15:00" in after[0].text
-    stored = await runtime.store.contacts.require(contact["_id"])
-    assert stored["status"] == "opted_out" and stored["demo_at"] is None
-    assert stored["cancelled_demo_at"] == datetime(2026, 11, 26, 15, 0, tzinfo=MSK)
-    assert (await runtime.store.events.count_by_type())["demo_cancelled"] == 1
+    await assert_demo_dropped(runtime, "opted_out")
 
 
 async def test_a_refusal_after_a_booking_drops_the_demo_and_tells_the_team(runtime: AgentRuntime) -> None:
-    contact, channel = await start(runtime)
-    await client_says(runtime, contact, "Давайте созвонимся завтра в три часа дня", channel)
-    before = len(channel.sent)
-    await client_says(runtime, contact, "Извините, нам придётся отменить встречу, мы передумали", channel)
-    after = channel.sent[before:]
+    after = await booked_then(runtime, "Извините, нам придётся отменить встречу, мы передумали")
     assert sorted(m.kind for m in after) == ["message", "team"]
     [team] = [m for m in after if m.kind == "team"]
     assert "не состоится" in team.text and "26 ноября" in team.text and "мы передумали" in team.text
-    stored = await runtime.store.contacts.require(contact["_id"])
-    assert stored["status"] == "closed" and stored["demo_at"] is None
-    assert stored["cancelled_demo_at"] == datetime(2026, 11, 26, 15, 0, tzinfo=MSK)
-    assert (await runtime.store.events.count_by_type())["demo_cancelled"] == 1
+    await assert_demo_dropped(runtime, "closed")
 
 
 async def test_a_cancelled_call_is_dropped_and_the_conversation_goes_on(runtime: AgentRuntime) -> None:
-    contact, channel = await start(runtime)
-    await client_says(runtime, contact, "Давайте созвонимся завтра в три часа дня", channel)
-    before = len(channel.sent)
-    await client_says(runtime, contact, "Давайте отменим звонок", channel)
-    [reply] = [m for m in channel.sent[before:] if m.kind != "team"]
+    after = await booked_then(runtime, "Давайте отменим звонок")
+    [reply] = [m for m in after if m.kind != "team"]
     assert "отменили" in reply.text and "в силе" not in reply.text and "варианты" not in reply.text
-    assert [m for m in channel.sent[before:] if m.kind == "team" and "не состоится" in m.text]
-    stored = await runtime.store.contacts.require(contact["_id"])
-    assert stored["status"] == "active" and stored["demo_at"] is None and stored["next_timer"]["kind"] == "follow_up"
+    assert [m for m in after if m.kind == "team" and "не состоится" in m.text]
+    stored = await assert_demo_dropped(runtime, "active")
+    assert stored["next_timer"]["kind"] == "follow_up"  # the conversation goes on
 
 
 async def test_an_opt_out_with_no_booking_tells_the_team_nothing(runtime: AgentRuntime) -> None:
