@@ -27,6 +27,7 @@ from agent.tools.calendar import (
     format_when,
     propose_slots,
 )
+from agent.tools.dropped_demo import drop_demo
 from agent.understanding.calendar_ru import normalize
 from agent.understanding.dates import against_booking, preferred_window
 from agent.understanding.entities import find_phones
@@ -53,9 +54,10 @@ async def book_demo(state: ConversationState, runtime: Runtime[AgentContext]) ->
         problem = day_problem(reading.demo_day, now, tz)  # «в субботу после обеда»: no day for a demo
     if demo_at is not None and problem is None:
         return _confirm(ctx, state, demo_at, previous, reading.demo_until, tz, phone)
+    norm = normalize(said)
     if previous is not None and demo_at is None and problem is None and reading.demo_day is None and not (
-            MOVE_CALL.search(normalize(said)) or RESCHEDULE.search(normalize(said))):
-        if _CANCEL.search(normalize(said)):  # «давайте отменим звонок»: not «встреча в силе»
+            MOVE_CALL.search(norm) or RESCHEDULE.search(norm)):
+        if _CANCEL.search(norm):  # «давайте отменим звонок»: not «встреча в силе»
             return _cancel(ctx, state, previous, tz, said)
         return _about_the_booked_call(ctx, state, previous, tz, said)
     if problem is not None:  # a counter-proposal: the nearest good slots, never a booking
@@ -92,12 +94,10 @@ def _cancel(ctx: AgentContext, state: ConversationState, booked: datetime, tz: Z
     and the conversation goes on (the usual cadence), so a new time can still be agreed."""
     lang = reply_language(state)
     text = ctx.prompts.render("book_demo_cancelled", lang, when_text=format_when(booked, tz, ctx.prompts.words(lang)))
+    dropped, dropping = drop_demo(booked, tz, "client", "demo_team_declined", why="Клиент отменил встречу",
+                                  last_message=said[:1000])
     return {"parts": [effects.part(text, "demo")],
-            "effects": [effects.contact_update(order=2, status="active", stage="engaged", demo_at=None,
-                                               cancelled_demo_at=booked),
-                        effects.fact("demo_cancelled", demo_at=booked.isoformat(), reason="client"),
-                        effects.notify_team("demo_team_declined", why="Клиент отменил встречу",
-                                            when_text=format_when(booked, tz), last_message=said[:1000]),
+            "effects": [effects.contact_update(order=2, status="active", stage="engaged", **dropped), *dropping,
                         cadence_timer(ctx, state)]}
 
 

@@ -11,7 +11,8 @@ from agent.context import AgentContext
 from agent.nodes.compose import reply_language
 from agent.state import ConversationState
 from agent.tools import effects
-from agent.tools.calendar import booked_demo, format_when
+from agent.tools.calendar import booked_demo
+from agent.tools.dropped_demo import drop_demo
 
 
 async def close(state: ConversationState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
@@ -26,13 +27,10 @@ async def close(state: ConversationState, runtime: Runtime[AgentContext]) -> dic
     closing_effects: list[Any] = []
     booked = booked_demo(state["contact"], ctx.now())
     if booked is not None:  # «мы передумали» after a booking: the call is off, and the manager must know
-        update.update(demo_at=None, cancelled_demo_at=booked)
         why = "Клиент отказался" if reason == "not_interested" else "Адрес клиента недоступен"
-        closing_effects += [
-            effects.notify_team("demo_team_declined", why=why, when_text=format_when(booked, ctx.tz(state["contact"])),
-                                last_message=str(state["event"].get("text") or "")[:1000]),
-            effects.fact("demo_cancelled", demo_at=booked.isoformat(), reason=reason),
-        ]
+        dropped, closing_effects = drop_demo(booked, ctx.tz(state["contact"]), reason, "demo_team_declined", why=why,
+                                             last_message=str(state["event"].get("text") or "")[:1000])
+        update.update(dropped)
     closing_effects += [
         effects.contact_update(order=7, **update),
         effects.fact("bounced" if reason == "bounce" else "closed", reason=reason),

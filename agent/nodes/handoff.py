@@ -8,11 +8,10 @@ from langgraph.runtime import Runtime
 
 from agent.context import AgentContext
 from agent.nodes.compose import reply_language
+from agent.nodes.understand import reading_of
 from agent.state import ConversationState
 from agent.tools import effects
-from agent.understanding.calendar_ru import normalize
-from agent.understanding.patterns import OTHER as OFF_TOPIC
-from agent.understanding.patterns import neutralise
+from agent.understanding.learned import off_topic
 
 
 def handoff_update(ctx: AgentContext, state: ConversationState, reason: str, template: str) -> dict[str, Any]:
@@ -36,7 +35,7 @@ async def handoff(state: ConversationState, runtime: Runtime[AgentContext]) -> d
     ctx = runtime.context
     reading = state.get("understanding") or {}
     other = reading.get("intent") == "other" and not state.get("handoff_reason")  # not a model failure
-    named_off_topic = other and bool(OFF_TOPIC.search(neutralise(normalize(str(state["event"].get("text") or "")))))
+    named_off_topic = other and off_topic(reading_of(state), str(state["event"].get("text") or ""))
     if state.get("handoff_reason"):
         reason, template = str(state["handoff_reason"]), "handoff_client"
     elif named_off_topic:

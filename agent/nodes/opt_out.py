@@ -11,7 +11,8 @@ from langgraph.runtime import Runtime
 from agent.context import AgentContext
 from agent.state import ConversationState
 from agent.tools import effects
-from agent.tools.calendar import booked_demo, format_when
+from agent.tools.calendar import booked_demo
+from agent.tools.dropped_demo import drop_demo
 
 
 async def opt_out(state: ConversationState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
@@ -21,9 +22,9 @@ async def opt_out(state: ConversationState, runtime: Runtime[AgentContext]) -> d
     turn_effects: list[Any] = [effects.suppress()]
     booked = booked_demo(contact, now)
     if booked is not None:
-        update.update(demo_at=None, cancelled_demo_at=booked)
-        turn_effects.append(effects.notify_team("demo_team_cancelled", when_text=format_when(booked, ctx.tz(contact))))
-        turn_effects.append(effects.fact("demo_cancelled", demo_at=booked.isoformat(), reason="opt_out"))
+        dropped, dropping = drop_demo(booked, ctx.tz(contact), "opt_out", "demo_team_cancelled")
+        update.update(dropped)
+        turn_effects += dropping
     return {
         "actions": ["opt_out"],
         "effects": [
