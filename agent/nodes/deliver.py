@@ -226,12 +226,13 @@ async def deliver(state: ConversationState, runtime: Runtime[AgentContext]) -> d
     sent = await send_reply(turn, reply, channel)
     for effect in (e for e in effects if type(e) in AFTER_REPLY and not isinstance(e, fx.RecordFact)):
         await HANDLERS[type(effect)](effect, turn)
-    await ctx.store.outbox.enqueue_many(turn.outbox, turn.now)
-    await apply_timers(turn)
     await record_inbound(turn, channel)
     for effect in (e for e in effects if isinstance(e, fx.RecordFact)):
         await record_fact(effect, turn)
+    # the facts before the messages: a sender reads a turn's demo_booked / demo_cancelled to build the invite
     await ctx.store.events.record_many(turn.facts)
+    await ctx.store.outbox.enqueue_many(turn.outbox, turn.now)
+    await apply_timers(turn)
     if turn.contact_set:
         await ctx.store.contacts.update(contact["_id"], turn.now, **turn.contact_set)
     history = state.get("history", [])

@@ -1,5 +1,6 @@
 """The `.ics` demo invite (iCalendar METHOD:REQUEST) with the agreed time in the contact's zone,
-and the METHOD:CANCEL for the old time when a booked demo moves.
+the METHOD:CANCEL for the old time when a booked demo moves, and the METHOD:CANCEL of a demo
+that is dropped (`channels.email.invites` decides which mail carries which).
 
 One event per contact (one UID). A move sends both in one mail: the CANCEL of the old time with
 SEQUENCE n+1 and the REQUEST of the new time with SEQUENCE n+2 (n = the old REQUEST's). A calendar
@@ -51,6 +52,11 @@ def cancel_ics(invite: DemoInvite, now: datetime) -> bytes | None:
     if invite.previous_start is None:
         return None
     return _calendar(invite, now, "CANCEL", invite.previous_start, max(invite.sequence - 1, 0))
+
+
+def withdrawn_ics(invite: DemoInvite, now: datetime) -> bytes:
+    """METHOD:CANCEL of a demo that will not happen at all (`start`, with the invite's SEQUENCE)."""
+    return _calendar(invite, now, "CANCEL", invite.start, invite.sequence)
 
 
 def _calendar(invite: DemoInvite, now: datetime, method: str, start: datetime, sequence: int) -> bytes:

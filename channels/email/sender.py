@@ -27,7 +27,6 @@ from agent.resilience import LoopGuard
 from agent.sending import send_one
 from agent.settings import Settings
 from agent.store import Store
-from agent.tools.calendar import zone
 from agent.tools.unsubscribe_token import unsubscribe_url
 from channels.email.compose import (
     Envelope,
@@ -37,7 +36,8 @@ from channels.email.compose import (
     to_bytes,
     unsubscribe_address,
 )
-from channels.email.ics import DemoInvite, cancel_ics, invite_ics, request_sequence
+from channels.email.ics import cancel_ics, invite_ics
+from channels.email.invites import Invites
 from channels.email.listener import imap_session, last_text, search_uids, select
 from channels.email.settings import EmailSettings
 
@@ -58,6 +58,7 @@ class EmailChannel:
         self.sender_email = settings.sender_email
         self.from_name = email.email_from_name or f"{settings.sender_name}, {settings.sender_company}"
         self.tz = ZoneInfo(email.email_timezone)
+        self.invites = Invites(store, settings, self.sender_email, self.from_name)
 
     def message_id(self, message: OutboundMessage) -> str:
         return normalise_id(message.meta.get("message_id")) or message_id_for(message.key, self.sender_email)
@@ -109,7 +110,8 @@ class EmailChannel:
         env = Envelope(sender_email=self.mailbox(message), from_name=self.from_name, message_id=self.message_id(message),
                        unsubscribe=unsubscribe_address(self.sender_email, self.email.email_unsubscribe_mailbox),
                        now=now)
-        if message.kind == "team":
+        if message.kind == "team":  # an opt-out or a bounce dropped a booked demo: the team's copy goes
+            env.cancel = await self.invites.withdrawn(message, now)
             return env, []
         env.unsubscribe_url = self.one_click_url(message.contact_id)
         parent = normalise_id(message.in_reply_to)
@@ -124,10 +126,13 @@ class EmailChannel:
         if env.in_reply_to:
             env.references = await self.with_our_thread(message.contact_id, env, list(env.references))
         bcc: list[str] = []
-        invite = await self.demo_invite(message, now)
+        invite = await self.invites.booked(message)
         if invite is not None:
             env.invite = invite_ics(invite, now)
             env.cancel = cancel_ics(invite, now)
+        else:  # a cancel by message or a refusal dropped the booked demo: both calendars lose it
+            env.cancel = await self.invites.withdrawn(message, now)
+        if env.invite is not None or env.cancel is not None:
             bcc.append(self.settings.sales_team_email)
         return env, bcc
 
@@ -146,32 +151,6 @@ class EmailChannel:
         if not base or secret is None or not secret.get_secret_value():
             return None
         return unsubscribe_url(base, contact_id, secret.get_secret_value())
-
-    async def demo_invite(self, message: OutboundMessage, now: datetime) -> DemoInvite | None:
-        """An invite when this message confirms a booked demo (the turn recorded `demo_booked`)."""
-        when, previous = message.meta.get("demo_at"), message.meta.get("previous_demo_at")
-        fact: dict | None = None
-        if when is None and message.key.endswith(":reply"):
-            fact = await self.store.events.get(message.key.removesuffix(":reply") + ":demo_booked")
-            when = (fact or {}).get("data", {}).get("demo_at")
-            previous = (fact or {}).get("data", {}).get("previous_demo_at")
-        if not when:
-            return None
-        # SEQUENCE: 0 for the first booking, two more for each re-booking (the odd one between is
-        # the CANCEL of the old time); counted from the events, so stable across retries
-        bookings = await self.store.events.count_for(message.contact_id, "demo_booked", (fact or {}).get("at"))
-        start = _moment(when)
-        contact = await self.store.contacts.get(message.contact_id) or {}
-        company = contact.get("company") or contact.get("name") or message.to
-        link = self.settings.meeting_link
-        return DemoInvite(  # one event per contact: a later booking updates it (higher SEQUENCE)
-            uid=f"demo-{message.contact_id}@{domain_of(self.sender_email)}", sequence=request_sequence(bookings),
-            previous_start=_moment(previous) if previous else None,
-            start=start, tz=zone(contact.get("timezone"), self.settings),
-            duration_min=self.settings.demo_duration_min, summary=f"Демо Napoleon IT Отзывы — {company}",
-            organizer_email=self.sender_email, organizer_name=self.from_name,
-            attendees=[message.to, self.settings.sales_team_email], description=f"Ссылка на встречу: {link}",
-            location=link)
 
     # --- sending -------------------------------------------------------------------------------
     async def send(self, message: OutboundMessage) -> SendResult:
@@ -290,6 +269,3 @@ async def run_email_sender(store: Store, channel: EmailChannel, clock: Clock, st
 
     await LoopGuard("sender email", report=store.health.report, logger=log).run(step, stop, idle_s=poll_s)
 
-
-def _moment(value: object) -> datetime:
-    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))

@@ -133,3 +133,56 @@ async def test_a_move_to_a_day_without_a_time_keeps_the_booking_until_a_new_time
     assert new.decoded("dtstart") == datetime(2026, 11, 27, 11, 0, tzinfo=YEKATERINBURG)
     stored = await store.contacts.get(contact["_id"]) or {}
     assert stored["demo_at"].replace(tzinfo=None) == datetime(2026, 11, 27, 6, 0)
+
+
+def calendar_parts(mail: Any) -> dict[str, Any]:
+    return {p.get_filename(): p for p in mail.iter_attachments() if p.get_content_type() == "text/calendar"}
+
+
+async def test_a_cancel_by_message_takes_the_event_out_of_both_calendars_and_a_new_booking_brings_it_back(
+        runtime: AgentRuntime, email_settings: EmailSettings, addrs: Addresses, dovecot: Dovecot) -> None:
+    channel, contact = await hotel_contact(runtime, email_settings, addrs)
+    for n, text in enumerate(("Давайте созвонимся завтра в 15:00", "Давайте отменим звонок, пока не до того")):
+        await client_writes(runtime, channel, contact, addrs, f"cancel-{n}", text)
+
+    mails = await wait_for_mail(dovecot, addrs.client, 3)
+    booked_mail, cancelled_mail = mails[1], mails[2]
+    parts = calendar_parts(cancelled_mail)
+    assert list(parts) == ["cancel.ics"] and parts["cancel.ics"].get_param("method") == "CANCEL"
+    raw = parts["cancel.ics"].get_payload(decode=True)
+    assert b"METHOD:CANCEL" in raw and b"DTSTART;TZID=Asia/Yekaterinburg:20261126T150000" in raw
+    [gone] = Calendar.from_ical(raw).walk("VEVENT")
+    [booked] = Calendar.from_ical(calendar_parts(booked_mail)["invite.ics"].get_payload(decode=True)).walk("VEVENT")
+    assert str(gone["uid"]) == str(booked["uid"]) and str(gone["status"]) == "CANCELLED"
+    assert int(gone["sequence"]) > int(booked["sequence"])  # newer than the invite: calendars apply it
+    assert sorted(str(a) for a in gone.get("attendee")) == sorted([f"mailto:{addrs.client}", f"mailto:{addrs.team}"])
+
+    team = await wait_for_mail(dovecot, addrs.team, 2)  # Bcc of the invite, then of the cancel
+    assert [m["Message-ID"] for m in team] == [booked_mail["Message-ID"], cancelled_mail["Message-ID"]]
+
+    await client_writes(runtime, channel, contact, addrs, "cancel-2", "Хотя нет, давайте всё же завтра в 16:00")
+    mails = await wait_for_mail(dovecot, addrs.client, 4)
+    again = calendar_parts(mails[3])
+    assert list(again) == ["invite.ics"]
+    [back] = Calendar.from_ical(again["invite.ics"].get_payload(decode=True)).walk("VEVENT")
+    assert str(back["uid"]) == str(booked["uid"]) and int(back["sequence"]) > int(gone["sequence"])
+    assert back.decoded("dtstart") == datetime(2026, 11, 26, 16, 0, tzinfo=YEKATERINBURG)
+
+
+async def test_an_opt_out_after_a_booking_cancels_only_the_teams_copy_and_writes_nothing_to_the_client(
+        runtime: AgentRuntime, email_settings: EmailSettings, addrs: Addresses, dovecot: Dovecot) -> None:
+    runtime.settings.team_channel = "email"
+    channel, contact = await hotel_contact(runtime, email_settings, addrs)
+    await client_writes(runtime, channel, contact, addrs, "stop-0", "Давайте созвонимся завтра в 15:00")
+    await client_writes(runtime, channel, contact, addrs, "stop-1", "Отпишите меня от рассылки, больше не пишите")
+
+    team = await wait_for_mail(dovecot, addrs.team, 3)  # invite (Bcc), booking note, cancel note
+    [note] = [m for m in team if "cancel.ics" in calendar_parts(m)]
+    assert "отмен" in note.get_body(("plain",)).get_content().lower()  # the team's note about the dropped call
+    raw = calendar_parts(note)["cancel.ics"].get_payload(decode=True)
+    assert b"METHOD:CANCEL" in raw and b"DTSTART;TZID=Asia/Yekaterinburg:20261126T150000" in raw
+    [gone] = Calendar.from_ical(raw).walk("VEVENT")
+    assert str(gone.get("attendee")) == f"mailto:{addrs.team}"  # one attendee: the team, never the client
+    assert addrs.client not in str(note["To"])
+    client_mail = await wait_for_mail(dovecot, addrs.client, 3, timeout=1.0)
+    assert len(client_mail) == 2  # the outreach and the confirmation; nothing after the opt-out

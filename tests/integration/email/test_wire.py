@@ -80,10 +80,10 @@ async def test_a_rebooked_demo_keeps_the_uid_and_raises_the_sequence(
                                   {"demo_at": when.isoformat()})
         message = OutboundMessage(key=f"e{n}:reply", contact_id="c-re", channel="email", to=addrs.client,
                                   text="…")
-        invites.append(await channel.demo_invite(message, clock.now()))
+        invites.append(await channel.invites.booked(message))
         clock.advance(timedelta(minutes=5))
-    again = await channel.demo_invite(OutboundMessage(key="e0:reply", contact_id="c-re", channel="email",
-                                                      to=addrs.client, text="…"), clock.now())
+    again = await channel.invites.booked(OutboundMessage(key="e0:reply", contact_id="c-re", channel="email",
+                                                        to=addrs.client, text="…"))
     assert invites[0] and invites[1] and again
     assert invites[0].uid == invites[1].uid == again.uid
     assert (invites[0].sequence, invites[1].sequence, again.sequence) == (0, 2, 0)  # a retry keeps its number
