@@ -38,7 +38,7 @@ from agent.nodes.thank import thank
 from agent.nodes.understand import understand
 from agent.state import ConversationState, InputState
 from agent.understanding.calendar_ru import normalize
-from agent.understanding.patterns import DECK_SEND, is_acknowledgement, is_positive_reaction, is_thanks
+from agent.understanding.patterns import DECK_SEND, DEMO, is_acknowledgement, is_positive_reaction, is_thanks
 from agent.understanding.promise import promises_reply
 from agent.understanding.schema import Understanding
 
@@ -132,6 +132,21 @@ def promised_reply(state: ConversationState, reading: Understanding) -> bool:
     return (reading.intent in ("other", "interested") or deck_in_hand) and promises_reply(text)
 
 
+def question_about_booked_call(state: ConversationState, reading: Understanding) -> bool:
+    """«А кто будет на звонке с вашей стороны?», «к встрече нужно что-то подготовить?» with a demo
+    booked: no new time, no topic the answers cover — the booking stands and the manager who runs
+    the call answers (book_demo), instead of a hand-off or «уточню у специалиста»."""
+    contact = state["contact"]
+    if contact.get("stage") != "demo_booked" or not contact.get("demo_at"):
+        return False
+    if (reading.demo_at or reading.demo_day or reading.demo_invalid or reading.wants_presentation
+            or reading.wants_pause or reading.referral or set(reading.topics) - {"unknown"}):
+        return False
+    text = str((state.get("event") or {}).get("text") or "")
+    return (reading.intent in ("other", "question", "demo") and "?" in text
+            and DEMO.search(normalize(text)) is not None)
+
+
 def route_after_understand(state: ConversationState) -> list[ActionNode]:
     """The action nodes for this message; several run side by side for a mixed message."""
     reading = Understanding.model_validate(state["understanding"])
@@ -166,6 +181,8 @@ def action_nodes(state: ConversationState, reading: Understanding) -> list[Actio
     if not state.get("handoff_reason") and (thanks_after_booking(state, reading) or plain_thanks(state, reading)
                                               or promised_reply(state, reading) or bare_acknowledgement(state, reading)):
         return ["deliver"] if acknowledged_just_now(state) else ["thank"]
+    if not state.get("handoff_reason") and question_about_booked_call(state, reading):
+        return ["book_demo"]
     if state.get("handoff_reason") or intent == "other":
         return ["handoff"]
     if intent == "referral":  # «пишите Сергею @…, а мне пришлите презентацию»: the deck goes out too

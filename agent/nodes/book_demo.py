@@ -25,11 +25,12 @@ from agent.tools.calendar import (
     format_clock,
     format_slot,
     format_when,
+    option_slots,
     propose_slots,
 )
 from agent.tools.dropped_demo import drop_demo
 from agent.understanding.calendar_ru import normalize
-from agent.understanding.dates import against_booking, preferred_window
+from agent.understanding.dates import against_booking, alternatives, preferred_window
 from agent.understanding.entities import find_phones
 from agent.understanding.patterns import MOVE_CALL, RESCHEDULE
 
@@ -47,10 +48,15 @@ async def book_demo(state: ConversationState, runtime: Runtime[AgentContext]) ->
     window = preferred_window(said, now, tz)  # «после обеда», «после 14»: slots inside it
     phones = [] if reading.referral else find_phones(said)  # «позвоните мне, +7 916 …»: the client's own
     phone = phones[0] if phones else contact.get("callback_phone") or contact.get("phone")
+    options = alternatives(said, now, tz) if demo_at is None and not reading.demo_invalid else []
+    exact = [o.at for o in options if o.at is not None and demo_problem(o.at, now, tz, ctx.settings) is None]
+    if exact:  # «в среду в 10 или в четверг в 16»: the first that works is booked
+        return _confirm(ctx, state, exact[0], previous, None, tz, phone)
+    their_days = option_slots(options, now, tz, ctx.settings)  # «в среду с 10 до 12 или в четверг после 16»
     problem = "no_such_date" if reading.demo_invalid else None
     if demo_at is not None and problem is None:
         problem = demo_problem(demo_at, now, tz, ctx.settings)
-    elif demo_at is None and problem is None and reading.demo_day is not None:
+    elif demo_at is None and problem is None and reading.demo_day is not None and not their_days:
         problem = day_problem(reading.demo_day, now, tz)  # «в субботу после обеда»: no day for a demo
     if demo_at is not None and problem is None:
         return _confirm(ctx, state, demo_at, previous, reading.demo_until, tz, phone)
@@ -67,7 +73,7 @@ async def book_demo(state: ConversationState, runtime: Runtime[AgentContext]) ->
         text = ctx.prompts.render("book_demo_unavailable", lang, reason=ctx.prompts.render(f"demo_reasons/{problem}", lang),
                                   slots_text=_slots_text(slots, tz, words))
     else:
-        slots = (propose_slots(now, tz, ctx.settings, day=reading.demo_day, window=window)
+        slots = (their_days or propose_slots(now, tz, ctx.settings, day=reading.demo_day, window=window)
                  or propose_slots(now, tz, ctx.settings, window=window))
         slots_text = _slots_text(slots, tz, words)
         if previous is None:

@@ -31,7 +31,11 @@ async def pause(state: ConversationState, runtime: Runtime[AgentContext]) -> dic
     day = until.date() if isinstance(until, datetime) else until
     parts = []
     if reading.intent != "auto_reply":
-        parts.append(effects.part(ctx.prompts.render("pause_ack", lang, until_text=format_date(day, ctx.prompts.words(lang))), "ack"))
+        # never offer the deck they have; with the deck going out now, the pause follows it
+        template, slot = (("pause_ack_with_deck", "later") if reading.wants_presentation
+                          else ("pause_ack_deck_sent", "ack") if contact.get("deck_sent_at") else ("pause_ack", "ack"))
+        until_text = format_date(day, ctx.prompts.words(lang))
+        parts.append(effects.part(ctx.prompts.render(template, lang, until_text=until_text), slot))
     return {
         "actions": ["pause_until"],
         "parts": parts,

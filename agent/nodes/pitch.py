@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from langgraph.runtime import Runtime
@@ -12,8 +13,9 @@ from agent.nodes.understand import reading_of
 from agent.state import ConversationState
 from agent.tools import effects
 from agent.tools.cadence import cadence_timer
+from agent.tools.calendar import booked_demo, format_when
 from agent.understanding.calendar_ru import normalize
-from agent.understanding.patterns import unlisted_platforms
+from agent.understanding.patterns import uncovered_asks, unlisted_platforms
 from agent.understanding.rules import unanswered_questions
 
 
@@ -35,20 +37,18 @@ async def pitch(state: ConversationState, runtime: Runtime[AgentContext]) -> dic
             parts.append(effects.part(ctx.prompts.render(f"answers/{topic}", lang), "answer"))
         if topics and "unknown" not in topics:
             unanswered = unanswered_questions(text, ctx.now(), ctx.tz(state["contact"]))
-        unlisted = (unlisted_platforms(normalize(text), normalize(ctx.prompts.render("answers/platforms", lang)))
-                    if "platforms" in topics else [])
-        if unlisted:  # «а TripAdvisor поддерживаете?»: not in the facts' list, so neither yes nor no
-            names = f" {ctx.prompts.words(lang)['and']} ".join(unlisted)
-            parts.append(effects.part(ctx.prompts.render("answers/platforms_unlisted", lang, names=names), "answer"))
-            topics, unanswered = [*topics, "unknown"], [text]  # the team reads the whole message
+        if "unknown" not in topics and (open_asks := specialist_asks(ctx, text, topics, lang)):
+            # «а TripAdvisor поддерживаете?», «сколько времени занимает подключение?»: the facts say
+            # neither yes nor no, so a specialist answers; the team reads the whole message
+            names = f" {ctx.prompts.words(lang)['and']} ".join(open_asks)
+            parts.append(effects.part(ctx.prompts.render("answers/ask_specialist", lang, names=names), "answer"))
+            topics, unanswered = [*topics, "unknown"], [text]
         elif unanswered:  # a question no template covers, beside ones that do: promised to a specialist
             parts.append(effects.part(ctx.prompts.render("answers/unknown_rest", lang), "answer"))
             topics = [*topics, "unknown"]
     committing = reading.wants_presentation or reading.wants_demo  # their parts end the reply
     if not committing and not answer and not overview:  # interested.md ends with its own offer
-        name, rank = (("answers/closing_call", effects.CLOSING_CALL) if "price" in topics
-                      else ("answers/closing_offer", effects.CLOSING_OFFER))
-        parts.append(effects.part(ctx.prompts.render(name, lang), "offer", closing=rank))
+        parts.append(closing(ctx, state, topics, lang))
     turn_effects: list[effects.BaseEffect] = [
         cadence_timer(ctx, state),
         effects.contact_update(status="active", stage="engaged"),
@@ -58,3 +58,26 @@ async def pitch(state: ConversationState, runtime: Runtime[AgentContext]) -> dic
         question = " ".join(unanswered) or reading.question or text
         turn_effects.append(effects.notify_team("question_team", question=question[:1000]))
     return {"parts": parts, "effects": turn_effects}
+
+
+def specialist_asks(ctx: AgentContext, text: str, topics: Sequence[str], lang: str) -> list[str]:
+    """What the message asks that the answers leave open, named for the reply: review sites the
+    platforms answer does not list, then the asks the facts do not cover (`patterns.UNCOVERED`)."""
+    norm = normalize(text)
+    sites = (unlisted_platforms(norm, normalize(ctx.prompts.render("answers/platforms", lang)))
+             if "platforms" in topics else [])
+    words = ctx.prompts.words(lang)
+    return [*sites, *(words[f"uncovered_{ask}"] for ask in uncovered_asks(norm))]
+
+
+def closing(ctx: AgentContext, state: ConversationState, topics: Sequence[str], lang: str) -> dict[str, Any]:
+    """The reply's last line: the booked demo when there is one (never a demo offered again), a call
+    after a price question or once the deck has gone out (never the deck offered again), else both."""
+    contact = state["contact"]
+    if (booked := booked_demo(contact, ctx.now())) is not None:
+        when_text = format_when(booked, ctx.tz(contact), ctx.prompts.words(lang))
+        return effects.part(ctx.prompts.render("answers/closing_booked", lang, when_text=when_text), "offer",
+                            closing=effects.CLOSING_CALL)
+    if "price" in topics or contact.get("deck_sent_at"):
+        return effects.part(ctx.prompts.render("answers/closing_call", lang), "offer", closing=effects.CLOSING_CALL)
+    return effects.part(ctx.prompts.render("answers/closing_offer", lang), "offer", closing=effects.CLOSING_OFFER)

@@ -22,11 +22,12 @@ async def present(state: ConversationState, runtime: Runtime[AgentContext]) -> d
     # a call would contradict the reply: the variant without it
     with_demo = reading.wants_demo or state["contact"].get("stage") == "demo_booked"
     referred = reading.intent == "referral"  # the thread ends with the referral: no question about a call
+    pausing = reading.intent == "pause" or (reading.wants_pause and reading.pause_until is not None)  # «…а после НГ»
     lang = reply_language(state)
     text = ctx.prompts.render("present_with_demo" if with_demo else "present", lang,
                               presentation_url=settings.presentation_url)
     parts = [effects.part(text, "present")]
-    if not with_demo and not referred:  # the invitation to a call; the one closing of the reply
+    if not (with_demo or referred or pausing):  # the invitation to a call; the one closing of the reply
         parts.append(effects.part(ctx.prompts.render("present_offer", lang), "offer", closing=effects.CLOSING_DECK))
     turn_effects = [
         effects.fact("deck_sent", url=settings.presentation_url),

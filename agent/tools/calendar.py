@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from agent.clock import aware
 from agent.settings import Settings
 from agent.understanding import calendar_ru
+from agent.understanding.dates import Option
 
 MONTHS_GENITIVE = ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа",
                    "сентября", "октября", "ноября", "декабря")
@@ -126,6 +127,22 @@ def propose_slots(now: datetime, tz: ZoneInfo, settings: Settings, day: date | N
     if not slots and window is not None:
         return propose_slots(now, tz, settings, day, count)
     return slots[:count]
+
+
+def option_slots(options: Sequence[Option], now: datetime, tz: ZoneInfo, settings: Settings,
+                 count: int = 3) -> list[datetime]:
+    """Slots on the days a client offered («в среду с 10 до 12 или в четверг после 16»), inside the
+    part of each day they named (an exact time offered is its own slot, when a demo can be then):
+    the first of each day, then the next ones, `count` in all, in time order."""
+    per_day = [([o.at] if demo_problem(o.at, now, tz, settings) is None else []) if o.at is not None else
+               [slot for slot in propose_slots(now, tz, settings, day=o.day, count=count, window=o.window)
+                if slot.astimezone(tz).date() == o.day
+                and (o.window is None or o.window[0] <= slot.astimezone(tz).time() < o.window[1])]
+               for o in options]
+    chosen: list[datetime] = []
+    for rank in range(count):
+        chosen += [slots[rank] for slots in per_day if rank < len(slots) and slots[rank] not in chosen]
+    return sorted(chosen[:count])
 
 
 Words = Mapping[str, str]  # prompts/words.md (or prompts/<lang>/words.md), from PromptLibrary.words

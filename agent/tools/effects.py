@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 # Reply part order: acknowledgements first, then the answers to what was asked, then the booking and
 # the deck, then one closing offer.
-ORDER = {"ack": 10, "answer": 15, "demo": 20, "present": 30, "offer": 60, "close": 80}
+ORDER = {"ack": 10, "answer": 15, "demo": 20, "present": 30, "later": 50, "offer": 60, "close": 80}
 
 # Timer priorities: the strongest wins when several nodes ran in one turn.
 NO_TIMER, PAUSE, CADENCE = 30, 20, 10

@@ -182,9 +182,10 @@ def against_booking(text: str, at: datetime | None, day: date | None, booked: da
 
 
 # The part of a day a client asks for when no exact time is named: slots are proposed inside it.
-_AFTERNOON = re.compile(r"\bпосле\s+обеда\b|\bво\s+второй\s+половине\s+дня\b|\bin\s+the\s+afternoon\b")
-_MORNING = re.compile(r"\bутром\b|\bс\s+утра\b|\bдо\s+обеда\b|\bв\s+первой\s+половине\s+дня\b|\bin\s+the\s+morning\b")
-_EVENING = re.compile(r"\bвечером\b|\bближе\s+к\s+вечеру\b|\bin\s+the\s+evening\b")
+# "Monday afternoon" counts, "Good afternoon" does not
+_AFTERNOON = re.compile(r"\bпосле\s+обеда\b|\bво\s+второй\s+половине\s+дня\b|\b(?<!good )afternoon\b")
+_MORNING = re.compile(r"\bутром\b|\bс\s+утра\b|\bдо\s+обеда\b|\bв\s+первой\s+половине\s+дня\b|\b(?<!good )morning\b")
+_EVENING = re.compile(r"\bвечером\b|\bближе\s+к\s+вечеру\b|\b(?<!good )evening\b")
 _AFTER_HOUR = re.compile(r"\b(?:после|с|не\s+раньше)\s+(\d{1,2})(?:[:.](\d{2}))?(?:\s*(?:ч\w*))?(?!\s*(?:до|-|–))\b|"
                          r"\bafter\s+(\d{1,2})(?::(\d{2}))?\s*(pm|am)?\b")
 _BEFORE_HOUR = re.compile(r"\b(?:до|не\s+позже)\s+(\d{1,2})(?:[:.](\d{2}))?(?:\s*(?:ч\w*))?\b|\bbefore\s+(\d{1,2})(?::(\d{2}))?\s*(pm|am)?\b")
@@ -224,6 +225,53 @@ def preferred_window(text: str, now: datetime, tz: ZoneInfo) -> tuple[time, time
     if start >= end or (start, end) == (time(0), time(23, 59)):
         return None
     return start, end
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """One of the days a client offers: an exact time on it (`at`), or a part of it (`window`), or neither."""
+
+    day: date
+    at: datetime | None = None
+    window: tuple[time, time] | None = None
+
+
+_OR = re.compile(r"\s*,?\s*\b(?:или|либо|or)\b\s*", re.IGNORECASE)
+_SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def alternatives(text: str, now: datetime, tz: ZoneInfo) -> list[Option]:
+    """«в среду с 10 до 12 или в четверг после 16», "Monday afternoon or Tuesday morning": the days
+    a client offers as alternatives, each with its own time or part of the day. A part named only
+    after the last day applies to all («в среду или в четверг после обеда»). Empty unless every
+    alternative names a day and at least two different days are named."""
+    listing = [sentence for sentence in _SENTENCES.split(text) if _OR.search(sentence)]
+    if len(listing) != 1:  # the sentence that lists them («Четверг заняли. Тогда в пятницу или …»)
+        return []
+    parts = [part for part in _OR.split(listing[0]) if part.strip()]
+    if len(parts) < 2:
+        return []
+    options: list[Option] = []
+    for part in parts:
+        when = resolve_when(part, now, tz)
+        if when.invalid or not _names_a_day(part, now, tz):  # «в пятницу в 10 или в 11»: one day
+            return []
+        if when.at is not None:
+            local = when.at.astimezone(tz)
+            if when.until is not None:  # «с 10 до 12»: a window on that day
+                options.append(Option(local.date(), window=(local.time(), when.until.astimezone(tz).time())))
+            else:
+                options.append(Option(local.date(), at=when.at))
+        elif when.day is not None:
+            options.append(Option(when.day, window=preferred_window(part, now, tz)))
+        else:
+            return []  # «в среду или как Вам удобно»: not a list of days
+    if len({option.day for option in options}) < 2:
+        return []
+    last = options[-1].window
+    if last is not None and all(o.window is None and o.at is None for o in options[:-1]):
+        options = [Option(o.day, window=last) for o in options[:-1]] + [options[-1]]
+    return options
 
 
 def names_a_time(text: str, now: datetime, tz: ZoneInfo) -> bool:

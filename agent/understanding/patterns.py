@@ -39,7 +39,7 @@ def affirmed(pattern: re.Pattern[str], norm: str) -> re.Match[str] | None:
 
 
 DEMO = re.compile(
-    r"\bсозвон\w*|\bзвон(?:ок|ка|ке|ком)\b|\bпозвон\w*|\bперезвон\w*|\bнабер(?:ите|ешь|ем|у)\b|"
+    r"\bсозвон\w*|\bзвон(?:ок|ка|ке|ком|ку)\b|\bпозвон\w*|\bперезвон\w*|\bнабер(?:ите|ешь|ем|у)\b|"
     r"\bвстреч\w*|\bвстрет\w*|\bдемо(?!-доступ)\w*|\bdemo\b|\bдемонстрац\w*|\bпродемонстр\w*|\bпокаж(?:ите|ете)\b|"
     r"\bпоказать\s+(?:сервис|систему|продукт|платформу|как|работу|интерфейс|вживую)|\bzoom\b|\bзум\b|"
     r"\bteams\b|\bgoogle\s*meet\b|\bвидеосвяз\w*|\bвидеозвон\w*|\bконференц\w*|\bcall\b|\bmeeting\b|"
@@ -102,8 +102,8 @@ REFERRAL = re.compile(
 )
 # «напишите …» with a resolvable date («напишите в понедельник», «после 10 декабря») is a pause too.
 WRITE_LATER = re.compile(
-    r"\b(?:(?:на)?пиш(?:ите|и)|свяжитесь|верн[е]мся|напомните|стукните|обратитесь|reach\s+out|write|"
-    r"get\s+back|follow\s+up)\b"
+    r"\b(?:(?:на)?пиш(?:ите|и)|свяжитесь|верн[е]мся|напомните|стукните|обратитесь|пингуйте|пинганите|"
+    r"маякните|черкните|reach\s+out|write|get\s+back|follow\s+up|ping|circle\s+back|touch\s+base)\b"
 )
 # Agreeing a slot without naming the call: «Удобно в пн в 11?», «Давайте в 11», «Четверг подойдёт».
 SLOT_AGREEMENT = re.compile(
@@ -262,6 +262,29 @@ OTHER_PLATFORMS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 def unlisted_platforms(norm: str, answer_norm: str) -> list[str]:
     """Review sites `norm` asks about that the platforms answer (`answer_norm`) does not name."""
     return [name for name, pattern in OTHER_PLATFORMS if pattern.search(norm) and not pattern.search(answer_norm)]
+
+
+# Asks the product facts leave open, whatever topic sits beside them: how long the start takes,
+# removing reviews from the sites, the contract. A neighbouring answer («как начать», the features)
+# would read as a reply to them, so they are promised to a specialist instead (`uncovered_asks`).
+UNCOVERED: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("timeline", re.compile(
+        r"\bсколько\s+(?:времени|дней|недел\w*)\s+(?:\w+\s+)?(?:занима|займ|нужн|надо|уйд|уход|потреб)\w*|"
+        r"\bсрок\w*\s+(?:подключ|внедр|запуск|настро)\w*|\bкак\s+(?:быстро|скоро|долго)\s+(?:можно\s+)?"
+        r"(?:подключ|запуст|внедр|начать|настро)\w*|\bза\s+(?:какое\s+время|сколько\s+(?:дней|времени))\b|"
+        r"\bhow\s+long\s+(?:does|will|would|do)\b|\bhow\s+(?:quickly|fast|soon)\s+(?:can|could|do|will)\s+(?:we|you|i)\s+"
+        r"(?:set\s+up|start|launch|onboard|get\s+started|go\s+live)")),
+    ("removal", re.compile(
+        r"\b(?:удал|убра|убир|скры|скрыв|снест|снос|стира|стере)\w*\s+(?:\w+\s+){0,2}отзыв\w*|"
+        r"\bотзыв\w*\s+(?:\w+\s+){0,4}(?:удал|убра|убир|скры|скрыв|снест|снос)\w*|"
+        r"\b(?:remove|delete|hide|take\s+down)\s+(?:\w+\s+){0,2}reviews?\b")),
+    ("contract", re.compile(r"\bдоговор(?:а|у|ом|е|ы|ов)?\b|\bоферт\w*|\bcontracts?\b|\bsla\b")),
+)  # fmt: skip
+
+
+def uncovered_asks(norm: str) -> list[str]:
+    """The `UNCOVERED` asks the message makes, in their fixed order."""
+    return [name for name, pattern in UNCOVERED if pattern.search(norm)]
 
 
 def topics_in(norm: str) -> list[str]:

@@ -129,6 +129,34 @@ async def test_a_cancelled_call_is_dropped_and_the_conversation_goes_on(runtime:
     assert stored["next_timer"]["kind"] == "follow_up"  # the conversation goes on
 
 
+@pytest.mark.parametrize("text", ["А кто будет на звонке с вашей стороны?",
+                                  "А сколько человек может подключиться к звонку?"])
+async def test_a_question_on_the_booked_call_the_rules_cannot_place_keeps_it_and_goes_to_the_manager(
+        runtime: AgentRuntime, text: str) -> None:
+    after = await booked_then(runtime, text)
+    [reply] = [m for m in after if m.kind != "team"]
+    assert "Встреча в силе" in reply.text and "26 ноября" in reply.text and "Передаю" not in reply.text
+    [note] = [m for m in after if m.kind == "team"]
+    assert text in note.text and "Нужен человек" not in note.text  # a question for the manager, not a hand-off
+    [stored] = [c async for c in runtime.store.contacts.col.find({})]
+    assert stored["status"] == "active" and stored["demo_at"] == datetime(2026, 11, 26, 15, 0, tzinfo=MSK)
+
+
+async def test_an_answer_with_a_demo_booked_ends_with_the_booking_not_a_new_offer(runtime: AgentRuntime) -> None:
+    after = await booked_then(runtime, "А какие площадки поддерживаете?")
+    [reply] = [m for m in after if m.kind != "team"]
+    assert "Яндекс" in reply.text and "на демо в четверг, 26 ноября" in reply.text
+    assert "договоримся" not in reply.text and "пришлю презентацию" not in reply.text
+
+
+async def test_an_answer_after_the_deck_offers_the_call_not_the_deck_again(runtime: AgentRuntime) -> None:
+    contact, channel = await start(runtime)
+    await client_says(runtime, contact, "Пришлите, пожалуйста, презентацию", channel)
+    await client_says(runtime, contact, "А какие площадки поддерживаете?", channel)
+    reply = channel.sent[-1].text
+    assert "Яндекс" in reply and "договоримся о звонке" in reply and "пришлю презентацию" not in reply
+
+
 async def test_an_opt_out_with_no_booking_tells_the_team_nothing(runtime: AgentRuntime) -> None:
     contact, channel = await start(runtime)
     before = len(channel.sent)

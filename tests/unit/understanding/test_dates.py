@@ -402,3 +402,33 @@ def test_the_part_of_the_day_a_client_asks_for(text: str, window: tuple[time, ti
     from agent.understanding.dates import preferred_window
 
     assert preferred_window(text, NOW, MSK) == window
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Я свободна в пятницу с 10 до 12 или в понедельник после 16",
+         [(date(2026, 11, 27), None, (time(10), time(12))), (date(2026, 11, 30), None, (time(16), time(23, 59)))]),
+        ("Можно в пятницу или в понедельник после обеда",  # the part named last applies to both days
+         [(date(2026, 11, 27), None, (time(13), time(23, 59))), (date(2026, 11, 30), None, (time(13), time(23, 59)))]),
+        ("Давайте в пятницу в 10, либо во вторник в 16",
+         [(date(2026, 11, 27), msk(11, 27, 10), None), (date(2026, 12, 1), msk(12, 1, 16), None)]),
+        ("Monday afternoon or Tuesday morning works",
+         [(date(2026, 11, 30), None, (time(13), time(23, 59))), (date(2026, 12, 1), None, (time(0), time(13)))]),
+        ("в пятницу или как Вам удобно", []),  # not a list of days
+        ("в пятницу в 10 или в 11", []),  # one day: the ordinary reading
+        ("Пришлите презентацию или давайте созвонимся", []),
+    ],
+)
+def test_the_days_a_client_offers_as_alternatives(
+        text: str, expected: list[tuple[date, datetime | None, tuple[time, time] | None]]) -> None:
+    from agent.understanding.dates import alternatives
+
+    assert [(o.day, o.at, o.window) for o in alternatives(text, NOW, MSK)] == expected
+
+
+def test_good_morning_is_a_greeting_not_a_part_of_the_day() -> None:
+    from agent.understanding.dates import preferred_window
+
+    assert preferred_window("Good morning! Could we talk on Monday?", NOW, MSK) is None
+    assert preferred_window("Monday morning would be best", NOW, MSK) == (time(0), time(13))

@@ -71,3 +71,27 @@ def test_a_review_site_the_platforms_answer_does_not_name_is_unlisted() -> None:
     assert unlisted_platforms(normalize("А 2ГИС есть?"), answer) == []
     edited = normalize("Работаем с Яндекс Картами и TripAdvisor.")  # the team listed it in the facts
     assert unlisted_platforms(normalize("Do you support TripAdvisor?"), edited) == []
+
+
+def test_asks_the_facts_leave_open_are_found_beside_any_topic() -> None:
+    from agent.understanding.patterns import uncovered_asks
+
+    def asks(text: str) -> list[str]:
+        return uncovered_asks(normalize(text))
+
+    assert asks("Сколько времени занимает подключение?") == ["timeline"]
+    assert asks("Какие сроки внедрения на 12 клиник?") == ["timeline"]
+    assert asks("Как быстро можно запустить на всех точках?") == ["timeline"]
+    assert asks("How long does the setup take?") == ["timeline"]
+    assert asks("А вы можете удалять негативные отзывы?") == ["removal"]
+    assert asks("Плохие отзывы можно скрыть?") == ["removal"]
+    assert asks("Плохие отзывы на Яндексе вы умеете убирать?") == ["removal"]
+    assert asks("Сколько времени обычно уходит на подключение?") == ["timeline"]
+    assert asks("Can you remove fake reviews from Google?") == ["removal"]
+    assert asks("Договор с юрлицом заключаете? И по оферте можно?") == ["contract"]
+    assert asks("Do you sign a contract?") == ["contract"]
+    # a neighbouring word is not the ask
+    assert asks("Договорились, созвонимся в четверг") == []
+    assert asks("Как быстро приходят уведомления о негативе?") == []
+    assert asks("Сколько стоит на 15 точек?") == []
+    assert asks("Отзывы со всех площадок собираются в одно окно?") == []
