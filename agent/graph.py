@@ -38,7 +38,15 @@ from agent.nodes.thank import thank
 from agent.nodes.understand import understand
 from agent.state import ConversationState, InputState
 from agent.understanding.calendar_ru import normalize
-from agent.understanding.patterns import DECK_SEND, DEMO, is_acknowledgement, is_positive_reaction, is_thanks
+from agent.understanding.patterns import (
+    DECK,
+    DECK_SEND,
+    DEMO,
+    asks_to_buy,
+    is_acknowledgement,
+    is_positive_reaction,
+    is_thanks,
+)
 from agent.understanding.promise import promises_reply
 from agent.understanding.schema import Understanding
 
@@ -183,6 +191,11 @@ def action_nodes(state: ConversationState, reading: Understanding) -> list[Actio
         return ["deliver"] if acknowledged_just_now(state) else ["thank"]
     if not state.get("handoff_reason") and question_about_booked_call(state, reading):
         return ["book_demo"]
+    said = normalize(str((state.get("event") or {}).get("text") or ""))
+    if (not state.get("handoff_reason") and intent not in ("opt_out", "not_interested") and not reading.wants_demo
+            and asks_to_buy(said)):
+        # «пришлите договор и счёт»: a person closes the deal; a deck named beside it still goes
+        return ["present", "handoff"] if reading.wants_presentation and DECK.search(said) else ["handoff"]
     if state.get("handoff_reason") or intent == "other":
         return ["handoff"]
     if intent == "referral":  # «пишите Сергею @…, а мне пришлите презентацию»: the deck goes out too

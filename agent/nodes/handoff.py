@@ -11,7 +11,9 @@ from agent.nodes.compose import reply_language
 from agent.nodes.understand import reading_of
 from agent.state import ConversationState
 from agent.tools import effects
+from agent.understanding.calendar_ru import normalize
 from agent.understanding.learned import off_topic
+from agent.understanding.patterns import asks_to_buy
 
 
 def handoff_update(ctx: AgentContext, state: ConversationState, reason: str, template: str) -> dict[str, Any]:
@@ -40,6 +42,8 @@ async def handoff(state: ConversationState, runtime: Runtime[AgentContext]) -> d
         reason, template = str(state["handoff_reason"]), "handoff_client"
     elif named_off_topic:
         reason, template = "вопрос не про сервис отзывов", "fallback_other"
+    elif asks_to_buy(normalize(str(state["event"].get("text") or ""))):
+        reason, template = "клиент готов к покупке: просит договор, счёт или оплату", "handoff_purchase"
     elif other:
         reason, template = "агент не понял, о чём сообщение", "handoff_unclear"
     else:

@@ -12,6 +12,8 @@ from agent.nodes.understand import reading_of
 from agent.state import ConversationState
 from agent.tools import effects
 from agent.tools.cadence import cadence_timer
+from agent.understanding.calendar_ru import normalize
+from agent.understanding.patterns import asks_to_buy
 
 
 async def present(state: ConversationState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
@@ -27,7 +29,8 @@ async def present(state: ConversationState, runtime: Runtime[AgentContext]) -> d
     text = ctx.prompts.render("present_with_demo" if with_demo else "present", lang,
                               presentation_url=settings.presentation_url)
     parts = [effects.part(text, "present")]
-    if not (with_demo or referred or pausing):  # the invitation to a call; the one closing of the reply
+    buying = asks_to_buy(normalize(str(state["event"].get("text") or "")))  # a manager takes it from here
+    if not (with_demo or referred or pausing or buying):  # the invitation to a call; the one closing of the reply
         parts.append(effects.part(ctx.prompts.render("present_offer", lang), "offer", closing=effects.CLOSING_DECK))
     turn_effects = [
         effects.fact("deck_sent", url=settings.presentation_url),

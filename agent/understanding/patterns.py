@@ -103,7 +103,8 @@ REFERRAL = re.compile(
 # «напишите …» with a resolvable date («напишите в понедельник», «после 10 декабря») is a pause too.
 WRITE_LATER = re.compile(
     r"\b(?:(?:на)?пиш(?:ите|и)|свяжитесь|верн[е]мся|напомните|стукните|обратитесь|пингуйте|пинганите|"
-    r"маякните|черкните|reach\s+out|write|get\s+back|follow\s+up|ping|circle\s+back|touch\s+base)\b"
+    r"маякните|черкните|reach\s+out|write|get\s+back|follow\s+up|ping|circle\s+back|touch\s+base)\b|"
+    r"\b(?:тогда|там|потом)\s+и\s+(?:поговорим|обсудим|пообщаемся|спишемся|созвонимся|вернемся)\b"
 )
 # Agreeing a slot without naming the call: «Удобно в пн в 11?», «Давайте в 11», «Четверг подойдёт».
 SLOT_AGREEMENT = re.compile(
@@ -264,6 +265,21 @@ def unlisted_platforms(norm: str, answer_norm: str) -> list[str]:
     return [name for name, pattern in OTHER_PLATFORMS if pattern.search(norm) and not pattern.search(answer_norm)]
 
 
+# Ready to buy: the contract or the invoice asked for, or a wish to buy or pay. A person closes the
+# deal (handoff, `handoff_purchase.md`), not another round of the deck and the demo.
+_BOUGHT = (  # what is bought is the service («готовы купить», «оплатить подписку»), not a domain or an ad
+    r"(?=\s*(?:[,.!?;:)]|$|\s+(?:у\s+вас\s+)?(?:сервис|подписк|тариф|лиценз|доступ|napoleon|наполеон|это|его|ее|"
+    r"решени|продукт|систем|платформ)))"
+)
+PURCHASE = re.compile(
+    r"\b(?:пришл|присл|вышл|высыл|скин|отправ|направ|выстав|подготов|оформ|дайте|send|issue|prepare)\w*[\s,]+"
+    r"(?:(?!презентац|материал|deck|slides)[\w-]+[\s,]+){0,3}(?:договор(?:а|ы)?\b|сч[её]т(?:а|ы)?\b|оферт\w*|contract|invoice|agreement)|"
+    r"\b(?:готовы|хотим|хочу|будем)\s+(?:[\w-]+\s+)?(?:(?:купить|оплатить|приобрести)" + _BOUGHT + r"|заключ\w+\s+договор)|"
+    r"\b(?:как|где)\s+(?:у\s+вас\s+)?(?:купить|оплатить|приобрести)" + _BOUGHT + r"|"
+    r"\bready\s+to\s+(?:buy|sign|pay|purchase)\b|\bhow\s+(?:do|can)\s+we\s+(?:buy|pay\s+for|purchase)\b"
+)  # fmt: skip
+
+
 # Asks the product facts leave open, whatever topic sits beside them: how long the start takes,
 # removing reviews from the sites, the contract. A neighbouring answer («как начать», the features)
 # would read as a reply to them, so they are promised to a specialist instead (`uncovered_asks`).
@@ -280,6 +296,11 @@ UNCOVERED: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"\b(?:remove|delete|hide|take\s+down)\s+(?:\w+\s+){0,2}reviews?\b")),
     ("contract", re.compile(r"\bдоговор(?:а|у|ом|е|ы|ов)?\b|\bоферт\w*|\bcontracts?\b|\bsla\b")),
 )  # fmt: skip
+
+
+def asks_to_buy(norm: str) -> bool:
+    """The client asks for the contract or the invoice, or to buy («пока не готовы купить» is not)."""
+    return affirmed(PURCHASE, norm) is not None
 
 
 def uncovered_asks(norm: str) -> list[str]:

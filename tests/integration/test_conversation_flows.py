@@ -157,6 +157,30 @@ async def test_an_answer_after_the_deck_offers_the_call_not_the_deck_again(runti
     assert "Яндекс" in reply and "договоримся о звонке" in reply and "пришлю презентацию" not in reply
 
 
+async def test_a_request_for_the_contract_goes_to_a_manager_who_closes_the_deal(runtime: AgentRuntime) -> None:
+    contact, channel = await start(runtime)
+    before = len(channel.sent)
+    doc = await client_says(runtime, contact, "Пришлите, пожалуйста, договор и счёт, начнём с трёх клиник", channel)
+    reply, note = channel.sent[before:]
+    assert "Договор и оплату готовит менеджер" in reply.text and runtime.settings.presentation_url not in reply.text
+    assert note.kind == "team" and "готов к покупке" in note.text
+    assert doc["result"]["actions"] == ["handoff"]
+    stored = await runtime.store.contacts.require(contact["_id"])
+    assert stored["status"] == "handoff" and stored["next_timer"] is None  # no follow-up over the manager's head
+
+
+async def test_the_contract_and_the_deck_asked_together_send_the_deck_and_pass_the_contract_on(
+        runtime: AgentRuntime) -> None:
+    contact, channel = await start(runtime)
+    before = len(channel.sent)
+    await client_says(runtime, contact, "Скиньте типовой договор и презентацию — юристы посмотрят параллельно", channel)
+    [reply] = [m for m in channel.sent[before:] if m.kind != "team"]
+    assert runtime.settings.presentation_url in reply.text and "Договор и оплату готовит менеджер" in reply.text
+    assert "созвониться?" not in reply.text  # the manager takes it from here
+    stored = await runtime.store.contacts.require(contact["_id"])
+    assert stored["status"] == "handoff" and stored["deck_sent_at"] is not None
+
+
 async def test_an_opt_out_with_no_booking_tells_the_team_nothing(runtime: AgentRuntime) -> None:
     contact, channel = await start(runtime)
     before = len(channel.sent)

@@ -104,3 +104,15 @@ def test_a_name_with_no_trigger_before_it_is_the_one_next_to_the_address() -> No
 
     assert find_person_name("Игорь на связи. У нас этим Дарья Кононова заведует, d.kononova@puls.ru") == "Дарья Кононова"
     assert find_person_name("Please don't write to me, I only volunteer on Sundays. Margaret runs it: m@x.org") == "Margaret"
+
+
+@pytest.mark.parametrize(("text", "until"), [
+    ("Мы сейчас работаем с другим сервисом, но договор заканчивается в марте. Тогда и поговорим.", "2027-03-01"),
+    ("Пингуйте меня 21 декабря", "2026-12-21"),
+    ("Please send the deck and ping me again on December 21", "2026-12-21"),
+    ("Маякните мне 15 января, тогда обсудим", "2027-01-15"),
+])
+def test_a_later_talk_on_a_named_day_is_a_pause_not_a_refusal_or_a_call(text, until):
+    reading = learned.refine(rules.classify(text, NOW, TZ), text, NOW, TZ)
+    assert reading.intent in ("pause", "presentation") and reading.wants_pause and not reading.wants_demo
+    assert str(reading.pause_until) == until

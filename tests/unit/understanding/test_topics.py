@@ -95,3 +95,22 @@ def test_asks_the_facts_leave_open_are_found_beside_any_topic() -> None:
     assert asks("Как быстро приходят уведомления о негативе?") == []
     assert asks("Сколько стоит на 15 точек?") == []
     assert asks("Отзывы со всех площадок собираются в одно окно?") == []
+
+
+@pytest.mark.parametrize(("text", "buying"), [
+    ("Пришлите, пожалуйста, договор и счёт, мы готовы начать с 3 точек", True),
+    ("Выставьте счёт на ООО «Ромашка», реквизиты во вложении", True),
+    ("Готовы купить, что дальше?", True),
+    ("Как у вас оплатить подписку?", True),
+    ("Send over the contract, please", True),
+    ("We're ready to sign", True),
+    ("Пока не готовы купить, надо подумать", False),  # negated
+    ("Хочу купить у вас домен napoleon, продаёте?", False),  # not the service
+    ("Пришлите, пожалуйста, презентацию, договор потом", False),  # the deck now, the contract later
+    ("Хотим подключить коллегу к звонку", False),
+    ("Договорились, спасибо", False),
+])
+def test_a_request_for_the_contract_or_the_invoice_is_a_wish_to_buy(text: str, buying: bool) -> None:
+    from agent.understanding.patterns import asks_to_buy
+
+    assert asks_to_buy(normalize(text)) is buying
