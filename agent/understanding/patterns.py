@@ -223,6 +223,8 @@ TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"\bкто\s+вы\b|\bвы\s+кто\b|\bчто\s+за\s+компани\w*|\bваша\s+компани\w*|\bо\s+(?:вашей\s+)?компании\b|"
         r"\bnapoleon\b|\bнаполеон\w*|\bна\s+рынке\b|\bваши\s+клиент\w*|\bклиент\w*\s+у\s+вас|\bкейс\w*|"
         r"\bреференс\w*|\bреестр\w*|\bгде\s+(?:вы\s+)?находит\w*|\bwho\s+are\s+you\b|\byour\s+company\b|"
+        r"\bкто\s+(?:из\s+[\w-]+\s+(?:[\w-]+\s+)?)?(?:уже\s+)?(?:пользу\w+|использу\w+|работа\w+\s+с\s+вами)|"
+        r"\bwho\s+(?:else\s+)?uses\b|\byour\s+clients\b|\bу\s+вас\s+клиент\w*|"
         r"\bcase\s+stud\w*|\breferences\b")),
     ("ai_replies", re.compile(
         r"\bии\b|\bнейросет\w*|\bискусственн\w*\s+интеллект\w*|\bai\b|\bgpt\b|\bchatgpt\b|\bчат\s*gpt\b|"
@@ -237,7 +239,7 @@ TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"\bдля\s+кого\b|\bкому\s+(?:подходит|подойдет|нужен)|\bподойдет\s+ли\b|\bподходит\s+ли\b|"
         r"\bнам\s+подойдет\b|\bдля\s+(?:малого|небольшого|нашего|какого|каких)\s+(?:бизнес|компани)\w*|"
         r"\bодн(?:а|ой|у)\s+(?:точк|клиник|кофейн|локац|филиал)\w*|\bwho\s+is\s+it\s+for\b|\bsuitable\s+for\b|"
-        r"\ba\s+good\s+fit\b")),
+        r"\ba\s+good\s+fit\b|\bпотян\w+|\bвыдерж\w+|\bмасштаб\w*|\bscale\b")),
 )  # fmt: skip
 
 
@@ -295,6 +297,10 @@ UNCOVERED: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"\bотзыв\w*\s+(?:\w+\s+){0,4}(?:удал|убра|убир|скры|скрыв|снест|снос)\w*|"
         r"\b(?:remove|delete|hide|take\s+down)\s+(?:\w+\s+){0,2}reviews?\b")),
     ("contract", re.compile(r"\bдоговор(?:а|у|ом|е|ы|ов)?\b|\bоферт\w*|\bcontracts?\b|\bsla\b")),
+    ("clients", re.compile(
+        r"\bкейс\w*|\bклиент\w*\s+у\s+вас|\bваши\s+клиент\w*|\bу\s+вас\s+клиент\w*|\bреференс\w*|"
+        r"\bкто\s+(?:из\s+[\w-]+\s+(?:[\w-]+\s+)?)?(?:уже\s+)?(?:пользу\w+|использу\w+|работа\w+\s+с\s+вами)|"
+        r"\bcase\s+stud\w*|\breferences\b|\bwho\s+(?:else\s+)?uses\b|\byour\s+clients\b")),
 )  # fmt: skip
 
 

@@ -90,6 +90,9 @@ def test_asks_the_facts_leave_open_are_found_beside_any_topic() -> None:
     assert asks("Can you remove fake reviews from Google?") == ["removal"]
     assert asks("Договор с юрлицом заключаете? И по оферте можно?") == ["contract"]
     assert asks("Do you sign a contract?") == ["contract"]
+    assert asks("Есть кейсы в ритейле?") == ["clients"]
+    assert asks("Кто из известных компаний уже пользуется?") == ["clients"]
+    assert asks("Who else uses it?") == ["clients"]
     # a neighbouring word is not the ask
     assert asks("Договорились, созвонимся в четверг") == []
     assert asks("Как быстро приходят уведомления о негативе?") == []
