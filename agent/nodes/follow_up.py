@@ -20,7 +20,7 @@ async def follow_up(state: ConversationState, runtime: Runtime[AgentContext]) ->
     lang = reply_language(state)
     if event.get("timer_kind") == "pause_end":
         asked_on = contact.get("pause_asked_on") or ctx.now()
-        text = ctx.prompts.render("follow_up_pause_end", lang, asked_on_text=format_date(
+        text = ctx.prompts.render(with_deck("follow_up_pause_end", contact), lang, asked_on_text=format_date(
             asked_on.astimezone(ctx.tz(contact)).date(), ctx.prompts.words(lang)))
         return {
             "actions": ["follow_up"],
@@ -33,7 +33,7 @@ async def follow_up(state: ConversationState, runtime: Runtime[AgentContext]) ->
             ],
         }
     sent = state.get("followups_sent", 0) + 1
-    template = "follow_up_1" if sent == 1 else "follow_up_2"
+    template = with_deck("follow_up_1" if sent == 1 else "follow_up_2", contact)
     return {
         "actions": ["follow_up"],
         "parts": [effects.part(ctx.prompts.render(template, lang), "answer")],
@@ -44,3 +44,9 @@ async def follow_up(state: ConversationState, runtime: Runtime[AgentContext]) ->
             after_nudge(ctx, contact, sent),
         ],
     }
+
+
+def with_deck(template: str, contact: dict[str, Any]) -> str:
+    """The nudge's variant once the deck has gone out: it asks about the deck and offers the demo,
+    never the deck again."""
+    return f"{template}_deck_sent" if contact.get("deck_sent_at") else template
