@@ -12,6 +12,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
+from agent.clock import aware
 from agent.context import AgentContext
 from agent.nodes.acknowledge import acknowledge
 from agent.nodes.book_demo import book_demo
@@ -38,6 +39,7 @@ from agent.nodes.thank import thank
 from agent.nodes.understand import understand
 from agent.state import ConversationState, InputState
 from agent.understanding.calendar_ru import normalize
+from agent.understanding.dates import slot_by_position
 from agent.understanding.patterns import (
     DECK,
     DECK_SEND,
@@ -155,6 +157,16 @@ def question_about_booked_call(state: ConversationState, reading: Understanding)
             and DEMO.search(normalize(text)) is not None)
 
 
+def picks_a_proposed_slot(state: ConversationState, reading: Understanding) -> bool:
+    """«Первый подходит», «давайте вариант 3» after slots were proposed: a booking, whatever else
+    the words alone look like."""
+    offered = state["contact"].get("proposed_slots") or []
+    if not offered or reading.intent in ("opt_out", "not_interested", "referral", "bounce", "auto_reply"):
+        return False
+    text = normalize(str((state.get("event") or {}).get("text") or ""))
+    return slot_by_position(text, [aware(s) for s in offered]) is not None
+
+
 def route_after_understand(state: ConversationState) -> list[ActionNode]:
     """The action nodes for this message; several run side by side for a mixed message."""
     reading = Understanding.model_validate(state["understanding"])
@@ -189,7 +201,8 @@ def action_nodes(state: ConversationState, reading: Understanding) -> list[Actio
     if not state.get("handoff_reason") and (thanks_after_booking(state, reading) or plain_thanks(state, reading)
                                               or promised_reply(state, reading) or bare_acknowledgement(state, reading)):
         return ["deliver"] if acknowledged_just_now(state) else ["thank"]
-    if not state.get("handoff_reason") and question_about_booked_call(state, reading):
+    if not state.get("handoff_reason") and (question_about_booked_call(state, reading)
+                                            or picks_a_proposed_slot(state, reading)):
         return ["book_demo"]
     said = normalize(str((state.get("event") or {}).get("text") or ""))
     if (not state.get("handoff_reason") and intent not in ("opt_out", "not_interested") and not reading.wants_demo

@@ -18,12 +18,11 @@ from agent.state import ConversationState
 from agent.tools import effects
 from agent.tools.cadence import cadence_timer
 from agent.tools.calendar import (
-    Words,
     booked_demo,
     day_problem,
     demo_problem,
     format_clock,
-    format_slot,
+    format_slots,
     format_when,
     option_slots,
     propose_slots,
@@ -71,11 +70,11 @@ async def book_demo(state: ConversationState, runtime: Runtime[AgentContext]) ->
         start_day = named_day if problem != "past" else None
         slots = propose_slots(now, tz, ctx.settings, day=start_day, window=window)
         text = ctx.prompts.render("book_demo_unavailable", lang, reason=ctx.prompts.render(f"demo_reasons/{problem}", lang),
-                                  slots_text=_slots_text(slots, tz, words))
+                                  slots_text=format_slots(slots, tz, words))
     else:
         slots = (their_days or propose_slots(now, tz, ctx.settings, day=reading.demo_day, window=window)
                  or propose_slots(now, tz, ctx.settings, window=window))
-        slots_text = _slots_text(slots, tz, words)
+        slots_text = format_slots(slots, tz, words)
         if previous is None:
             text = ctx.prompts.render("book_demo_propose", lang, slots_text=slots_text)
         else:  # a move to a day with no time: the booking stands until a new time is agreed, and says so
@@ -117,10 +116,6 @@ def _about_the_booked_call(ctx: AgentContext, state: ConversationState, booked: 
     return {"parts": [effects.part(text, "demo")],
             "effects": [effects.fact("replied", intent="demo"),
                         effects.notify_team("question_team", question=said[:1000])]}
-
-
-def _slots_text(slots: list[datetime], tz: ZoneInfo, words: Words) -> str:
-    return "\n".join(format_slot(s, tz, words) for s in slots)
 
 
 def _confirm(ctx: AgentContext, state: ConversationState, demo_at: datetime, previous: datetime | None,

@@ -11,7 +11,7 @@ from agent.nodes.compose import reply_language
 from agent.state import ConversationState
 from agent.tools import effects
 from agent.tools.cadence import after_nudge, cadence_timer
-from agent.tools.calendar import format_date
+from agent.tools.calendar import format_date, format_slots, propose_slots
 
 
 async def follow_up(state: ConversationState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
@@ -33,13 +33,21 @@ async def follow_up(state: ConversationState, runtime: Runtime[AgentContext]) ->
             ],
         }
     sent = state.get("followups_sent", 0) + 1
-    template = with_deck("follow_up_1" if sent == 1 else "follow_up_2", contact)
+    update: dict[str, Any] = {"stage": f"follow_up_{sent}"}
+    slots = (propose_slots(ctx.now(), ctx.tz(contact), ctx.settings)
+             if sent == 1 and contact.get("stage") == "demo_proposed" else [])
+    if slots:  # they asked for a call and went quiet over the slots: fresh ones, not «актуальна ли тема?»
+        text = ctx.prompts.render("follow_up_1_demo_proposed", lang,
+                                  slots_text=format_slots(slots, ctx.tz(contact), ctx.prompts.words(lang)))
+        update["proposed_slots"] = [s.isoformat() for s in slots]
+    else:
+        text = ctx.prompts.render(with_deck("follow_up_1" if sent == 1 else "follow_up_2", contact), lang)
     return {
         "actions": ["follow_up"],
-        "parts": [effects.part(ctx.prompts.render(template, lang), "answer")],
+        "parts": [effects.part(text, "answer")],
         "followups_sent": sent,
         "effects": [
-            effects.contact_update(stage=f"follow_up_{sent}"),
+            effects.contact_update(**update),
             effects.fact("follow_up", number=sent),
             after_nudge(ctx, contact, sent),
         ],

@@ -201,6 +201,11 @@ def format_clock(moment: datetime, tz: ZoneInfo) -> str:
     return f"{moment.astimezone(tz):%H:%M}"
 
 
+def format_slots(slots: Sequence[datetime], tz: ZoneInfo, words: Words) -> str:
+    """The proposed slots, one per line («— понедельник, 7 декабря, 11:00 (МСК)»)."""
+    return "\n".join(format_slot(s, tz, words) for s in slots)
+
+
 def format_slot(moment: datetime, tz: ZoneInfo, words: Words | None = None) -> str:
     local = moment.astimezone(tz)
     if words:

@@ -162,7 +162,9 @@ def against_booking(text: str, at: datetime | None, day: date | None, booked: da
     - «Давайте в 15» after slots were proposed: the proposed slot at that clock time (the earliest),
       else that clock time on the first proposed day;
     - «Перенесём на 14:00?», "2pm same day?": a clock time with no day named keeps the booked day;
-    - «на среду в то же время», "Wednesday, same time": the named day at the booked clock time.
+    - «на среду в то же время», "Wednesday, same time": the named day at the booked clock time;
+    - «давайте второй вариант», "the first one works": the slot at that place in the proposed list
+      (None if it has passed); «давайте в пятницу» when one slot was proposed that day: that slot.
     Otherwise `at` as read."""
     if at is not None and not _names_a_day(text, now, tz):
         clock = at.astimezone(tz).time().replace(tzinfo=None)
@@ -178,7 +180,31 @@ def against_booking(text: str, at: datetime | None, day: date | None, booked: da
         return at
     if at is None and booked is not None and day is not None and _SAME_TIME.search(normalize(text)):
         return datetime.combine(day, booked.astimezone(tz).time().replace(tzinfo=None), tzinfo=tz)
+    if at is None and proposed:
+        if (picked := slot_by_position(normalize(text), proposed)) is not None:
+            return picked if picked > now else None
+        on_day = [s for s in proposed if day is not None and s.astimezone(tz).date() == day and s > now]
+        if len(on_day) == 1:  # «давайте в пятницу» when one slot was offered on Friday
+            return on_day[0].astimezone(tz)
     return at
+
+
+_POSITION = {"перв": 0, "втор": 1, "трет": 2, "последн": -1, "first": 0, "second": 1, "third": 2, "last": -1,
+             "1": 0, "2": 1, "3": 2}
+_BY_POSITION = re.compile(
+    r"\b(перв|втор|трет|последн|first|second|third|last)\w*\s+(?:вариант|слот|option|one|slot|подойд|подход|"
+    r"устраива|устроит|удоб|works|suits)\w*|\b(?:подойд\w*|подходит|устроит|удобен|удобнее)\s+(перв|втор|трет|последн)\w*|"
+    r"\b(?:вариант|option|слот|slot)\s+(?:номер\s+|№\s*|#\s*)?([1-3])\b"
+)
+
+
+def slot_by_position(norm: str, proposed: Sequence[datetime]) -> datetime | None:
+    """«Давайте второй вариант», "the first one works": the slot at that place in the list we sent."""
+    found = _BY_POSITION.search(norm)
+    if found is None:
+        return None
+    index = _POSITION[next(g for g in found.groups() if g)]
+    return proposed[index] if -len(proposed) <= index < len(proposed) else None
 
 
 # The part of a day a client asks for when no exact time is named: slots are proposed inside it.

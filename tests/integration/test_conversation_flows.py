@@ -181,6 +181,18 @@ async def test_the_contract_and_the_deck_asked_together_send_the_deck_and_pass_t
     assert stored["status"] == "handoff" and stored["deck_sent_at"] is not None
 
 
+async def test_a_slot_picked_by_its_place_in_the_list_is_booked_whatever_the_words_look_like(
+        runtime: AgentRuntime) -> None:
+    contact, channel = await start(runtime)
+    await client_says(runtime, contact, "Давайте созвонимся на следующей неделе", channel)
+    offered = (await runtime.store.contacts.require(contact["_id"]))["proposed_slots"]
+    doc = await client_says(runtime, contact, "Первый подходит", channel)
+    assert doc["result"]["actions"] == ["book_demo"]
+    stored = await runtime.store.contacts.require(contact["_id"])
+    assert stored["stage"] == "demo_booked" and stored["demo_at"] == datetime.fromisoformat(offered[0])
+    assert not stored.get("proposed_slots")
+
+
 async def test_an_opt_out_with_no_booking_tells_the_team_nothing(runtime: AgentRuntime) -> None:
     contact, channel = await start(runtime)
     before = len(channel.sent)

@@ -432,3 +432,21 @@ def test_good_morning_is_a_greeting_not_a_part_of_the_day() -> None:
 
     assert preferred_window("Good morning! Could we talk on Monday?", NOW, MSK) is None
     assert preferred_window("Monday morning would be best", NOW, MSK) == (time(0), time(13))
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Давайте второй вариант", msk(11, 27, 15)),
+    ("Первый подходит", msk(11, 27, 11)),
+    ("Подойдёт последний", msk(11, 30, 11)),
+    ("The second one works for me", msk(11, 27, 15)),
+    ("Давайте вариант 3", msk(11, 30, 11)),
+    ("Давайте в понедельник", msk(11, 30, 11)),  # the one slot offered on Monday
+    ("Давайте в пятницу", None),  # two slots on Friday: no pick
+    ("Второй раз пишу, ответьте", None),
+])
+def test_a_proposed_slot_picked_by_its_place_in_the_list(text: str, expected: datetime | None) -> None:
+    from agent.understanding.dates import against_booking
+
+    proposed = [msk(11, 27, 11), msk(11, 27, 15), msk(11, 30, 11)]
+    when = resolve_when(text, NOW, MSK)
+    assert against_booking(text, when.at, when.day, None, NOW, MSK, proposed) == expected
