@@ -2,12 +2,14 @@
 (`topic_lexicon.yaml`, pymorphy3 lemmas per sentence, groups in order), so «по деньгам во сколько обойдётся» and
 «какой ценник» are price questions in any word form. `features` is the general topic: when a more
 specific one is asked too, its answer covers the question and the general paragraph is not added
-(nothing unasked), unless a feature was named («уведомления», «QR»). `why_us` («чем вы лучше, чем
+(nothing unasked), unless a feature was named («уведомления», «QR») or the client asked outright
+how it works («как это работает и сколько стоит?»). `why_us` («чем вы лучше, чем
 отвечать в Яндекс Бизнесе самим?») answers with the one-window value and names the platforms, so a
 platform named in passing adds no platforms paragraph."""
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 
@@ -22,6 +24,14 @@ MAX_GAP = 2  # words allowed between the lemmas of a `together` group («во ч
 _PLATFORM_WORDS = frozenset({"площадка", "платформа", "platform", "platforms"})
 _NAMED_FEATURES = frozenset({"уведомление", "оповещение", "мониторинг", "qr", "notification", "notifications",
                              "alert", "alerts"})
+
+
+# Asked outright («как это работает и сколько стоит?»): the general paragraph is the answer to it
+_HOW_IT_WORKS = re.compile(
+    r"\bкак\s+(?:это\s+|он\s+|оно\s+|все\s+|сервис\s+|система\s+)?(?:работает|устроен\w*)|"
+    r"\bчто\s+(?:он\s+|сервис\s+|система\s+)?(?:умеет|умеете|может|делает)\b|\bфункционал\w*|"
+    r"\bhow\s+does\s+(?:it|this|the\s+service)\s+work\b|\bwhat\s+(?:can|does)\s+(?:it|the\s+service)\s+do\b"
+)
 
 
 @cache
@@ -63,7 +73,8 @@ def _in_order(group: tuple[str, ...], said: list[str]) -> bool:
 def topics_in(text: str, norm: str) -> list[str]:
     """The topics asked in `text` (`norm`: the same text normalised for patterns.py), in a fixed order."""
     found = set(p.topics_in(norm)) | lexicon_topics(text)
-    if "features" in found and len(found) > 1 and not (set(lemmas(text)) & _NAMED_FEATURES):
+    if ("features" in found and len(found) > 1 and not (set(lemmas(text)) & _NAMED_FEATURES)
+            and not _HOW_IT_WORKS.search(norm)):
         found.discard("features")
     if "why_us" in found and not (set(lemmas(text)) & _PLATFORM_WORDS):  # its answer names the platforms
         found.discard("platforms")

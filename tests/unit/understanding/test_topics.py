@@ -117,3 +117,12 @@ def test_a_request_for_the_contract_or_the_invoice_is_a_wish_to_buy(text: str, b
     from agent.understanding.patterns import asks_to_buy
 
     assert asks_to_buy(normalize(text)) is buying
+
+
+def test_how_it_works_asked_outright_is_answered_beside_a_specific_topic() -> None:
+    from agent.understanding.topics import topics_in
+
+    text = "Расскажите подробнее, как это работает и сколько стоит?"
+    assert topics_in(text, normalize(text)) == ["features", "price"]
+    text = "Сколько стоит, если нам важен быстрый ответ на негатив?"  # a feature word in passing
+    assert topics_in(text, normalize(text)) == ["price"]
