@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from langgraph.runtime import Runtime
@@ -16,6 +17,7 @@ from agent.understanding.reading import read_with_model
 from agent.understanding.redirect import stop_and_refer
 from agent.understanding.schema import Understanding
 from agent.understanding.stop_signal import StopVerdict, stop_outcome
+from agent.understanding.zones import MOSCOW, named_zone
 
 RULES_ENOUGH = {"presentation", "demo", "pause", "not_interested", "referral"}
 MOVABLE = {"interested", "question", "presentation", "demo", "other"}  # what the rest of a move message may ask
@@ -24,9 +26,13 @@ MOVABLE = {"interested", "question", "presentation", "demo", "other"}  # what th
 async def understand(state: ConversationState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     ctx = runtime.context
     event, contact = state["event"], state["contact"]
+    reckoned = reckoned_in(ctx, event, contact)
+    if reckoned:  # «в 11 по Новосибирску»: read the times in that zone, and answer in it from now on
+        contact = {**contact, "timezone": reckoned}
     cached = event.get("meta", {}).get("understanding")
     if cached:  # a replay after a crash reads the message exactly as the first try did
-        return {"understanding": cached["reading"], "handoff_reason": cached.get("handoff_reason")}
+        return {"understanding": cached["reading"], "handoff_reason": cached.get("handoff_reason"),
+                **with_zone(contact, reckoned)}
     text, flags = event.get("text", ""), list(event.get("flags", []))
     now, tz = ctx.now(), ctx.tz(contact)
     reading: Understanding | None = rules.detect_certain(text, flags, now, tz)
@@ -60,7 +66,24 @@ async def understand(state: ConversationState, runtime: Runtime[AgentContext]) -
     # deliver caches it on the inbox event (before the move: a replay must not re-read against the moved contact)
     if reading.source == "llm" or handoff_reason or reading.new_address:
         update["effects"] = [effects.RememberReading(reading=dumped, handoff_reason=handoff_reason)]
-    return update
+    return {**update, **with_zone(contact, reckoned, update.get("effects", []))}
+
+
+def reckoned_in(ctx: AgentContext, event: dict[str, Any], contact: dict[str, Any]) -> str | None:
+    """The zone a client message names for its times, when it is not the contact's zone already."""
+    if event.get("kind") != "message":
+        return None
+    zone = named_zone(str(event.get("text") or ""))
+    if zone is None or zone.key in (MOSCOW, ctx.tz(contact).key):  # «по мск»: converted, the contact keeps its zone
+        return None
+    return zone.key
+
+
+def with_zone(contact: dict[str, Any], reckoned: str | None, turn_effects: Sequence[Any] = ()) -> dict[str, Any]:
+    """The state update that moves the contact to the zone they reckon in: this turn and after."""
+    if reckoned is None:
+        return {}
+    return {"contact": contact, "effects": [*turn_effects, effects.contact_update(order=0, timezone=reckoned)]}
 
 
 def to_new_address(reading: Understanding, moved: NewAddress, verdict: StopVerdict, contact: dict[str, Any],

@@ -27,6 +27,7 @@ from agent.understanding.calendar_ru import (
     ordinal_value,
     weekday_number,
 )
+from agent.understanding.zones import without_zone
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 RECENT_DAYS = 31  # «с 23.11 по 06.12» on 25.11: a day-month up to a month ago is this year's
@@ -417,7 +418,7 @@ def _duration(unit: str, amount: int) -> Duration:
 
 def scan(text: str, now_local: datetime) -> Scan:
     """Everything date-like in `text`, resolved against `now_local` (aware, contact's zone)."""
-    result = Scan(normalize(text))
+    result = Scan(without_zone(normalize(text)))  # «в 11 по Новосибирску»: the zone is read elsewhere
     _scan_dates(result, now_local.date())
     _scan_duration(result)
     _scan_times(result)

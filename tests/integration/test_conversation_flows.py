@@ -193,6 +193,24 @@ async def test_a_slot_picked_by_its_place_in_the_list_is_booked_whatever_the_wor
     assert not stored.get("proposed_slots")
 
 
+async def test_a_client_reckoning_in_their_own_zone_moves_the_conversation_to_it(runtime: AgentRuntime) -> None:
+    from zoneinfo import ZoneInfo
+
+    contact, channel = await start(runtime)
+    await client_says(runtime, contact, "Давайте в понедельник в 11 по Новосибирску", channel)
+    stored = await runtime.store.contacts.require(contact["_id"])
+    assert stored["timezone"] == "Asia/Novosibirsk"
+    assert stored["demo_at"] == datetime(2026, 11, 30, 11, 0, tzinfo=ZoneInfo("Asia/Novosibirsk"))
+    assert "(МСК+4)" in [m for m in channel.sent if m.kind != "team"][-1].text
+
+
+async def test_moscow_time_named_by_the_client_is_converted_and_the_zone_kept(runtime: AgentRuntime) -> None:
+    contact, channel = await start(runtime, timezone="Asia/Yekaterinburg")
+    await client_says(runtime, contact, "Давайте в понедельник в 11 по Москве", channel)
+    stored = await runtime.store.contacts.require(contact["_id"])
+    assert stored["timezone"] == "Asia/Yekaterinburg" and stored["demo_at"] == datetime(2026, 11, 30, 11, 0, tzinfo=MSK)
+
+
 async def test_an_opt_out_with_no_booking_tells_the_team_nothing(runtime: AgentRuntime) -> None:
     contact, channel = await start(runtime)
     before = len(channel.sent)
