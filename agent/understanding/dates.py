@@ -390,6 +390,35 @@ _SEASONS: tuple[tuple[re.Pattern[str], int], ...] = (
 )
 
 
+_QUARTER_NUMBERS = {"перв": 1, "втор": 2, "трет": 3, "четверт": 4, "1": 1, "2": 2, "3": 3, "4": 4,
+                    "first": 1, "second": 2, "third": 3, "fourth": 4}
+_QUARTER = re.compile(
+    r"\b(?:в|во|с|со|к|до|после|на|in|by|after|from|early|until)?\s*"
+    r"(?:(перв|втор|трет|четверт)\w*\s+квартал\w*|([1-4])\s*(?:-?(?:й|м|ом|ый))?\s+квартал\w*|"
+    r"q([1-4])\b|(first|second|third|fourth)\s+quarter)"
+)
+_NEXT_QUARTER = re.compile(r"\b(?:в|на|с)\s+следующ\w+\s+квартал\w*|\bnext\s+quarter\b")
+
+
+def _quarter(text: str, today: date) -> date | None:
+    """«во втором квартале», "in Q1", «в следующем квартале», «не пишите до второго квартала»: the
+    first working day of that quarter (the next one of that number); «после первого квартала»: of
+    the quarter after it."""
+    current = (today.month - 1) // 3 + 1
+    if _NEXT_QUARTER.search(text):
+        number = current % 4 + 1
+    elif found := _QUARTER.search(text):
+        number = _QUARTER_NUMBERS[next(g for g in found.groups() if g)]
+        if re.match(r"\s*(?:после|after)\b", found.group(0)):  # «после первого квартала»: from the second
+            number = number % 4 + 1
+    else:
+        return None
+    if number == current:  # «в этом квартале»: already in it, no date to wait for
+        return None
+    year = today.year + (1 if number < current else 0)
+    return first_working_day_of(year, 3 * (number - 1) + 1)
+
+
 def _anchor(pos: str) -> int:
     """Day of month a position word points to: start 1, middle 15, end 20."""
     if "серед" in pos or "mid" in pos:
@@ -441,6 +470,8 @@ def _period(text: str, today: date) -> date | None:
         return next_working_day(friday if friday > today else friday + timedelta(days=7))
     if (period := _month_period(text, today)) is not None:
         return period
+    if (quarter := _quarter(text, today)) is not None:
+        return quarter
     for pattern, month in _SEASONS:
         if pattern.search(text):
             season = {month, month % 12 + 1, (month + 1) % 12 + 1}

@@ -450,3 +450,16 @@ def test_a_proposed_slot_picked_by_its_place_in_the_list(text: str, expected: da
     proposed = [msk(11, 27, 11), msk(11, 27, 15), msk(11, 30, 11)]
     when = resolve_when(text, NOW, MSK)
     assert against_booking(text, when.at, when.day, None, NOW, MSK, proposed) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Not now, maybe in Q1", date(2027, 1, 11)),  # the first working day after the New Year holidays
+    ("Напишите во втором квартале", date(2027, 4, 1)),
+    ("Давайте вернёмся к этому в следующем квартале", date(2027, 1, 11)),
+    ("Напишите после первого квартала", date(2027, 4, 1)),
+    ("Не пишите до второго квартала, бюджеты заморожены", date(2027, 4, 1)),
+    ("Let's revisit this in Q3", date(2027, 7, 1)),
+    ("in Q4", None),  # the quarter we are in: no date to wait for
+])
+def test_a_pause_to_a_quarter_starts_on_its_first_working_day(text: str, expected: date | None) -> None:
+    assert pause_until(text, NOW, MSK) == expected
