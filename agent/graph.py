@@ -36,10 +36,12 @@ from agent.nodes.refer import refer
 from agent.nodes.restart import restart
 from agent.nodes.review import review
 from agent.nodes.thank import thank
+from agent.nodes.to_telegram import to_telegram
 from agent.nodes.understand import understand
 from agent.state import ConversationState, InputState
 from agent.understanding.calendar_ru import normalize
 from agent.understanding.dates import slot_by_position
+from agent.understanding.entities import own_telegram
 from agent.understanding.patterns import (
     DECK,
     DECK_SEND,
@@ -53,7 +55,7 @@ from agent.understanding.promise import promises_reply
 from agent.understanding.schema import Understanding
 
 ActionNode = Literal[
-    "pitch", "present", "book_demo", "refer", "pause", "opt_out", "handoff", "hold", "close", "restart",
+    "pitch", "present", "book_demo", "refer", "pause", "opt_out", "handoff", "hold", "close", "restart", "to_telegram",
     "opted_out_wrote", "thank", "moved", "deliver",
 ]
 TimerNode = Literal["outreach", "follow_up", "close"]
@@ -198,6 +200,10 @@ def route_after_understand(state: ConversationState) -> list[ActionNode]:
 def action_nodes(state: ConversationState, reading: Understanding) -> list[ActionNode]:
     """What the message asks for, for a contact the agent may answer."""
     intent = reading.intent
+    if (not state.get("handoff_reason") and intent not in ("opt_out", "not_interested") and reading.referral is None
+            and not state["contact"].get("telegram_chat_id")
+            and own_telegram(str((state.get("event") or {}).get("text") or ""))):
+        return ["to_telegram"]  # «мой телеграм @ivan, там быстрее отвечу»
     if not state.get("handoff_reason") and (thanks_after_booking(state, reading) or plain_thanks(state, reading)
                                               or promised_reply(state, reading) or bare_acknowledgement(state, reading)):
         return ["deliver"] if acknowledged_just_now(state) else ["thank"]
@@ -230,7 +236,8 @@ def action_nodes(state: ConversationState, reading: Understanding) -> list[Actio
 def build_graph(checkpointer: BaseCheckpointSaver | None = None) -> ConversationGraph:
     builder = StateGraph(ConversationState, context_schema=AgentContext, input_schema=InputState)
     for node in (load_context, understand, acknowledge, operator_reply, outreach, follow_up, close, restart, pitch,
-                 present, book_demo, refer, pause, opt_out, handoff, hold, opted_out_wrote, thank, moved, compose, guard,
+                 present, book_demo, refer, pause, opt_out, handoff, hold, opted_out_wrote, thank, moved, to_telegram,
+                 compose, guard,
                  review,
                  deliver):
         builder.add_node(node)
@@ -238,7 +245,8 @@ def build_graph(checkpointer: BaseCheckpointSaver | None = None) -> Conversation
     builder.add_conditional_edges("load_context", route_after_load_context)
     builder.add_conditional_edges("understand", route_after_understand)
     for name in ("acknowledge", "operator_reply", "outreach", "follow_up", "close", "restart", "pitch", "present",
-                 "book_demo", "refer", "pause", "opt_out", "handoff", "hold", "opted_out_wrote", "thank", "moved"):
+                 "book_demo", "refer", "pause", "opt_out", "handoff", "hold", "opted_out_wrote", "thank", "moved",
+                 "to_telegram"):
         builder.add_edge(name, "compose")
     builder.add_edge("compose", "guard")
     builder.add_edge("guard", "review")

@@ -208,3 +208,18 @@ def extract_person(text: str) -> Person | None:
         phone=phones[0] if phones else None,
         role=find_role(text),
     )
+
+
+_OWN_CUE = re.compile(r"\b(?:мой|моя|мне|меня|мною|я|my|me|i)\b|\b(?:пишите|напишите|лучше|удобнее|быстрее|"
+                      r"write|text|message|dm|ping)\b[^.!?\n]{0,30}\b(?:телеграм\w*|телеграмм\w*|тг|телеге|telegram|tg)\b",
+                      re.IGNORECASE)
+
+
+def own_telegram(text: str) -> str | None:
+    """The client's own Telegram handle when they offer it for the conversation («мой телеграм
+    @ivan», «лучше пишите в тг @ivan»): one handle, with a first-person cue or a wish to be written
+    to there. A handle next to someone else's name is a referral, read elsewhere."""
+    handles = find_telegram(text)
+    if len(handles) != 1 or not _OWN_CUE.search(text):
+        return None
+    return handles[0]

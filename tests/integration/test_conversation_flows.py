@@ -211,6 +211,40 @@ async def test_moscow_time_named_by_the_client_is_converted_and_the_zone_kept(ru
     assert stored["timezone"] == "Asia/Yekaterinburg" and stored["demo_at"] == datetime(2026, 11, 30, 11, 0, tzinfo=MSK)
 
 
+async def test_a_client_offering_their_own_telegram_gets_the_bot_link_and_the_handle_binds_them(
+        runtime: AgentRuntime) -> None:
+    from channels.telegram.settings import TelegramSettings
+
+    runtime.deep_links = TelegramSettings(_env_file=None, telegram_bot_token="123:abc",  # type: ignore[call-arg]
+                                          telegram_bot_username="otzyvy_test_bot").deep_links()
+    contact, channel = await start(runtime)
+    before = len(channel.sent)
+    await client_says(runtime, contact, "Мой телеграм @Ivan_Utro, там быстрее отвечу", channel)
+    [reply] = channel.sent[before:]
+    assert "t.me/otzyvy_test_bot?start=" in reply.text and "Старт" in reply.text
+    stored = await runtime.store.contacts.require(contact["_id"])
+    assert stored["telegram"] == "@ivan_utro" and stored["status"] == "active"  # /start by that username binds them
+    assert await runtime.store.contacts.find_by_address("telegram", "ivan_utro") is not None
+
+
+async def test_a_client_offering_their_own_telegram_with_no_bot_goes_to_a_person(runtime: AgentRuntime) -> None:
+    contact, channel = await start(runtime)
+    before = len(channel.sent)
+    await client_says(runtime, contact, "Не пишите мне сюда, я тут редко бываю — лучше в телеграм @ivan_utro", channel)
+    reply, note = channel.sent[before:]
+    assert "напишет Вам в Telegram" in reply.text and note.kind == "team" and "@ivan_utro" in note.text
+    stored = await runtime.store.contacts.require(contact["_id"])
+    assert stored["status"] == "handoff" and stored["telegram"] == "@ivan_utro"
+
+
+async def test_a_colleagues_telegram_is_a_referral_not_a_move(runtime: AgentRuntime) -> None:
+    contact, channel = await start(runtime)
+    doc = await client_says(runtime, contact, "Напишите нашему маркетологу Анне в телеграм @anna_mkt", channel)
+    assert doc["result"]["actions"] == ["create_contact"]
+    stored = await runtime.store.contacts.require(contact["_id"])
+    assert not stored.get("telegram")
+
+
 async def test_an_opt_out_with_no_booking_tells_the_team_nothing(runtime: AgentRuntime) -> None:
     contact, channel = await start(runtime)
     before = len(channel.sent)

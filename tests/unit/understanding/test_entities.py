@@ -118,3 +118,13 @@ def test_extract_person() -> None:
     )
     assert extract_person("обратитесь к @petrov_ivan") == Person(telegram="@petrov_ivan")
     assert extract_person("Спасибо, не нужно") is None
+
+
+def test_the_clients_own_telegram_offered_for_the_conversation() -> None:
+    from agent.understanding.entities import own_telegram
+
+    assert own_telegram("Мой телеграм @ivan_utro, там быстрее отвечу") == "@ivan_utro"
+    assert own_telegram("Не пишите сюда, лучше в тг @ivan_utro") == "@ivan_utro"
+    assert own_telegram("My telegram is @ivan_utro") == "@ivan_utro"
+    assert own_telegram("Пишите @ivan_utro") is None  # no cue that it is theirs
+    assert own_telegram("Мой телеграм @ivan_utro, а коллеги — @anna_mkt") is None  # two handles: a person reads it
