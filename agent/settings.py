@@ -78,7 +78,9 @@ class Settings(BaseSettings):
     close_after_days: int = 7
     demo_duration_min: int = 30
     demo_slot_hours: tuple[int, ...] = (11, 15)
-    max_reply_words: int = 120
+    max_reply_words: int = 120  # a reply with a model-written answer
+    # a reply made only of the team's templates (several questions answered beside a booking)
+    max_template_reply_words: int = 220
     # review mode: which replies wait for a person's approval before they are sent
     approval: Approval = "off"
     draft_timer_wait_s: float = 300.0  # a timer of a contact with a draft waiting is retried after this

@@ -64,7 +64,8 @@ async def evaluate(dialogs: Sequence[Dialog], settings: Settings, mongo_uri: str
     results = await run_suite(dialogs, settings, mongo_uri, chat_model=chat_model, progress=progress,
                               concurrency=concurrency)
     facts = product_facts(settings)
-    scorer = Scorer(facts, settings.max_reply_words, settings.default_timezone)
+    max_words = settings.max_reply_words if chat_model is not None else settings.max_template_reply_words  # as the guard
+    scorer = Scorer(facts, max_words, settings.default_timezone)
     summary = summarise(scorer.score(results))
     judged = None
     if judge:

@@ -50,7 +50,9 @@ def check(ctx: AgentContext, state: ConversationState, parts: list[dict[str, Any
     model wrote (the templates are the team's own words)."""
     language = reply_language(state)
     drafted = "\n\n".join(p["text"] for p in parts if p.get("source") == "llm")
-    return violations(body_of(parts), language=language, max_words=ctx.settings.max_reply_words,
+    # the team's templates answer each question asked, so a reply of several is longer than a model's
+    max_words = ctx.settings.max_reply_words if drafted else ctx.settings.max_template_reply_words
+    return violations(body_of(parts), language=language, max_words=max_words,
                       product_facts=ctx.prompts.text("product_facts"), client_text=client_words(state),
                       booked=booked_times(ctx, state), prompt_texts=[ctx.prompts.text(name) for name in PROMPTS],
                       figures_text=drafted)

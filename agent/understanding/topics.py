@@ -28,7 +28,7 @@ _NAMED_FEATURES = frozenset({"уведомление", "оповещение", "
 
 # Asked outright («как это работает и сколько стоит?»): the general paragraph is the answer to it
 _HOW_IT_WORKS = re.compile(
-    r"\bкак\s+(?:это\s+|он\s+|оно\s+|все\s+|сервис\s+|система\s+)?(?:работает|устроен\w*)|"
+    r"\bкак\s+(?:это\s+|он\s+|оно\s+|все\s+|сервис\s+|система\s+)?(?:работает(?!\s+(?:с|со)\b)|устроен\w*)|"
     r"\bчто\s+(?:он\s+|сервис\s+|система\s+)?(?:умеет|умеете|может|делает)\b|\bфункционал\w*|"
     r"\bhow\s+does\s+(?:it|this|the\s+service)\s+work\b|\bwhat\s+(?:can|does)\s+(?:it|the\s+service)\s+do\b"
 )

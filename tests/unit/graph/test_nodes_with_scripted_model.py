@@ -239,3 +239,21 @@ async def test_guard_hands_off_when_the_redraft_is_also_bad(clock: SimulatedCloc
     contact_sets = [e.set for e in update["effects"] if e.type == "contact"]
     assert contact_sets and contact_sets[0]["status"] == "handoff"
     assert any(e.type == "notify_team" for e in update["effects"])
+
+
+async def test_a_reply_of_templates_only_may_be_longer_than_a_model_written_one(clock: SimulatedClock) -> None:
+    runtime = make_runtime(clock, None)
+    ctx = runtime.context
+    names = ("answers/platforms", "answers/features", "answers/price", "answers/integrations", "book_demo_propose")
+    texts = [ctx.prompts.render(name, slots_text="— среда, 9 декабря, 14:00 (МСК)") for name in names]
+    words = len(" ".join(texts).split())
+    assert ctx.settings.max_reply_words < words < ctx.settings.max_template_reply_words
+    state = message_state("Площадки, функции, цена, интеграции и созвон в среду?", clock)
+    state["parts"] = [effects.part(t, "answer") for t in texts]
+    state["reply"] = compose_text(ctx, state, state["parts"])
+    assert await guard(state, runtime) == {}  # the team's own words answering what was asked: sent
+
+    drafted = [{**p, "source": "llm"} if i == 0 else p for i, p in enumerate(state["parts"])]
+    state["parts"], state["reply"] = drafted, compose_text(ctx, state, drafted)
+    update = await guard(state, runtime)  # a model wrote part of it: the shorter limit binds, no model to redraft
+    assert update["actions"] == ["handoff"] and any("too long" in v for v in update["guard_violations"])

@@ -124,5 +124,7 @@ def test_how_it_works_asked_outright_is_answered_beside_a_specific_topic() -> No
 
     text = "Расскажите подробнее, как это работает и сколько стоит?"
     assert topics_in(text, normalize(text)) == ["features", "price"]
+    text = "Как сервис работает с 2ГИС и сколько стоит?"  # how it works with a platform: the platforms answer
+    assert topics_in(text, normalize(text)) == ["platforms", "price"]
     text = "Сколько стоит, если нам важен быстрый ответ на негатив?"  # a feature word in passing
     assert topics_in(text, normalize(text)) == ["price"]
