@@ -40,7 +40,7 @@ from agent.nodes.to_telegram import to_telegram
 from agent.nodes.understand import understand
 from agent.state import ConversationState, InputState
 from agent.understanding.calendar_ru import normalize
-from agent.understanding.dates import slot_by_position
+from agent.understanding.dates import booked_shift, slot_by_position
 from agent.understanding.entities import own_telegram
 from agent.understanding.patterns import (
     DECK,
@@ -169,6 +169,16 @@ def picks_a_proposed_slot(state: ConversationState, reading: Understanding) -> b
     return slot_by_position(text, [aware(s) for s in offered]) is not None
 
 
+def shifts_the_booked_call(state: ConversationState, reading: Understanding) -> bool:
+    """«А можно на полчаса позже?» with a demo booked: a move of the booking by that much."""
+    contact = state["contact"]
+    if contact.get("stage") != "demo_booked" or not contact.get("demo_at"):
+        return False
+    if reading.intent in ("opt_out", "not_interested", "referral", "bounce", "auto_reply"):
+        return False
+    return booked_shift(normalize(str((state.get("event") or {}).get("text") or ""))) is not None
+
+
 def route_after_understand(state: ConversationState) -> list[ActionNode]:
     """The action nodes for this message; several run side by side for a mixed message."""
     reading = Understanding.model_validate(state["understanding"])
@@ -208,7 +218,8 @@ def action_nodes(state: ConversationState, reading: Understanding) -> list[Actio
                                               or promised_reply(state, reading) or bare_acknowledgement(state, reading)):
         return ["deliver"] if acknowledged_just_now(state) else ["thank"]
     if not state.get("handoff_reason") and (question_about_booked_call(state, reading)
-                                            or picks_a_proposed_slot(state, reading)):
+                                            or picks_a_proposed_slot(state, reading)
+                                            or shifts_the_booked_call(state, reading)):
         return ["book_demo"]
     said = normalize(str((state.get("event") or {}).get("text") or ""))
     if (not state.get("handoff_reason") and intent not in ("opt_out", "not_interested") and not reading.wants_demo

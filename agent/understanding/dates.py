@@ -163,9 +163,12 @@ def against_booking(text: str, at: datetime | None, day: date | None, booked: da
       else that clock time on the first proposed day;
     - «Перенесём на 14:00?», "2pm same day?": a clock time with no day named keeps the booked day;
     - «на среду в то же время», "Wednesday, same time": the named day at the booked clock time;
+    - «на полчаса позже», "an hour earlier": the booked call moved by that much;
     - «давайте второй вариант», "the first one works": the slot at that place in the proposed list
       (None if it has passed); «давайте в пятницу» when one slot was proposed that day: that slot.
     Otherwise `at` as read."""
+    if booked is not None and (shift := booked_shift(normalize(text))) is not None:  # «на полчаса позже»
+        return booked.astimezone(tz) + shift
     if at is not None and not _names_a_day(text, now, tz):
         clock = at.astimezone(tz).time().replace(tzinfo=None)
         matching = sorted(s for s in proposed if s > now and s.astimezone(tz).time().replace(tzinfo=None) == clock)
@@ -187,6 +190,28 @@ def against_booking(text: str, at: datetime | None, day: date | None, booked: da
         if len(on_day) == 1:  # «давайте в пятницу» when one slot was offered on Friday
             return on_day[0].astimezone(tz)
     return at
+
+
+_SHIFT = re.compile(
+    r"\bна\s+(полчаса|час|полтора\s+часа|пару\s+часов|два\s+часа|(\d{1,3})\s*(?:мин\w*|час\w*))\s+(позже|раньше|пораньше|попозже)\b|"
+    r"\b(half\s+an\s+hour|an\s+hour|(\d{1,3})\s*(?:min\w*|hours?))\s+(later|earlier)\b"
+)
+_SHIFT_MINUTES = {"полчаса": 30, "час": 60, "полтора часа": 90, "пару часов": 120, "два часа": 120,
+                  "half an hour": 30, "an hour": 60}
+
+
+def booked_shift(norm: str) -> timedelta | None:
+    """«Можно на полчаса позже?», «на час раньше», "30 minutes later": how far the booked call moves."""
+    found = _SHIFT.search(norm)
+    if found is None:
+        return None
+    amount, number, way = (found.group(1), found.group(2), found.group(3)) if found.group(1) else found.group(4, 5, 6)
+    if number is not None:
+        minutes = int(number) * (60 if re.search(r"час|hour", amount) else 1)
+    else:
+        minutes = _SHIFT_MINUTES[re.sub(r"\s+", " ", amount)]
+    sign = -1 if way in ("раньше", "пораньше", "earlier") else 1
+    return timedelta(minutes=sign * minutes) if 0 < minutes <= 12 * 60 else None
 
 
 _POSITION = {"перв": 0, "втор": 1, "трет": 2, "последн": -1, "first": 0, "second": 1, "third": 2, "last": -1,

@@ -245,6 +245,14 @@ async def test_a_colleagues_telegram_is_a_referral_not_a_move(runtime: AgentRunt
     assert not stored.get("telegram")
 
 
+async def test_a_booked_call_moved_by_half_an_hour_is_rebooked(runtime: AgentRuntime) -> None:
+    after = await booked_then(runtime, "А можно на полчаса позже?")
+    [reply] = [m for m in after if m.kind != "team"]
+    assert "15:30" in reply.text and "специалист" not in reply.text
+    [stored] = [c async for c in runtime.store.contacts.col.find({})]
+    assert stored["demo_at"] == datetime(2026, 11, 26, 15, 30, tzinfo=MSK)
+
+
 async def test_an_opt_out_with_no_booking_tells_the_team_nothing(runtime: AgentRuntime) -> None:
     contact, channel = await start(runtime)
     before = len(channel.sent)

@@ -463,3 +463,18 @@ def test_a_proposed_slot_picked_by_its_place_in_the_list(text: str, expected: da
 ])
 def test_a_pause_to_a_quarter_starts_on_its_first_working_day(text: str, expected: date | None) -> None:
     assert pause_until(text, NOW, MSK) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("А можно на полчаса позже?", msk(11, 27, 11, 30)),
+    ("Давайте на час раньше", msk(11, 27, 10)),
+    ("Сдвиньте на 15 минут пораньше", msk(11, 27, 10, 45)),
+    ("Can we do it 30 minutes later?", msk(11, 27, 11, 30)),
+    ("на 2 часа", None),  # a duration with no direction is not a move
+])
+def test_the_booked_call_moved_by_an_amount(text: str, expected: datetime | None) -> None:
+    from agent.understanding.dates import against_booking
+
+    booked = msk(11, 27, 11)
+    when = resolve_when(text, NOW, MSK)
+    assert against_booking(text, when.at, when.day, booked, NOW, MSK) == expected
