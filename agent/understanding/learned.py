@@ -67,7 +67,7 @@ def off_topic(reading: Understanding, text: str) -> bool:
     """An off-topic request the rules recognised by name (a job application, an SEO or app offer)
     stays off-topic: a hand-off costs a person's minute, a product answer to it looks careless. The
     rules' *default* "other" (nothing matched) is what the classifier is for."""
-    return reading.intent == "other" and bool(p.OTHER.search(p.neutralise(normalize(text))))
+    return reading.intent == "other" and p.names_off_topic(p.neutralise(normalize(text)))
 
 
 def backed_by_entity(reading: Understanding) -> bool:

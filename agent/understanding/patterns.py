@@ -87,6 +87,20 @@ PAUSE = re.compile(
     r"\bout\s+of\s+(?:the\s+)?office\b|\bon\s+(?:vacation|leave|holiday)\b"
 )
 
+# «А у вас есть мобильное приложение?» asks about the product, not to build an app for us
+_PRODUCT_APP = re.compile(
+    r"\b(?:у\s+вас|у\s+сервиса|есть\s+ли|есть)\s+(?:[\w-]+\s+){0,2}(?:мобильн\w*\s+)?приложени\w*|"
+    r"\bприложени\w*\s+(?:для|на)\s+(?:телефон|смартфон|ios|android|айфон|андроид)\w*|"
+    r"\b(?:do\s+you\s+have|is\s+there)\s+(?:an?\s+)?(?:mobile\s+)?app\b"
+)
+
+
+def names_off_topic(norm: str) -> bool:
+    """An off-topic request the rules name (a job, an SEO or app-building offer); a question about
+    the product's own app is not one."""
+    return bool(OTHER.search(norm)) and not _PRODUCT_APP.search(norm)
+
+
 REFERRAL = re.compile(
     r"\bзанима\w*\s+(?:этим|этими|такими|данным|этой|маркетинг\w*|отзыв\w*|у\s+нас)|\bэтим\s+(?:[\w-]+\s+){0,2}"
     r"занима|\bбольше\s+не\s+работа\w*|\bне\s+работа\w*\s+в\s+(?:компании|этой)|\bуволил\w*|"

@@ -165,7 +165,7 @@ def classify(text: str, now: datetime, tz: ZoneInfo, flags: Sequence[str] = ()) 
     question, topics = _questions(text, norm, wishes, now, tz)
     if question is not None:
         wishes.add("question")
-    if p.OTHER.search(norm) and (set(topics) <= {"company", "unknown"} or p.JOB.search(norm)):
+    if p.names_off_topic(norm) and (set(topics) <= {"company", "unknown"} or p.JOB.search(norm)):
         wishes.discard("question")
         wishes.add("other")
     if p.NOT_INTERESTED.search(norm):

@@ -128,3 +128,9 @@ def test_how_it_works_asked_outright_is_answered_beside_a_specific_topic() -> No
     assert topics_in(text, normalize(text)) == ["platforms", "price"]
     text = "Сколько стоит, если нам важен быстрый ответ на негатив?"  # a feature word in passing
     assert topics_in(text, normalize(text)) == ["price"]
+
+
+@pytest.mark.parametrize("text", ["А у вас есть мобильное приложение?", "Есть ли приложение для смартфона?",
+                                  "Is there a mobile app?"])
+def test_a_question_about_the_products_own_app_is_a_question_not_an_app_offer(text: str) -> None:
+    assert rules.classify(text, NOW, TZ).intent == "question"
