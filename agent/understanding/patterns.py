@@ -252,7 +252,7 @@ TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("who_for", re.compile(
         r"\bдля\s+кого\b|\bкому\s+(?:подходит|подойдет|нужен)|\bподойдет\s+ли\b|\bподходит\s+ли\b|"
         r"\bнам\s+подойдет\b|\bдля\s+(?:малого|небольшого|нашего|какого|каких)\s+(?:бизнес|компани)\w*|"
-        r"\bодн(?:а|ой|у)\s+(?:точк|клиник|кофейн|локац|филиал)\w*|\bwho\s+is\s+it\s+for\b|\bsuitable\s+for\b|"
+        r"\b(?:для|у\s+нас|всего|только)\s+(?:[\w-]+\s+)?одн(?:а|ой|у)\s+(?:точк|клиник|кофейн|локац|филиал)\w*|\bwho\s+is\s+it\s+for\b|\bsuitable\s+for\b|"
         r"\ba\s+good\s+fit\b|\bпотян\w+|\bвыдерж\w+|\bмасштаб\w*|\bscale\b")),
 )  # fmt: skip
 
@@ -311,6 +311,11 @@ UNCOVERED: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"\bотзыв\w*\s+(?:\w+\s+){0,4}(?:удал|убра|убир|скры|скрыв|снест|снос)\w*|"
         r"\b(?:remove|delete|hide|take\s+down)\s+(?:\w+\s+){0,2}reviews?\b")),
     ("contract", re.compile(r"\bдоговор(?:а|у|ом|е|ы|ов)?\b|\bоферт\w*|\bcontracts?\b|\bsla\b")),
+    ("minimum", re.compile(
+        r"\bминимальн\w*\s+(?:кол-?во|количеств\w*|число|объем\w*)|\bсколько\s+(?:[\w-]+\s+)?(?:точек|филиалов|локаций)\s+"
+        r"(?:минимально|минимум|как\s+минимум)|\bминимум\s+(?:сколько\s+)?(?:точек|филиалов|локаций)|"
+        r"\bminimum\s+(?:number\s+of\s+)?(?:locations|stores|branches|sites)")),
+    ("free", re.compile(r"\bбесплатн\w*|\bfree\s+(?:trial|of\s+charge|version|plan)\b|\bfor\s+free\b")),
     ("clients", re.compile(
         r"\bкейс\w*|\bклиент\w*\s+у\s+вас|\bваши\s+клиент\w*|\bу\s+вас\s+клиент\w*|\bреференс\w*|"
         r"\bкто\s+(?:из\s+[\w-]+\s+(?:[\w-]+\s+)?)?(?:уже\s+)?(?:пользу\w+|использу\w+|работа\w+\s+с\s+вами)|"

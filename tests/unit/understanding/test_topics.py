@@ -93,6 +93,8 @@ def test_asks_the_facts_leave_open_are_found_beside_any_topic() -> None:
     assert asks("Есть кейсы в ритейле?") == ["clients"]
     assert asks("Кто из известных компаний уже пользуется?") == ["clients"]
     assert asks("Who else uses it?") == ["clients"]
+    assert asks("Сколько точек минимально нужно для подключения?") == ["minimum"]
+    assert asks("Можно ли попробовать бесплатно на одной точке?") == ["free"]
     # a neighbouring word is not the ask
     assert asks("Договорились, созвонимся в четверг") == []
     assert asks("Как быстро приходят уведомления о негативе?") == []
