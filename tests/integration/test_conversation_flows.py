@@ -64,6 +64,14 @@ async def booked_then(rt: AgentRuntime, text: str) -> list[Any]:
     return channel.sent[before:]
 
 
+async def answer_to(rt: AgentRuntime, text: str) -> list[Any]:
+    """A fresh lead's outreach, then the client's `text`: what went out after it."""
+    contact, channel = await start(rt)
+    before = len(channel.sent)
+    await client_says(rt, contact, text, channel)
+    return channel.sent[before:]
+
+
 async def assert_demo_dropped(rt: AgentRuntime, status: str) -> dict[str, Any]:
     [stored] = [c async for c in rt.store.contacts.col.find({})]
     assert stored["status"] == status and stored["demo_at"] is None
@@ -254,10 +262,8 @@ async def test_a_booked_call_moved_by_half_an_hour_is_rebooked(runtime: AgentRun
 
 
 async def test_an_opt_out_with_no_booking_tells_the_team_nothing(runtime: AgentRuntime) -> None:
-    contact, channel = await start(runtime)
-    before = len(channel.sent)
-    await client_says(runtime, contact, "Больше нам не пишите.", channel)
-    assert channel.sent[before:] == []
+    after = await answer_to(runtime, "Больше нам не пишите.")
+    assert after == []
 
 
 async def test_a_pause_to_a_weekend_day_is_moved_to_the_next_working_day(runtime: AgentRuntime) -> None:
