@@ -29,7 +29,9 @@ async def to_telegram(state: ConversationState, runtime: Runtime[AgentContext]) 
     taken = owner is not None and owner["_id"] != contact["_id"]
     invite = None if taken else await telegram_invite(ctx, contact)
     if invite is None:
-        why = " (этот Telegram уже у другого контакта)" if taken else " (бот Telegram не настроен)"
+        why = (" (этот Telegram уже у другого контакта)" if taken
+               else " (клиент заблокировал бота)" if "telegram" in contact.get("unreachable", [])
+               else " (бот Telegram не настроен)")
         update = handoff_update(ctx, state, f"клиент просит писать ему в Telegram {handle}{why}",
                                 "telegram/own_handle_person")
         if not taken:
