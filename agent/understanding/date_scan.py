@@ -111,6 +111,7 @@ _HALF = re.compile(
     r"шестого|седьмого|восьмого|девятого|десятого|одиннадцатого|двенадцатого)\b"
 )
 _NOON = re.compile(r"\b(?:в\s+)?полдень\b|\b(?:at\s+)?noon\b")
+_OPEN_AMPM = re.compile(r"\b(?:after|before|until|till|from|не\s+раньше|после|до)\s+$")
 _AMPM = re.compile(r"\b(?P<h>\d{1,2})(?::(?P<m>[0-5]\d))?\s*(?P<part>a\.?m\.?|p\.?m\.?)(?![a-z])")
 _HOUR_WORDS = ("час", "два", "три", "четыре", "пять", "шесть", "семь", "восемь", "девять", "десять",
                "одиннадцать", "двенадцать")  # fmt: skip
@@ -277,6 +278,8 @@ def _scan_times(scan: Scan) -> None:
     for found in list(_AMPM.finditer(text)):
         hour = hour24(int(found.group("h")), found.group("part"))
         if hour is not None:
+            if _OPEN_AMPM.search(text[max(0, found.start() - 12) : found.start()]):
+                continue  # "after 4pm", "before 11am": a part of the day (`preferred_window`), like «после 16»
             scan.times.append(TimeRef(found.start(), time(hour, int(found.group("m") or 0)), True))
             text = _blank(text, found.start(), found.end())
     for pattern in (_BARE_HOUR, _WORD_HOUR):

@@ -391,6 +391,8 @@ def test_only_a_moment_takes_a_day_with_a_part_of_it(text: str, expected: bool) 
         ("лучше позвоните завтра после 14", (time(14), time(23, 59))),
         ("в пятницу до 12", (time(0), time(12))),
         ("в четверг утром", (time(0), time(13))),
+        ("Thursday after 4pm", (time(16), time(23, 59))),  # a bound of the day, not the call's time
+        ("tomorrow before 11am", (time(0), time(11))),
         ("давайте после 3", (time(15), time(23, 59))),  # an hour of the working day, not 3 at night
         ("Днём я весь в делах. Можем завтра в 3 ночи", None),  # a time named: no window
         ("утром не могу, давайте в пятницу", None),  # what does not suit is not a wish
@@ -413,6 +415,8 @@ def test_the_part_of_the_day_a_client_asks_for(text: str, window: tuple[time, ti
          [(date(2026, 11, 27), None, (time(13), time(23, 59))), (date(2026, 11, 30), None, (time(13), time(23, 59)))]),
         ("Давайте в пятницу в 10, либо во вторник в 16",
          [(date(2026, 11, 27), msk(11, 27, 10), None), (date(2026, 12, 1), msk(12, 1, 16), None)]),
+        ("Can we talk Friday between 10 and 12, or Monday after 4pm?",
+         [(date(2026, 11, 27), None, (time(10), time(12))), (date(2026, 11, 30), None, (time(16), time(23, 59)))]),
         ("Monday afternoon or Tuesday morning works",
          [(date(2026, 11, 30), None, (time(13), time(23, 59))), (date(2026, 12, 1), None, (time(0), time(13)))]),
         ("в пятницу или как Вам удобно", []),  # not a list of days
