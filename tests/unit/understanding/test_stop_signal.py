@@ -133,10 +133,12 @@ def test_analyzer_is_lazy():
 # Stop 24: the classifier's vocabulary cut is the same on every CPU (retrained: classifier 0.928 →
 # 0.931, 0.936 → 0.941 on the earlier set), and with that model the train-CV rule gives the possible
 # threshold 0.12 (recall 1,124 → 1,125 of 1,133; ordinary held 4.3 → 4.6 %; reader 0.9034 → 0.9011).
+# Stop 26: the rules beside the classifier (a product's own app, quarters, "ping me") raised the
+# reader 0.9013 → 0.9020 (0.9338 → 0.9342 on the earlier set); no other figure moved.
 FLOORS = {"intent_accuracy": 0.931, "opt_out_recall": 0.992, "certain_precision": 0.910,
-          "agent_intent_accuracy": 0.901, "agent_certain_share": 0.59}
+          "agent_intent_accuracy": 0.902, "agent_certain_share": 0.59}
 EARLIER_FLOORS = {"intent_accuracy": 0.941, "opt_out_recall": 0.996, "agent_certain_precision": 0.997,
-                  "agent_intent_accuracy": 0.933}
+                  "agent_intent_accuracy": 0.934}
 # The targets not reached yet (strict: they fail the build the day they pass). Its other
 # two, certain precision ≥ 99 % and ordinary messages held ≤ 5 %, are met by what the agent acts
 # on and asserted below; the stop-word band alone (`certain_precision` above) is only a floor.
