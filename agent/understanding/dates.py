@@ -223,11 +223,17 @@ _BY_POSITION = re.compile(
 )
 
 
+_REFUSED = re.compile(r"\bне\b|\bnot\b|n't\b|\bзанят\w*|\bникак\b")
+
+
 def slot_by_position(norm: str, proposed: Sequence[datetime]) -> datetime | None:
     """«Давайте второй вариант», "the first one works": the slot at that place in the list we sent."""
     found = _BY_POSITION.search(norm)
     if found is None:
         return None
+    clause = re.split(r"[.,;!?\n]|\bно\b|\bbut\b|\bа\b", norm[found.end():], maxsplit=1)[0]
+    if _REFUSED.search(clause) or _REFUSED.search(norm[max(0, found.start() - 12) : found.start()]):
+        return None  # «второй вариант не подходит», "the first one doesn't work"
     index = _POSITION[next(g for g in found.groups() if g)]
     return proposed[index] if -len(proposed) <= index < len(proposed) else None
 

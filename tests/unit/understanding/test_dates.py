@@ -447,6 +447,8 @@ def test_good_morning_is_a_greeting_not_a_part_of_the_day() -> None:
     ("Давайте в понедельник", msk(11, 30, 11)),  # the one slot offered on Monday
     ("Давайте в пятницу", None),  # two slots on Friday: no pick
     ("Второй раз пишу, ответьте", None),
+    ("Второй вариант не подходит, давайте в пятницу", None),  # refused, and Friday had two slots
+    ("The first one doesn't work for me", None),
 ])
 def test_a_proposed_slot_picked_by_its_place_in_the_list(text: str, expected: datetime | None) -> None:
     from agent.understanding.dates import against_booking
