@@ -203,7 +203,7 @@ _SHIFT_MINUTES = {"полчаса": 30, "час": 60, "полтора часа":
 def booked_shift(norm: str) -> timedelta | None:
     """«Можно на полчаса позже?», «на час раньше», "30 minutes later": how far the booked call moves."""
     found = _SHIFT.search(norm)
-    if found is None:
+    if found is None or _refused_around(norm, found):  # «на час позже не получится»
         return None
     amount, number, way = (found.group(1), found.group(2), found.group(3)) if found.group(1) else found.group(4, 5, 6)
     if number is not None:
@@ -226,13 +226,18 @@ _BY_POSITION = re.compile(
 _REFUSED = re.compile(r"\bне\b|\bnot\b|n't\b|\bзанят\w*|\bникак\b")
 
 
+def _refused_around(norm: str, found: re.Match[str]) -> bool:
+    """A negation right before the match or later in its clause («второй вариант не подходит»)."""
+    clause = re.split(r"[.,;!?\n]|\bно\b|\bbut\b|\bа\b", norm[found.end():], maxsplit=1)[0]
+    return bool(_REFUSED.search(clause) or _REFUSED.search(norm[max(0, found.start() - 12) : found.start()]))
+
+
 def slot_by_position(norm: str, proposed: Sequence[datetime]) -> datetime | None:
     """«Давайте второй вариант», "the first one works": the slot at that place in the list we sent."""
     found = _BY_POSITION.search(norm)
     if found is None:
         return None
-    clause = re.split(r"[.,;!?\n]|\bно\b|\bbut\b|\bа\b", norm[found.end():], maxsplit=1)[0]
-    if _REFUSED.search(clause) or _REFUSED.search(norm[max(0, found.start() - 12) : found.start()]):
+    if _refused_around(norm, found):
         return None  # «второй вариант не подходит», "the first one doesn't work"
     index = _POSITION[next(g for g in found.groups() if g)]
     return proposed[index] if -len(proposed) <= index < len(proposed) else None

@@ -477,6 +477,7 @@ def test_a_pause_to_a_quarter_starts_on_its_first_working_day(text: str, expecte
     ("Сдвиньте на 15 минут пораньше", msk(11, 27, 10, 45)),
     ("Can we do it 30 minutes later?", msk(11, 27, 11, 30)),
     ("на 2 часа", None),  # a duration with no direction is not a move
+    ("На час позже не получится, оставим как есть", None),
 ])
 def test_the_booked_call_moved_by_an_amount(text: str, expected: datetime | None) -> None:
     from agent.understanding.dates import against_booking
