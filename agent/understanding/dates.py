@@ -318,6 +318,8 @@ def alternatives(text: str, now: datetime, tz: ZoneInfo) -> list[Option]:
         when = resolve_when(part, now, tz)
         if when.invalid or not _names_a_day(part, now, tz):  # «в пятницу в 10 или в 11»: one day
             return []
+        if _REFUSED.search(normalize(part)):  # «в среду не могу, давайте в четверг или …»: the usual reading
+            return []
         if when.at is not None:
             local = when.at.astimezone(tz)
             if when.until is not None:  # «с 10 до 12»: a window on that day
