@@ -310,7 +310,13 @@ def alternatives(text: str, now: datetime, tz: ZoneInfo) -> list[Option]:
     listing = [sentence for sentence in _SENTENCES.split(text) if _OR.search(sentence)]
     if len(listing) != 1:  # the sentence that lists them («Четверг заняли. Тогда в пятницу или …»)
         return []
-    parts = [part for part in _OR.split(listing[0]) if part.strip()]
+    sentence = listing[0]
+    first_or = _OR.search(sentence)
+    if first_or is not None:  # «в пятницу не могу, давайте в понедельник или во вторник»: the clause that lists
+        head = sentence[: first_or.start()]
+        cut = max(head.rfind(","), head.rfind(";"), head.rfind("—"))
+        sentence = sentence[cut + 1 :] if cut >= 0 else sentence
+    parts = [part for part in _OR.split(sentence) if part.strip()]
     if len(parts) < 2:
         return []
     options: list[Option] = []

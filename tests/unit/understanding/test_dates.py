@@ -420,7 +420,9 @@ def test_the_part_of_the_day_a_client_asks_for(text: str, window: tuple[time, ti
         ("Monday afternoon or Tuesday morning works",
          [(date(2026, 11, 30), None, (time(13), time(23, 59))), (date(2026, 12, 1), None, (time(0), time(13)))]),
         ("в пятницу или как Вам удобно", []),  # not a list of days
-        ("В пятницу в 10 не могу, давайте в понедельник или во вторник", []),  # a refusal inside: the usual reading
+        ("В пятницу в 10 не могу, давайте в понедельник или во вторник",  # the clause that lists the days
+         [(date(2026, 11, 30), None, None), (date(2026, 12, 1), None, None)]),
+        ("В пятницу в 10 не могу или в понедельник", []),  # a refusal inside the list: the usual reading
         ("в пятницу в 10 или в 11", []),  # one day: the ordinary reading
         ("Пришлите презентацию или давайте созвонимся", []),
     ],
