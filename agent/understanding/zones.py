@@ -54,9 +54,10 @@ _ENGLISH = (
 )
 _RUSSIAN_BY = re.compile(r"\bпо\s+(" + "|".join(f"(?:{stem})" for stem, _ in _RUSSIAN) + r")[\w-]*"
                          r"(?:\s+времени)?(?!\w)")
+# a zone right after a clock time: "10am London", "at 3 CET", "15:00 MSK" ("12 UK stores" is not one)
 _ENGLISH_TIME = re.compile(r"\b(" + "|".join(f"(?:{names})" for names, _ in _ENGLISH) + r")\s+time\b|"
-                           r"\b\d{1,2}(?::\d{2})?\s*(?:am|pm)?\s+(" + "|".join(f"(?:{names})" for names, _ in _ENGLISH)
-                           + r")\b")
+                           r"(?:\b\d{1,2}(?::\d{2})?\s*(?:am|pm)|\bat\s+\d{1,2}(?::\d{2})?|\b\d{1,2}:\d{2})\s+("
+                           + "|".join(f"(?:{names})" for names, _ in _ENGLISH) + r")\b")
 _ENGLISH_ZONE_TIME = re.compile(r"\b(" + "|".join(f"(?:{names})" for names, _ in _ENGLISH) + r")\s+time\b")
 _OFFSET = re.compile(r"\b(?:utc|gmt)\s*([+-])\s*(\d{1,2})\b")
 
@@ -77,8 +78,9 @@ def without_zone(norm: str) -> str:
 def named_zone(text: str) -> ZoneInfo | None:
     """The zone the client reckons the times of this message in, when they name one."""
     norm = normalize(text)
-    if found := _RUSSIAN_BY.search(norm):
-        return _zone_of(found.group(1), _RUSSIAN)
+    for found in _RUSSIAN_BY.finditer(norm):
+        if _beside_a_clock(norm, found):  # «в 11 по Новосибирску», not «по Екатеринбургу у нас 5 точек»
+            return _zone_of(found.group(1), _RUSSIAN)
     if found := _ENGLISH_TIME.search(norm):
         return _zone_of(found.group(1) or found.group(2), _ENGLISH)
     if found := _OFFSET.search(norm):
@@ -86,6 +88,17 @@ def named_zone(text: str) -> ZoneInfo | None:
         if hours <= 14:  # Etc/GMT signs are inverted: UTC+5 is Etc/GMT-5
             return ZoneInfo("UTC") if hours == 0 else ZoneInfo(f"Etc/GMT{'-' if found.group(1) == '+' else '+'}{hours}")
     return None
+
+
+_CLOCK_BEFORE = re.compile(r"\d(?:[:.]\d{2})?\s*(?:ч\w*\.?|утра|дня|вечера)?\s*$")
+_CLOCK_AFTER = re.compile(r"\s*(?:в\s+|к\s+)?\d{1,2}(?:[:.]\d{2})?\b")
+
+
+def _beside_a_clock(norm: str, found: re.Match[str]) -> bool:
+    """The zone phrase names the clock of a time right next to it, or says «времени»."""
+    before = norm[max(0, found.start() - 20) : found.start()]
+    return ("времени" in found.group(0) or _CLOCK_BEFORE.search(before) is not None
+            or _CLOCK_AFTER.match(norm[found.end() : found.end() + 12]) is not None)
 
 
 def _zone_of(said: str, table: tuple[tuple[str, str], ...]) -> ZoneInfo | None:

@@ -24,6 +24,9 @@ from agent.understanding.zones import named_zone
     ("Мы в Казани, филиал в Омске", None),  # a place, not the clock they reckon in
     ("Давайте по телефону в 11", None),
     ("по плану в 10", None),
+    ("We have 12 UK stores and 3 in Dubai", None),  # a count, not a clock time
+    ("По Екатеринбургу у нас 5 точек, по Москве — три", None),  # a region, not the clock
+    ("15:00 MSK works", "Europe/Moscow"),
 ])
 def test_the_zone_a_client_reckons_in(text: str, zone: str | None) -> None:
     found = named_zone(text)
