@@ -78,15 +78,15 @@ def without_zone(norm: str) -> str:
 def named_zone(text: str) -> ZoneInfo | None:
     """The zone the client reckons the times of this message in, when they name one."""
     norm = normalize(text)
-    for found in _RUSSIAN_BY.finditer(norm):
-        if _beside_a_clock(norm, found):  # «в 11 по Новосибирску», not «по Екатеринбургу у нас 5 точек»
-            return _zone_of(found.group(1), _RUSSIAN)
-    if found := _ENGLISH_TIME.search(norm):
-        return _zone_of(found.group(1) or found.group(2), _ENGLISH)
-    if found := _OFFSET.search(norm):
-        hours = int(found.group(2))
+    for by in _RUSSIAN_BY.finditer(norm):
+        if _beside_a_clock(norm, by):  # «в 11 по Новосибирску», not «по Екатеринбургу у нас 5 точек»
+            return _zone_of(by.group(1), _RUSSIAN)
+    if english := _ENGLISH_TIME.search(norm):
+        return _zone_of(english.group(1) or english.group(2), _ENGLISH)
+    if offset := _OFFSET.search(norm):
+        hours = int(offset.group(2))
         if hours <= 14:  # Etc/GMT signs are inverted: UTC+5 is Etc/GMT-5
-            return ZoneInfo("UTC") if hours == 0 else ZoneInfo(f"Etc/GMT{'-' if found.group(1) == '+' else '+'}{hours}")
+            return ZoneInfo("UTC") if hours == 0 else ZoneInfo(f"Etc/GMT{'-' if offset.group(1) == '+' else '+'}{hours}")
     return None
 
 
