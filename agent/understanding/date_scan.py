@@ -90,7 +90,8 @@ _ORD_MONTH = re.compile(rf"\b({ORDINAL_RE})\s+({MONTH_RE})(?:\s+(\d{{4}}))?")
 _MONTH_DAY = re.compile(rf"\b({EN_MONTH_RE})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}}))?")
 _DAY_OF_MONTH = re.compile(
     rf"\b(?:(\d{{1,2}})\s*-?\s*(?:го|ого)\b|(\d{{1,2}}|{ORDINAL_RE})\s+числа\b|(?<=на\s)(\d{{1,2}})\s*-\s*(?:е|ое)\b"
-    r"(?=\s*(?:$|[^\w\s]|(?:в|во|на|с|со|к|или|и|а|но|число|числа)\b)))"
+    r"(?=\s*(?:$|[^\w\s]|(?:в|во|на|с|со|к|или|и|а|но|число|числа)\b))|"
+    r"(?:(?<=\bon\s)|(?<=\bthe\s))(\d{1,2})(?:st|nd|rd|th)\b)"  # "on the 10th", "the 3rd"
 )
 
 _AT_PREP = r"(?:в|во|к|около|примерно\s+в|где-то\s+в|at|around)"
@@ -368,7 +369,9 @@ def _scan_relative(scan: Scan, now_local: datetime) -> None:
     if week and found_weekday:  # «в четверг на следующей неделе» names a day, not a period
         text = _blank(text, week.start(), week.end())
     for found in list(_DAY_OF_MONTH.finditer(text)):
-        raw = found.group(1) or found.group(2) or found.group(3)
+        if found.group(4) and not scan.times:  # "the 10th at 2:30pm"; "after our meeting on the 18th" is no date
+            continue
+        raw = found.group(1) or found.group(2) or found.group(3) or found.group(4)
         number = int(raw) if raw.isdigit() else ordinal_value(raw)
         month_day = _next_day_of_month(today, number)
         if month_day:

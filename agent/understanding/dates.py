@@ -245,8 +245,10 @@ def slot_by_position(norm: str, proposed: Sequence[datetime]) -> datetime | None
 
 # The part of a day a client asks for when no exact time is named: slots are proposed inside it.
 # "Monday afternoon" counts, "Good afternoon" does not
-_AFTERNOON = re.compile(r"\bпосле\s+обеда\b|\bво\s+второй\s+половине\s+дня\b|\b(?<!good )afternoon\b")
-_MORNING = re.compile(r"\bутром\b|\bс\s+утра\b|\bдо\s+обеда\b|\bв\s+первой\s+половине\s+дня\b|\b(?<!good )morning\b")
+_AFTERNOON = re.compile(r"\bпосле\s+обеда\b|\bво\s+второй\s+половине\s+дня\b|\b(?<!good )afternoon\b|"
+                        r"\bafter\s+lunch\b")
+_MORNING = re.compile(r"\bутром\b|\bс\s+утра\b|\bдо\s+обеда\b|\bв\s+первой\s+половине\s+дня\b|\b(?<!good )morning\b|"
+                      r"\bbefore\s+lunch\b")
 _EVENING = re.compile(r"\bвечером\b|\bближе\s+к\s+вечеру\b|\b(?<!good )evening\b")
 _AFTER_HOUR = re.compile(r"\b(?:после|с|не\s+раньше)\s+(\d{1,2})(?:[:.](\d{2}))?(?:\s*(?:ч\w*))?(?!\s*(?:до|-|–))\b|"
                          r"\bafter\s+(\d{1,2})(?::(\d{2}))?\s*(pm|am)?\b")

@@ -488,3 +488,13 @@ def test_the_booked_call_moved_by_an_amount(text: str, expected: datetime | None
     booked = msk(11, 27, 11)
     when = resolve_when(text, NOW, MSK)
     assert against_booking(text, when.at, when.day, booked, NOW, MSK) == expected
+
+
+def test_an_english_day_of_the_month_and_lunch() -> None:
+    from agent.understanding.dates import preferred_window
+
+    assert resolve_when("How about the 27th at 2:30pm?", NOW, MSK).at == msk(11, 27, 14, 30)
+    assert resolve_when("Could we do it on the 1st at 11am?", NOW, MSK).at == msk(12, 1, 11)
+    assert resolve_when("Our 10th store opens soon", NOW, MSK) == When()  # a count, not a date
+    assert preferred_window("Next Tuesday works, any time after lunch", NOW, MSK) == (time(13), time(23, 59))
+    assert preferred_window("Friday before lunch", NOW, MSK) == (time(0), time(13))
