@@ -90,6 +90,11 @@ def _asks_for_an_action(low: str) -> bool:
     return any(pattern.search(low) for pattern in _ACTIONS)
 
 
+# «11 или 15?», "11 or 3?": a choice of hours beside a wish for a call, not a product question
+_ONLY_CLOCKS = re.compile(r"\s*(?:(?:в|at)\s+)?\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm)?\s*(?:или|либо|or)\s*(?:(?:в|at)\s+)?"
+                          r"\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm)?\s*\??\s*")
+
+
 def _questions(text: str, norm: str, wishes: set[str], now: datetime, tz: ZoneInfo) -> tuple[str | None, list[str]]:
     """The question sentences (client's words) and their topics; requests alone are not questions
     («а послезавтра после обеда?» beside a wish for a call asks for a time, not an answer)."""
@@ -100,7 +105,7 @@ def _questions(text: str, norm: str, wishes: set[str], now: datetime, tz: ZoneIn
             continue
         if "?" in sentence or p.QUESTION_START.match(low) or (p.ASK_INSIDE.search(low) and topics_in(sentence, low)):
             request_only = not topics_in(sentence, low) and (
-                _asks_for_an_action(low) or ("demo" in wishes and (
+                _asks_for_an_action(low) or _ONLY_CLOCKS.fullmatch(low) is not None or ("demo" in wishes and (
                     p.SLOT_AGREEMENT.search(low) or names_a_time(sentence, now, tz))))
             if not request_only:
                 asked.append(sentence)

@@ -29,3 +29,16 @@ NOW = datetime(2026, 11, 25, 12, 0, tzinfo=MSK)
 )
 def test_unanswered_questions(text: str, expected: list[str]) -> None:
     assert unanswered_questions(text, NOW, MSK) == expected
+
+
+def test_a_choice_of_hours_beside_a_call_is_not_a_product_question() -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from agent.understanding import rules
+
+    tz = ZoneInfo("Europe/Moscow")
+    now = datetime(2026, 12, 2, 12, tzinfo=tz)
+    for text in ("Monday works. 11 or 3?", "Давайте в понедельник. В 11 или в 15?"):
+        reading = rules.classify(text, now, tz)
+        assert reading.wants_demo and reading.question is None and "unknown" not in reading.topics
