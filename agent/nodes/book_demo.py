@@ -4,7 +4,7 @@ impossible. A contact has one booking: a new time replaces (reschedules) the boo
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,7 +29,7 @@ from agent.tools.calendar import (
 )
 from agent.tools.dropped_demo import drop_demo
 from agent.understanding.calendar_ru import normalize
-from agent.understanding.dates import against_booking, alternatives, preferred_window
+from agent.understanding.dates import against_booking, alternatives, pause_until, preferred_window
 from agent.understanding.entities import find_phones
 from agent.understanding.patterns import MOVE_CALL, RESCHEDULE
 
@@ -72,7 +72,8 @@ async def book_demo(state: ConversationState, runtime: Runtime[AgentContext]) ->
         text = ctx.prompts.render("book_demo_unavailable", lang, reason=ctx.prompts.render(f"demo_reasons/{problem}", lang),
                                   slots_text=format_slots(slots, tz, words))
     else:
-        slots = (their_days or propose_slots(now, tz, ctx.settings, day=reading.demo_day, window=window)
+        start_day = reading.demo_day or not_before(said, now, tz)  # «созвонимся после 10 января?»
+        slots = (their_days or propose_slots(now, tz, ctx.settings, day=start_day, window=window)
                  or propose_slots(now, tz, ctx.settings, window=window))
         slots_text = format_slots(slots, tz, words)
         if previous is None:
@@ -158,3 +159,11 @@ def _confirm(ctx: AgentContext, state: ConversationState, demo_at: datetime, pre
             effects.no_timer(),
         ],
     }
+
+
+def not_before(said: str, now: datetime, tz: ZoneInfo) -> date | None:
+    """The first day a call may be when the client bounds it rather than naming it («после 10
+    января», «после праздников», «через две недели»): read as the first day we may write again."""
+    until = pause_until(said, now, tz)
+    day = until.astimezone(tz).date() if isinstance(until, datetime) else until
+    return day if day is not None and day > now.astimezone(tz).date() + timedelta(days=1) else None
