@@ -99,7 +99,10 @@ async def create_contact(effect: fx.CreateContact, turn: Turn) -> None:
     referred, created = await create_referred(store, key, effect.fields, now)
     turn.record("referral_created", {"new_contact_id": referred["_id"], "created": created},
                 key=f"{key}:referral_created")
-    if created:
+    if created and not (referred.get("email") or referred.get("telegram")):  # a phone only: a person calls
+        await store.contacts.update(referred["_id"], now, status="handoff", stage="call_referral",
+                                    handoff_reason="рекомендовали позвонить: есть только телефон")
+    elif created:
         due = next_in_window(now, ctx.tz(referred), ctx.settings)
         timer_id = f"t:{key}:referral_outreach"
         await store.timers.schedule(timer_id, referred["_id"], "outreach", due, now)

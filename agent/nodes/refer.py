@@ -63,7 +63,15 @@ async def refer(state: ConversationState, runtime: Runtime[AgentContext]) -> dic
         return {"parts": [effects.part(text_out, "ack")],
                 "effects": [cadence_timer(ctx, state), effects.fact("replied", intent="referral"), *facts]}
     common = common_fields(contact, text)
-    if len(people) == 1:
+    calls: list[Any] = []
+    if len(people) == 1 and not (people[0].get("email") or people[0].get("telegram")):
+        # a phone only: no channel the agent can write on, so a person calls (the contact waits for them)
+        only = people[0]
+        shown = only.get("name") or only["phone"]
+        text_out = ctx.prompts.render("refer_phone", lang, referral_name=shown)
+        calls.append(effects.notify_team("refer_call_team", referral_name=only.get("name") or "—",
+                                         phone=only["phone"], last_message=text[:1000]))
+    elif len(people) == 1:
         only = people[0]
         shown = only.get("name") or only.get("email") or only.get("telegram") or words["colleague_to"]
         text_out = ctx.prompts.render("refer_thanks", lang, referral_name=shown)
@@ -81,6 +89,7 @@ async def refer(state: ConversationState, runtime: Runtime[AgentContext]) -> dic
                                    referrals_made=made + len(people)),
             effects.no_timer(),
             *facts,
+            *calls,
         ],
     }
 

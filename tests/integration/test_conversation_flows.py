@@ -261,6 +261,17 @@ async def test_a_booked_call_moved_by_half_an_hour_is_rebooked(runtime: AgentRun
     assert stored["demo_at"] == datetime(2026, 11, 26, 15, 30, tzinfo=MSK)
 
 
+async def test_a_referral_with_a_phone_only_goes_to_a_person_who_calls(runtime: AgentRuntime) -> None:
+    after = await answer_to(runtime, "Это лучше обсудить с нашим директором Сергеем Ивановым, его телефон +7 999 123-45-67")
+    reply, note = after
+    assert "менеджер позвонит" in reply.text and "получит от нас" not in reply.text  # nothing promised we cannot send
+    assert note.kind == "team" and "+79991234567" in note.text and "позвоните" in note.text
+    [referred] = [c async for c in runtime.store.contacts.col.find({"source": "referral"})]
+    assert referred["phone"] == "+79991234567" and referred["status"] == "handoff"
+    assert not referred.get("next_timer")  # no outreach: the agent has nowhere to write
+    assert await runtime.store.timers.col.count_documents({"contact_id": referred["_id"]}) == 0
+
+
 async def test_an_opt_out_with_no_booking_tells_the_team_nothing(runtime: AgentRuntime) -> None:
     after = await answer_to(runtime, "Больше нам не пишите.")
     assert after == []

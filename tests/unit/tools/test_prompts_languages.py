@@ -20,7 +20,7 @@ PROMPTS = PromptLibrary()
 # Not said to a client: the model's instructions, the team's notes, the editors' rules.
 NOT_CLIENT_FACING = {"README", "telegram/README", "product_facts", "persona", "understand", "redraft",
                      "company_forms", "industry_hints", "handoff_team", "opted_out_wrote_again", "demo_team",
-                     "demo_team_moved", "demo_team_cancelled", "demo_team_declined", "draft_team", "possible_opt_out_team", "question_team", "redirect_team",
+                     "demo_team_moved", "demo_team_cancelled", "demo_team_declined", "draft_team", "possible_opt_out_team", "question_team", "redirect_team", "refer_call_team",
                      "words"}
 RUSSIAN = sorted(str(p.relative_to(DEFAULT_DIR).with_suffix("")) for p in DEFAULT_DIR.rglob("*.md")
                  if p.relative_to(DEFAULT_DIR).parts[0] != "en")
