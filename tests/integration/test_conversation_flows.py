@@ -64,12 +64,12 @@ async def booked_then(rt: AgentRuntime, text: str) -> list[Any]:
     return channel.sent[before:]
 
 
-async def answer_to(rt: AgentRuntime, text: str) -> list[Any]:
-    """A fresh lead's outreach, then the client's `text`: what went out after it."""
+async def answer_to(rt: AgentRuntime, text: str) -> tuple[dict[str, Any], list[Any]]:
+    """A fresh lead's outreach, then the client's `text`: the contact and what went out after it."""
     contact, channel = await start(rt)
     before = len(channel.sent)
     await client_says(rt, contact, text, channel)
-    return channel.sent[before:]
+    return contact, channel.sent[before:]
 
 
 async def assert_demo_dropped(rt: AgentRuntime, status: str) -> dict[str, Any]:
@@ -179,10 +179,8 @@ async def test_a_request_for_the_contract_goes_to_a_manager_who_closes_the_deal(
 
 async def test_the_contract_and_the_deck_asked_together_send_the_deck_and_pass_the_contract_on(
         runtime: AgentRuntime) -> None:
-    contact, channel = await start(runtime)
-    before = len(channel.sent)
-    await client_says(runtime, contact, "Скиньте типовой договор и презентацию — юристы посмотрят параллельно", channel)
-    [reply] = [m for m in channel.sent[before:] if m.kind != "team"]
+    contact, after = await answer_to(runtime, "Скиньте типовой договор и презентацию — юристы посмотрят параллельно")
+    [reply] = [m for m in after if m.kind != "team"]
     assert runtime.settings.presentation_url in reply.text and "Договор и оплату готовит менеджер" in reply.text
     assert "созвониться?" not in reply.text  # the manager takes it from here
     stored = await runtime.store.contacts.require(contact["_id"])
@@ -262,7 +260,7 @@ async def test_a_booked_call_moved_by_half_an_hour_is_rebooked(runtime: AgentRun
 
 
 async def test_a_referral_with_a_phone_only_goes_to_a_person_who_calls(runtime: AgentRuntime) -> None:
-    after = await answer_to(runtime, "Это лучше обсудить с нашим директором Сергеем Ивановым, его телефон +7 999 123-45-67")
+    _, after = await answer_to(runtime, "Это лучше обсудить с нашим директором Сергеем Ивановым, его телефон +7 999 123-45-67")
     reply, note = after
     assert "менеджер позвонит" in reply.text and "получит от нас" not in reply.text  # nothing promised we cannot send
     assert note.kind == "team" and "+79991234567" in note.text and "позвоните" in note.text
@@ -273,7 +271,7 @@ async def test_a_referral_with_a_phone_only_goes_to_a_person_who_calls(runtime: 
 
 
 async def test_an_opt_out_with_no_booking_tells_the_team_nothing(runtime: AgentRuntime) -> None:
-    after = await answer_to(runtime, "Больше нам не пишите.")
+    _, after = await answer_to(runtime, "Больше нам не пишите.")
     assert after == []
 
 
@@ -444,13 +442,11 @@ async def test_a_review_site_the_facts_do_not_list_is_promised_to_a_specialist_n
 
 async def test_a_question_no_template_covers_beside_one_that_does_is_promised_and_sent_to_the_team(
         runtime: AgentRuntime) -> None:
-    contact, channel = await start(runtime)
-    before = len(channel.sent)
-    await client_says(runtime, contact, "А отчёты можно выгружать в Excel? И есть ли мобильное приложение?", channel)
-    [reply] = [m for m in channel.sent[before:] if m.kind != "team"]
+    contact, after = await answer_to(runtime, "А отчёты можно выгружать в Excel? И есть ли мобильное приложение?")
+    [reply] = [m for m in after if m.kind != "team"]
     assert "В отчётах видна динамика рейтинга" in reply.text  # the known question is answered
     assert "Остальное уточню у специалиста" in reply.text  # the other one is not dropped
-    [team] = [m for m in channel.sent[before:] if m.kind == "team"]
+    [team] = [m for m in after if m.kind == "team"]
     assert "И есть ли мобильное приложение?" in team.text and "выгружать в Excel" not in team.text
     assert (await runtime.store.contacts.require(contact["_id"]))["status"] == "active"
 
