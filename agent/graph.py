@@ -6,7 +6,7 @@ Timers, outreach and restarts enter at load_context as inbox events like client 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
@@ -83,17 +83,29 @@ def route_after_load_context(
     return "understand"
 
 
+def event_text(state: ConversationState) -> str:
+    """The client's words in this event ("" for events without text)."""
+    return str((state.get("event") or {}).get("text") or "")
+
+
+def has_booking(contact: dict[str, Any]) -> bool:
+    return contact.get("stage") == "demo_booked" and bool(contact.get("demo_at"))
+
+
+# a reading that is never a wish about the call, whatever words it shares with one
+NOT_ABOUT_THE_CALL = ("opt_out", "not_interested", "referral", "bounce", "auto_reply")
+
+
 def thanks_after_booking(state: ConversationState, reading: Understanding) -> bool:
     """A plain thanks or «приглашение получил» from a contact with a booked demo."""
     contact = state["contact"]
-    if contact.get("stage") != "demo_booked" or not contact.get("demo_at"):
+    if not has_booking(contact):
         return False
     if reading.demo_at or reading.demo_day or reading.demo_invalid:  # a new time: a reschedule
         return False
     if reading.wants_presentation or reading.wants_pause or reading.referral or reading.question:
         return False
-    text = str(state["event"].get("text") or "")
-    return reading.intent in ("other", "interested", "demo") and _acknowledges(text)
+    return reading.intent in ("other", "interested", "demo") and _acknowledges(event_text(state))
 
 
 def _acknowledges(text: str) -> bool:
@@ -115,7 +127,7 @@ def bare_acknowledgement(state: ConversationState, reading: Understanding) -> bo
     if (reading.intent != "other" or reading.question or reading.topics or reading.wants_demo
             or reading.wants_presentation or reading.wants_pause or reading.referral or reading.demo_day):
         return False
-    return _acknowledges(str((state.get("event") or {}).get("text") or ""))
+    return _acknowledges(event_text(state))
 
 
 def plain_thanks(state: ConversationState, reading: Understanding) -> bool:
@@ -123,7 +135,7 @@ def plain_thanks(state: ConversationState, reading: Understanding) -> bool:
     the deck again (every word is from the acknowledgement vocabulary, so nothing is asked)."""
     if reading.demo_at or reading.demo_day or reading.demo_invalid or reading.wants_pause or reading.referral:
         return False
-    text = str((state.get("event") or {}).get("text") or "")
+    text = event_text(state)
     return (reading.intent in ("other", "interested", "demo", "presentation")
             and not reading.question and is_thanks(normalize(text)))
 
@@ -133,7 +145,7 @@ def promised_reply(state: ConversationState, reading: Understanding) -> bool:
     again later; a short answer and the usual cadence, not a hand-off and not another pitch. After
     the deck was sent, «посмотрю презентацию и вернусь с вопросами» is such a promise too, not a
     request for the deck again (unless it asks to send something: «пришлите ещё раз»)."""
-    text = str((state.get("event") or {}).get("text") or "")
+    text = event_text(state)
     deck_in_hand = (reading.wants_presentation and bool(state["contact"].get("deck_sent_at"))
                     and not DECK_SEND.search(normalize(text)))
     undated_pause = reading.wants_pause and reading.pause_until is None and deck_in_hand  # «вернусь с вопросами»
@@ -148,13 +160,12 @@ def question_about_booked_call(state: ConversationState, reading: Understanding)
     """«А кто будет на звонке с вашей стороны?», «к встрече нужно что-то подготовить?» with a demo
     booked: no new time, no topic the answers cover — the booking stands and the manager who runs
     the call answers (book_demo), instead of a hand-off or «уточню у специалиста»."""
-    contact = state["contact"]
-    if contact.get("stage") != "demo_booked" or not contact.get("demo_at"):
+    if not has_booking(state["contact"]):
         return False
     if (reading.demo_at or reading.demo_day or reading.demo_invalid or reading.wants_presentation
             or reading.wants_pause or reading.referral or set(reading.topics) - {"unknown"}):
         return False
-    text = str((state.get("event") or {}).get("text") or "")
+    text = event_text(state)
     return (reading.intent in ("other", "question", "demo") and "?" in text
             and DEMO.search(normalize(text)) is not None)
 
@@ -163,20 +174,16 @@ def picks_a_proposed_slot(state: ConversationState, reading: Understanding) -> b
     """«Первый подходит», «давайте вариант 3» after slots were proposed: a booking, whatever else
     the words alone look like."""
     offered = state["contact"].get("proposed_slots") or []
-    if not offered or reading.intent in ("opt_out", "not_interested", "referral", "bounce", "auto_reply"):
+    if not offered or reading.intent in NOT_ABOUT_THE_CALL:
         return False
-    text = normalize(str((state.get("event") or {}).get("text") or ""))
-    return slot_by_position(text, [aware(s) for s in offered]) is not None
+    return slot_by_position(normalize(event_text(state)), [aware(s) for s in offered]) is not None
 
 
 def shifts_the_booked_call(state: ConversationState, reading: Understanding) -> bool:
     """«А можно на полчаса позже?» with a demo booked: a move of the booking by that much."""
-    contact = state["contact"]
-    if contact.get("stage") != "demo_booked" or not contact.get("demo_at"):
+    if not has_booking(state["contact"]) or reading.intent in NOT_ABOUT_THE_CALL:
         return False
-    if reading.intent in ("opt_out", "not_interested", "referral", "bounce", "auto_reply"):
-        return False
-    return booked_shift(normalize(str((state.get("event") or {}).get("text") or ""))) is not None
+    return booked_shift(normalize(event_text(state))) is not None
 
 
 def route_after_understand(state: ConversationState) -> list[ActionNode]:
@@ -212,7 +219,7 @@ def action_nodes(state: ConversationState, reading: Understanding) -> list[Actio
     intent = reading.intent
     if (not state.get("handoff_reason") and intent not in ("opt_out", "not_interested") and reading.referral is None
             and not state["contact"].get("telegram_chat_id")
-            and own_telegram(str((state.get("event") or {}).get("text") or ""))):
+            and own_telegram(event_text(state))):
         return ["to_telegram"]  # «мой телеграм @ivan, там быстрее отвечу»
     if not state.get("handoff_reason") and (thanks_after_booking(state, reading) or plain_thanks(state, reading)
                                               or promised_reply(state, reading) or bare_acknowledgement(state, reading)):
@@ -221,7 +228,7 @@ def action_nodes(state: ConversationState, reading: Understanding) -> list[Actio
                                             or picks_a_proposed_slot(state, reading)
                                             or shifts_the_booked_call(state, reading)):
         return ["book_demo"]
-    said = normalize(str((state.get("event") or {}).get("text") or ""))
+    said = normalize(event_text(state))
     if (not state.get("handoff_reason") and intent not in ("opt_out", "not_interested") and not reading.wants_demo
             and asks_to_buy(said)):
         # «пришлите договор и счёт»: a person closes the deal; a deck named beside it still goes

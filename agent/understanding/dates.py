@@ -167,7 +167,8 @@ def against_booking(text: str, at: datetime | None, day: date | None, booked: da
     - «давайте второй вариант», "the first one works": the slot at that place in the proposed list
       (None if it has passed); «давайте в пятницу» when one slot was proposed that day: that slot.
     Otherwise `at` as read."""
-    if booked is not None and (shift := booked_shift(normalize(text))) is not None:  # «на полчаса позже»
+    norm = normalize(text)
+    if booked is not None and (shift := booked_shift(norm)) is not None:  # «на полчаса позже»
         return booked.astimezone(tz) + shift
     if at is not None and not _names_a_day(text, now, tz):
         clock = at.astimezone(tz).time().replace(tzinfo=None)

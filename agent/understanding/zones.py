@@ -52,13 +52,14 @@ _ENGLISH = (
     ("novosibirsk", "Asia/Novosibirsk"),
     ("vladivostok", "Asia/Vladivostok"),
 )
+_ENGLISH_NAMES = "|".join(f"(?:{names})" for names, _ in _ENGLISH)
 _RUSSIAN_BY = re.compile(r"\bпо\s+(" + "|".join(f"(?:{stem})" for stem, _ in _RUSSIAN) + r")[\w-]*"
                          r"(?:\s+времени)?(?!\w)")
 # a zone right after a clock time: "10am London", "at 3 CET", "15:00 MSK" ("12 UK stores" is not one)
-_ENGLISH_TIME = re.compile(r"\b(" + "|".join(f"(?:{names})" for names, _ in _ENGLISH) + r")\s+time\b|"
+_ENGLISH_TIME = re.compile(r"\b(" + _ENGLISH_NAMES + r")\s+time\b|"
                            r"(?:\b\d{1,2}(?::\d{2})?\s*(?:am|pm)|\bat\s+\d{1,2}(?::\d{2})?|\b\d{1,2}:\d{2})\s+("
-                           + "|".join(f"(?:{names})" for names, _ in _ENGLISH) + r")\b")
-_ENGLISH_ZONE_TIME = re.compile(r"\b(" + "|".join(f"(?:{names})" for names, _ in _ENGLISH) + r")\s+time\b")
+                           + _ENGLISH_NAMES + r")\b")
+_ENGLISH_ZONE_TIME = re.compile(r"\b(" + _ENGLISH_NAMES + r")\s+time\b")
 _OFFSET = re.compile(r"\b(?:utc|gmt)\s*([+-])\s*(\d{1,2})\b")
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from agent.clock import aware
 from agent.contracts import OutboundMessage, domain_of
 from agent.settings import Settings
 from agent.store import Store
@@ -47,8 +48,8 @@ class Invites:
         if not when:
             return None
         bookings = await self.store.events.count_for(message.contact_id, "demo_booked", (fact or {}).get("at"))
-        return await self.event(message.contact_id, [message.to, self.settings.sales_team_email], moment(when),
-                                request_sequence(bookings), moment(previous) if previous else None)
+        return await self.event(message.contact_id, [message.to, self.settings.sales_team_email], aware(when),
+                                request_sequence(bookings), aware(previous) if previous else None)
 
     async def withdrawn(self, message: OutboundMessage, now: datetime) -> bytes | None:
         """METHOD:CANCEL of the demo this message's turn dropped, when this message is the one to carry it."""
@@ -68,7 +69,7 @@ class Invites:
             return None
         bookings = await self.store.events.count_for(message.contact_id, "demo_booked", fact.get("at"))
         attendees = [self.settings.sales_team_email] if team else [message.to, self.settings.sales_team_email]
-        event = await self.event(message.contact_id, attendees, moment(data["demo_at"]),
+        event = await self.event(message.contact_id, attendees, aware(data["demo_at"]),
                                  request_sequence(bookings) + 1)
         return withdrawn_ics(event, now)
 
@@ -83,7 +84,3 @@ class Invites:
             duration_min=self.settings.demo_duration_min, summary=f"Демо Napoleon IT Отзывы — {company}",
             organizer_email=self.sender_email, organizer_name=self.from_name, attendees=attendees,
             description=f"Ссылка на встречу: {link}", location=link)
-
-
-def moment(value: object) -> datetime:
-    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
